@@ -1,0 +1,52 @@
+/**
+ * `npm test`: type-check, lint, import rules, recipe shellcheck, then unit, integration and end-to-end tests
+ * with Node's test runner. Each step runs even when an earlier one failed, so one run shows every problem;
+ * the exit code is non-zero when any step failed.
+ *
+ * TEST_ONLY=unit|integration|e2e limits the test step; extra arguments are passed to `node --test`.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const bin = (name: string) => join('node_modules', '.bin', name);
+const levels = process.env.TEST_ONLY ? [process.env.TEST_ONLY] : ['unit', 'integration', 'e2e'];
+const files = levels.flatMap((level) => listTests(join('test', level)));
+
+const recipes = existsSync('commands')
+  ? readdirSync('commands', { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(join('commands', d.name, 'run.sh')))
+      .map((d) => join('commands', d.name, 'run.sh'))
+  : [];
+
+const steps: Array<[string, string, string[]]> = [
+  ['type-check', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']],
+  ['lint', bin('eslint'), ['--max-warnings', '0', '.']],
+  ['import rules', bin('depcruise'), ['src', '--config', '.dependency-cruiser.cjs']],
+];
+if (recipes.length > 0) steps.push(['shellcheck', 'shellcheck', ['-s', 'bash', ...recipes]]);
+steps.push([
+  'tests',
+  process.execPath,
+  ['--test', '--test-concurrency=2', '--test-timeout=300000', ...process.argv.slice(2), ...files],
+]);
+
+const failed: string[] = [];
+for (const [name, cmd, args] of steps) {
+  if (process.env.SKIP_STATIC && name !== 'tests') continue;
+  console.log(`\n── ${name} ──`);
+  const res = spawnSync(cmd, args, { stdio: 'inherit' });
+  if (res.status !== 0) failed.push(`${name}${res.error ? ` (${res.error.message})` : ''}`);
+}
+if (failed.length > 0) {
+  console.error(`\nfailed: ${failed.join(', ')}`);
+  process.exit(1);
+}
+
+function listTests(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.test.ts'))
+    .map((f) => join(dir, f))
+    .sort();
+}

@@ -1,0 +1,96 @@
+/**
+ * Ports: the small interfaces each consumer owns. Adapters (slack, queue, ssh, clients) implement them;
+ * handlers, watchers and digests depend only on these.
+ */
+import type { MessageRef, RenderedMessage, StepState } from './types.ts';
+
+/** Direct Slack Web API access (used by the outbox drainer and the front door). */
+export interface Notifier {
+  post(channel: string, message: RenderedMessage, opts?: { threadTs?: string }): Promise<MessageRef>;
+  update(ref: MessageRef, message: RenderedMessage): Promise<void>;
+  ephemeral(channel: string, user: string, message: RenderedMessage): Promise<void>;
+}
+
+/**
+ * Rate-aware, durable delivery of messages from workers and watchers. A message is named by a logical `key`:
+ * the first `put` of a key posts it, later puts update it (the latest content wins). `threadOf` names the key
+ * of the parent message; the reply is posted once the parent has a timestamp.
+ */
+export interface Outbox {
+  put(entry: OutboxEntry): Promise<void>;
+}
+
+export interface OutboxEntry {
+  key: string;
+  channel: string;
+  message: RenderedMessage;
+  threadOf?: string;
+}
+
+/** Append-only trail of what happened (commands, confirmations, denials, tasks, alerts). */
+export interface AuditLog {
+  append(entry: AuditEntry): Promise<void>;
+  recent(count: number): Promise<AuditRecord[]>;
+}
+
+export type AuditKind =
+  | 'command'
+  | 'denied'
+  | 'confirm_requested'
+  | 'confirmed'
+  | 'cancelled'
+  | 'task_started'
+  | 'task_finished'
+  | 'alert'
+  | 'rejected_request';
+
+export interface AuditEntry {
+  kind: AuditKind;
+  user?: string;
+  command?: string;
+  args?: string;
+  channel?: string;
+  jobId?: string;
+  outcome?: string;
+  detail?: string;
+}
+
+export interface AuditRecord extends AuditEntry {
+  id: string;
+  at: number;
+}
+
+/** Time, so tests can move it. */
+export interface Clock {
+  now(): number;
+}
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** What a task handler may report while it runs. */
+export interface Progress {
+  /** Declares the checklist up front (all pending). */
+  plan(steps: readonly string[]): Promise<void>;
+  /** Moves a step to a state; unknown steps are appended. */
+  step(name: string, state?: StepState, detail?: string): Promise<void>;
+  /** Output lines for the thread under the progress message (batched and trimmed by the reporter). */
+  output(lines: readonly string[]): void;
+}
+
+/** What every handler receives besides its task data. */
+export interface TaskContext {
+  jobId: string;
+  attempt: number;
+  signal: AbortSignal;
+  progress: Progress;
+  log: (line: string) => void;
+}
+
+/** What a finished task reports: the final line of its progress message. */
+export interface TaskResult {
+  summary: string;
+  changed?: boolean;
+  details?: readonly string[];
+}
+
+/** A handler is a plain function; it imports neither BullMQ nor Bolt. */
+export type TaskHandler<T> = (task: T, ctx: TaskContext) => Promise<TaskResult>;
