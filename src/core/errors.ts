@@ -76,3 +76,13 @@ export class UpstreamError extends Error {
 export function isAbortError(err: unknown): boolean {
   return err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError');
 }
+
+/** Thrown by a Notifier when Slack answers 429 (or 5xx): try again after `retryAfterMs`. */
+export class RetryLaterError extends Error {
+  readonly retryAfterMs: number;
+  constructor(message: string, retryAfterMs: number, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RetryLaterError';
+    this.retryAfterMs = retryAfterMs;
+  }
+}
