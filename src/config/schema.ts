@@ -1,0 +1,139 @@
+/**
+ * The one config schema. YAML file and environment are merged first (see load.ts), then validated here.
+ * Objects are strict: an unknown key is an error, so a typo never silently falls back to a default.
+ */
+import { z } from 'zod';
+
+const slackId = (prefix: string) =>
+  z.string().regex(new RegExp(`^${prefix}[A-Z0-9]{2,}$`), `must be a Slack id starting with ${prefix}`);
+const url = z.url({ protocol: /^(https?|redis|rediss)$/, message: 'must be a URL (http, https or redis)' });
+const hostName = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i, 'must be a host name: letters, digits and dashes');
+const ms = (dflt: number) => z.number().int().positive().default(dflt);
+const role = z.enum(['viewer', 'operator', 'admin']);
+
+const slack = z.strictObject({
+  /** `auto` uses Socket Mode when SLACK_APP_TOKEN is set, HTTP otherwise. */
+  mode: z.enum(['auto', 'http', 'socket']).default('auto'),
+  apiUrl: url.default('https://slack.com/api/'),
+  /** Our own ack deadline; Slack's is 3 s and Bolt enforces none in Socket Mode. */
+  ackDeadlineMs: ms(2500),
+  /** Retries for Web API calls made outside the outbox (Bolt's default retries for ~30 minutes). */
+  webApiRetries: z.number().int().min(0).max(5).default(2),
+  channels: z
+    .strictObject({
+      default: z.string().min(1).default('#ci'),
+      alerts: z.string().min(1).optional(),
+      digests: z.string().min(1).optional(),
+    })
+    .prefault({}),
+  /** Read-only answers: in_channel or ephemeral, per command name. */
+  responses: z.record(z.string(), z.enum(['in_channel', 'ephemeral'])).default({}),
+});
+
+const roles = z.strictObject({
+  default: role.default('viewer'),
+  /** Slack user ids (U…/W…) and user-group ids (S…) per role. */
+  admins: z.array(z.string().regex(/^[UWS][A-Z0-9]{2,}$/, 'must be a user id (U…, W…) or user-group id (S…)')).default([]),
+  operators: z.array(z.string().regex(/^[UWS][A-Z0-9]{2,}$/, 'must be a user id (U…, W…) or user-group id (S…)')).default([]),
+  viewers: z.array(z.string().regex(/^[UWS][A-Z0-9]{2,}$/, 'must be a user id (U…, W…) or user-group id (S…)')).default([]),
+  /** When true, another admin may confirm a dangerous command, not only the requester. */
+  secondAdminMayConfirm: z.boolean().default(false),
+  usergroupCacheTtlMs: ms(300_000),
+});
+
+const host = z.strictObject({
+  name: hostName,
+  address: z.string().min(1),
+  port: z.number().int().min(1).max(65535).default(22),
+  user: z.string().regex(/^[a-z_][a-z0-9_-]*$/i).default('root'),
+  roles: z.array(z.enum(['master', 'agent'])).min(1),
+  bastion: hostName.optional(),
+  /** Pinned host key, `SHA256:` + base64 as printed by `ssh-keygen -lf`. */
+  hostKey: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'must look like SHA256:<43 base64 chars>').optional(),
+  sudo: z.boolean().default(false),
+});
+
+const cluster = z.strictObject({
+  mesos: z.strictObject({ urls: z.array(url).default([]), timeoutMs: ms(5000) }).prefault({}),
+  marathon: z
+    .strictObject({ urls: z.array(url).default([]), timeoutMs: ms(5000), jenkinsAppId: z.string().default('/jenkins') })
+    .prefault({}),
+  jenkins: z.strictObject({ url: url.optional(), user: z.string().optional(), timeoutMs: ms(5000) }).prefault({}),
+  zookeeper: z
+    .strictObject({ hosts: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port')).default([]), timeoutMs: ms(3000) })
+    .prefault({}),
+  /** A custom CA bundle (PEM path) for HTTPS upstreams. */
+  caFile: z.string().optional(),
+});
+
+const ssh = z.strictObject({
+  connectTimeoutMs: ms(10_000),
+  keepaliveIntervalMs: ms(5000),
+  keepaliveCountMax: z.number().int().positive().default(3),
+  /** Below OpenSSH's MaxStartups 10. */
+  maxConcurrentHandshakes: z.number().int().min(1).max(9).default(8),
+  stepTimeoutMs: ms(600_000),
+  knownHostsFile: z.string().optional(),
+  agentJoinTimeoutMs: ms(120_000),
+});
+
+const packages = z.strictObject({
+  /** Package names per role and family; the historical Mesosphere repositories are gone, so they come from config. */
+  mesos: z.string().default('mesos'),
+  marathon: z.string().default('marathon'),
+  zookeeper: z.string().default('zookeeper'),
+  docker: z.string().default('docker.io'),
+  /** Optional repository line (apt) or .repo URL (yum), passed to the recipe as a parameter. */
+  repository: z.string().optional(),
+});
+
+const jenkins = z.strictObject({
+  agentCpus: z.number().positive().default(0.2),
+  agentMemMb: z.number().int().positive().default(512),
+  label: z.string().default('mesos'),
+});
+
+const digests = z.strictObject({
+  defaultCron: z.string().default('0 9 * * 1-5'),
+  defaultTz: z.string().default('UTC'),
+  topAgents: z.number().int().min(1).max(40).default(10),
+});
+
+export const configSchema = z.strictObject({
+  slack: slack.prefault({}),
+  http: z.strictObject({ port: z.number().int().min(0).max(65535).default(3000) }).prefault({}),
+  redis: z
+    .strictObject({
+      url: url.default('redis://127.0.0.1:6379'),
+      prefix: z.string().regex(/^[a-z0-9:_-]+$/i).default('ci-bot'),
+      auditMaxLen: z.number().int().min(100).default(10_000),
+    })
+    .prefault({}),
+  roles: roles.prefault({}),
+  cluster: cluster.prefault({}),
+  inventory: z.strictObject({ hosts: z.array(host).default([]) }).prefault({}),
+  ssh: ssh.prefault({}),
+  packages: packages.prefault({}),
+  jenkins: jenkins.prefault({}),
+  digests: digests.prefault({}),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** Secrets come only from the environment and never appear in the YAML. */
+export const secretsSchema = z.object({
+  slackBotToken: z.string().regex(/^xoxb-/, 'SLACK_BOT_TOKEN must start with xoxb-').optional(),
+  slackSigningSecret: z.string().min(8, 'SLACK_SIGNING_SECRET is too short').optional(),
+  slackAppToken: z.string().regex(/^xapp-/, 'SLACK_APP_TOKEN must start with xapp-').optional(),
+  jenkinsApiToken: z.string().optional(),
+  marathonPassword: z.string().optional(),
+  marathonUser: z.string().optional(),
+  sshPrivateKeyPath: z.string().optional(),
+  sshAuthSock: z.string().optional(),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type Secrets = z.infer<typeof secretsSchema>;
+export type InventoryHost = Config['inventory']['hosts'][number];
+export { slackId };

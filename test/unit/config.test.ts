@@ -1,0 +1,76 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '../../src/config/load.ts';
+import { redact, secretValues } from '../../src/config/redact.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'ci-bot-config-'));
+const file = (name: string, text: string) => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+const problems = (fn: () => unknown): readonly string[] => {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, String(err));
+    return err.problems;
+  }
+  assert.fail('expected a ConfigError');
+};
+
+test('no file and no token: built-in demo defaults, demo mode', () => {
+  const loaded = loadConfig({ env: {}, cwd: dir });
+  assert.equal(loaded.mode, 'demo');
+  assert.equal(loaded.source, 'built-in demo defaults');
+  assert.deepEqual(loaded.config.inventory.hosts.map((h) => h.name), ['master', 'slave1', 'slave2']);
+  assert.equal(loaded.config.redis.url, 'redis://127.0.0.1:6379');
+});
+
+test('the documented example file is valid as it is', () => {
+  const loaded = loadConfig({ env: {}, file: new URL('../../config/ci-bot.example.yaml', import.meta.url).pathname });
+  assert.equal(loaded.config.cluster.marathon.jenkinsAppId, '/jenkins');
+  assert.equal(loaded.config.inventory.hosts.length, 3);
+});
+
+test('environment overrides the file', () => {
+  const path = file('a.yaml', 'redis: { url: redis://10.0.0.1:6379 }\n');
+  const env = { REDIS_URL: 'redis://127.0.0.1:7000', MESOS_URL: 'http://a:5050, http://b:5050', PORT: '0' };
+  const { config } = loadConfig({ env, file: path });
+  assert.equal(config.redis.url, 'redis://127.0.0.1:7000');
+  assert.deepEqual(config.cluster.mesos.urls, ['http://a:5050', 'http://b:5050']);
+  assert.equal(config.http.port, 0);
+});
+
+test('every problem is reported with its path: unknown key, wrong type, bad URL', () => {
+  const path = file('b.yaml', 'slack: { mood: happy }\nhttp: { port: "eighty" }\ncluster: { jenkins: { url: not a url } }\n');
+  const found = problems(() => loadConfig({ env: {}, file: path }));
+  assert.ok(found.some((p) => p.startsWith('slack: unknown key "mood"')), found.join('\n'));
+  assert.ok(found.some((p) => p.startsWith('http.port:')), found.join('\n'));
+  assert.ok(found.some((p) => p.startsWith('cluster.jenkins.url:')), found.join('\n'));
+});
+
+test('a bad PORT and an invalid YAML file are explained', () => {
+  assert.match(problems(() => loadConfig({ env: { PORT: 'abc' }, cwd: dir }))[0] ?? '', /env.PORT: must be a whole number/);
+  const path = file('c.yaml', 'slack: [unclosed\n');
+  assert.match(problems(() => loadConfig({ env: {}, file: path }))[0] ?? '', /is not valid YAML at line/);
+});
+
+test('Slack mode needs its secrets: HTTP needs the signing secret, a token is checked for its prefix', () => {
+  const http = problems(() => loadConfig({ env: { SLACK_BOT_TOKEN: 'xoxb-1-abc' }, cwd: dir }));
+  assert.match(http.join('\n'), /SLACK_SIGNING_SECRET: HTTP mode needs the signing secret/);
+  const bad = problems(() => loadConfig({ env: { SLACK_BOT_TOKEN: 'oops', SLACK_SIGNING_SECRET: 'x'.repeat(32) }, cwd: dir }));
+  assert.match(bad.join('\n'), /SLACK_BOT_TOKEN must start with xoxb-/);
+  const socket = loadConfig({ env: { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1-A' }, cwd: dir });
+  assert.equal(socket.mode, 'socket');
+});
+
+test('secrets are refused in the file and redacted from text', () => {
+  const path = file('d.yaml', 'cluster: { jenkins: { apiToken: hunter2 } }\n');
+  assert.match(problems(() => loadConfig({ env: {}, file: path })).join('\n'), /cluster.jenkins.apiToken: secrets are read only from the environment/);
+  const secrets = secretValues({ slackBotToken: 'xoxb-secret-123', jenkinsApiToken: 'jenkins-canary-9' });
+  assert.equal(redact('token xoxb-secret-123 and jenkins-canary-9 and xapp-1-A0-zzzzzz', secrets), 'token [redacted] and [redacted] and [redacted]');
+});
