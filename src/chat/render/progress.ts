@@ -1,0 +1,163 @@
+/**
+ * Renders a task's live progress message and its thread output. Pure functions of the state and `now`, so the
+ * same state always gives the same blocks (golden-tested) and a resumed job re-renders the same message.
+ */
+import { z } from 'zod';
+import type { Block, RenderedMessage } from '../../core/types.ts';
+
+/** Slack limits we render within: 3,000 chars per section text, 50 blocks per message. */
+export const SECTION_MAX_CHARS = 3000;
+const MAX_BLOCKS = 50;
+const STEP_NAME_MAX = 150;
+const DETAIL_MAX = 200;
+const OUTPUT_LINE_MAX = 300;
+
+const stepSchema = z.object({
+  name: z.string(),
+  state: z.enum(['pending', 'running', 'done', 'changed', 'failed', 'skipped']),
+  startedAt: z.number().optional(),
+  endedAt: z.number().optional(),
+  detail: z.string().optional(),
+});
+
+/** Everything the progress message shows; also what is stored with the job so a resumed job continues it. */
+export const progressViewSchema = z.object({
+  jobId: z.string(),
+  title: z.string(),
+  channel: z.string(),
+  requesterId: z.string(),
+  steps: z.array(stepSchema),
+  startedAt: z.number(),
+  endedAt: z.number().optional(),
+  outcome: z.enum(['running', 'succeeded', 'failed', 'cancelled', 'retrying']),
+  result: z.string().optional(),
+  attempt: z.number().int().min(1),
+  /** Number of thread replies posted so far (the next reply's index). */
+  outputSeq: z.number().int().min(0),
+});
+export type ProgressView = z.infer<typeof progressViewSchema>;
+
+const STEP_ICON: Record<ProgressView['steps'][number]['state'], string> = {
+  pending: '⬜',
+  running: '⏳',
+  done: '✅',
+  changed: '✅',
+  failed: '❌',
+  skipped: '⏭',
+};
+
+const OUTCOME_ICON: Record<ProgressView['outcome'], string> = {
+  running: '⏳',
+  retrying: '🔁',
+  succeeded: '✅',
+  failed: '❌',
+  cancelled: '🛑',
+};
+
+/** Elapsed time for people: `0.4 s`, `12 s`, `2 m 05 s`, `1 h 02 m`. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, ms) / 1000;
+  if (s < 10) return `${s.toFixed(1)} s`;
+  if (s < 60) return `${Math.round(s)} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} m ${String(Math.floor(s % 60)).padStart(2, '0')} s`;
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} m`;
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** Slack mrkdwn control characters must not let a step name or detail inject links or mentions. */
+function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function stepLine(step: ProgressView['steps'][number], now: number): string {
+  const name = escapeMrkdwn(clip(step.name, STEP_NAME_MAX));
+  let time = '';
+  if (step.startedAt !== undefined && step.state === 'running') time = ` — ${formatDuration(now - step.startedAt)}`;
+  else if (step.startedAt !== undefined && step.endedAt !== undefined) {
+    time = ` — ${formatDuration(step.endedAt - step.startedAt)}`;
+  }
+  const changed = step.state === 'changed' ? ' _(changed)_' : '';
+  const detail = step.detail ? `: ${escapeMrkdwn(clip(step.detail, DETAIL_MAX))}` : '';
+  return `${STEP_ICON[step.state]} ${name}${changed}${time}${detail}`;
+}
+
+/** Packs lines into section texts of at most `max` chars each. */
+function packLines(lines: readonly string[], max: number): string[] {
+  const chunks: string[] = [];
+  let current = '';
+  for (const line of lines) {
+    const next = current ? `${current}\n${line}` : line;
+    if (next.length > max && current) {
+      chunks.push(current);
+      current = line;
+    } else current = next;
+  }
+  if (current) chunks.push(current);
+  return chunks;
+}
+
+function finalLine(view: ProgressView, now: number): string {
+  const elapsed = formatDuration((view.endedAt ?? now) - view.startedAt);
+  const result = view.result ? `: ${escapeMrkdwn(clip(view.result, 1000))}` : '';
+  switch (view.outcome) {
+    case 'succeeded':
+      return `${OUTCOME_ICON.succeeded} *Done* in ${elapsed}${result}`;
+    case 'failed':
+      return `${OUTCOME_ICON.failed} *Failed* after ${elapsed}${result}`;
+    case 'cancelled':
+      return `${OUTCOME_ICON.cancelled} *Cancelled* after ${elapsed}${result}`;
+    case 'retrying':
+      return `${OUTCOME_ICON.retrying} *Retrying* (attempt ${view.attempt} failed)${result}`;
+    default:
+      return `${OUTCOME_ICON.running} Running for ${elapsed}`;
+  }
+}
+
+/** The progress message: title, checklist, final line, Cancel button while running, job id in context. */
+export function renderProgress(view: ProgressView, now: number): RenderedMessage {
+  const title = escapeMrkdwn(clip(view.title, 150));
+  const blocks: Block[] = [{ type: 'section', text: { type: 'mrkdwn', text: `*${title}*` } }];
+  const lines = view.steps.map((s) => stepLine(s, now));
+  // Keep room for the final line, the button and the context block.
+  for (const chunk of packLines(lines, SECTION_MAX_CHARS).slice(0, MAX_BLOCKS - 4)) {
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
+  }
+  blocks.push({ type: 'section', text: { type: 'mrkdwn', text: finalLine(view, now) } });
+  const live = view.outcome === 'running' || view.outcome === 'retrying';
+  if (live) {
+    blocks.push({
+      type: 'actions',
+      elements: [
+        {
+          type: 'button',
+          action_id: 'cancel_job',
+          value: view.jobId,
+          style: 'danger',
+          text: { type: 'plain_text', text: 'Cancel' },
+        },
+      ],
+    });
+  }
+  const context = `job \`${escapeMrkdwn(view.jobId)}\` · attempt ${view.attempt} · requested by <@${view.requesterId}>`;
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: context }] });
+  const state = live ? 'running' : view.outcome;
+  return { text: `${clip(view.title, 150)}: ${state}`, blocks };
+}
+
+/**
+ * Thread replies for output lines: each reply is one code section of at most 3,000 chars; long lines are cut at
+ * 300 chars. Returns one message per chunk, in order.
+ */
+export function renderOutput(lines: readonly string[]): RenderedMessage[] {
+  // Triple backticks inside output would end the code block early.
+  const clean = lines.map((l) => clip(l.replace(/```/g, "'''"), OUTPUT_LINE_MAX));
+  const budget = SECTION_MAX_CHARS - 8; // room for the ``` fences and newlines
+  return packLines(clean, budget).map((chunk) => ({
+    text: clip(chunk, 200),
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `\`\`\`\n${chunk}\n\`\`\`` } }],
+  }));
+}
