@@ -10,7 +10,7 @@ const sdk = (name, folder) => ({
   from: { path: '^src/', pathNot: `^src/(${folder})/` },
   to: { path: `node_modules/${name}/` },
 });
-const adapters = ['slack', 'queue', 'ssh', 'clients'];
+const adapters = ['slack', 'queue', 'ssh', 'clients', 'store'];
 
 module.exports = {
   forbidden: [
@@ -36,7 +36,7 @@ module.exports = {
     },
     sdk('@slack/', 'slack'),
     sdk('bullmq', 'queue'),
-    sdk('ioredis', 'queue|audit'),
+    sdk('ioredis', 'queue|audit|store'),
     sdk('ssh2', 'ssh'),
     sdk('undici', 'clients'),
     {

@@ -24,8 +24,8 @@ export interface CommandSpec<A = unknown> {
   usage: string;
   role: Role;
   confirm?: boolean;
-  /** `queued` commands become tasks; `direct` ones are answered by the front door's services. */
-  run: 'direct' | 'queued';
+  /** `queued`: becomes a task; `direct`: answered in the ack (local or Redis reads only); `deferred`: acked at once, answered after (reads the cluster). */
+  run: 'direct' | 'deferred' | 'queued';
   /** Where a direct answer goes by default (config can override per command). */
   visibility?: 'ephemeral' | 'in_channel';
   positionals?: readonly Positional[];

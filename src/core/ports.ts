@@ -2,7 +2,7 @@
  * Ports: the small interfaces each consumer owns. Adapters (slack, queue, ssh, clients) implement them;
  * handlers, watchers and digests depend only on these.
  */
-import type { MessageRef, RenderedMessage, StepState } from './types.ts';
+import type { MessageRef, RenderedMessage, Requester, StepState } from './types.ts';
 
 /** Direct Slack Web API access (used by the outbox drainer and the front door). */
 export interface Notifier {
@@ -94,3 +94,19 @@ export interface TaskResult {
 
 /** A handler is a plain function; it imports neither BullMQ nor Bolt. */
 export type TaskHandler<T> = (task: T, ctx: TaskContext) => Promise<TaskResult>;
+
+/** A dangerous command waiting for its Confirm click. */
+export interface PendingConfirmation {
+  id: string;
+  command: string;
+  args: Record<string, unknown>;
+  requester: Requester;
+  createdAt: number;
+}
+
+/** Pending confirmations, shared by all replicas; `take` is atomic so a second click finds nothing. */
+export interface ConfirmationStore {
+  create(pending: Omit<PendingConfirmation, 'id' | 'createdAt'>, ttlMs: number): Promise<PendingConfirmation>;
+  get(id: string): Promise<PendingConfirmation | undefined>;
+  take(id: string): Promise<PendingConfirmation | undefined>;
+}

@@ -1,0 +1,38 @@
+/** Small replies of the front door: errors, denials, confirmations. Pure functions. */
+import type { PendingConfirmation } from '../../core/ports.ts';
+import type { RenderedMessage, Role } from '../../core/types.ts';
+import { usageLine, type CommandSpec } from '../registry.ts';
+
+export const CONFIRM_ACTION = 'ci_confirm';
+export const CANCEL_CONFIRM_ACTION = 'ci_confirm_cancel';
+
+export function textReply(text: string): RenderedMessage {
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } }] };
+}
+
+export function deniedReply(spec: CommandSpec, have: Role): RenderedMessage {
+  return textReply(`:no_entry: \`/ci ${spec.name}\` needs the *${spec.role}* role; you are *${have}*. Ask an admin of ci-bot.`);
+}
+
+export function internalErrorReply(correlationId: string): RenderedMessage {
+  return textReply(`:warning: Something went wrong on our side. It is logged as \`${correlationId}\`; please mention it when you ask for help.`);
+}
+
+export function confirmReply(spec: CommandSpec, pending: PendingConfirmation, describe: string, ttlMinutes: number): RenderedMessage {
+  const text = `:warning: Confirm \`${describe}\`? ${spec.summary}. Expires in ${ttlMinutes} minutes.`;
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text } },
+      {
+        type: 'actions',
+        block_id: 'ci_confirm',
+        elements: [
+          { type: 'button', style: 'danger', action_id: CONFIRM_ACTION, value: pending.id, text: { type: 'plain_text', text: 'Confirm' } },
+          { type: 'button', action_id: CANCEL_CONFIRM_ACTION, value: pending.id, text: { type: 'plain_text', text: 'Cancel' } },
+        ],
+      },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `Requested by <@${pending.requester.userId}> · ${usageLine(spec)}` }] },
+    ],
+  };
+}
