@@ -14,7 +14,7 @@ export default tseslint.config(
   },
   {
     // Scripts, the demo prompt and test support print to the terminal by design.
-    files: ['scripts/**', 'test/**', 'bin/**', 'src/roles/demo*.ts'],
+    files: ['scripts/**', 'test/**', 'bin/**', 'src/main.ts', 'src/roles/demo*.ts'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -40,6 +40,8 @@ const roles = z.strictObject({
   viewers: z.array(z.string().regex(/^[UWS][A-Z0-9]{2,}$/, 'must be a user id (U…, W…) or user-group id (S…)')).default([]),
   /** When true, another admin may confirm a dangerous command, not only the requester. */
   secondAdminMayConfirm: z.boolean().default(false),
+  /** How long a Confirm/Cancel prompt stays valid. */
+  confirmTtlMs: ms(300_000),
   usergroupCacheTtlMs: ms(300_000),
 });
 

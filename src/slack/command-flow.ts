@@ -16,6 +16,8 @@ export type Visibility = 'ephemeral' | 'in_channel';
 export interface Reply {
   message: RenderedMessage;
   visibility: Visibility;
+  /** For button clicks: replace the message that holds the button (default false: answer beside it). */
+  replaceOriginal?: boolean;
 }
 
 /** What the front door does with one command: an immediate ack body, and optionally work to answer after it. */
@@ -57,7 +59,7 @@ export class CommandFlow {
       const { spec, args } = this.deps.registry.parse(text);
       name = spec.name;
       const role = await this.deps.roles.roleOf(requester.userId);
-      const line = describeCommand(spec.name, args);
+      const line = describeCommand(spec, args);
       if (!roleAtLeast(role, spec.role)) {
         await this.audit({ kind: 'denied', user: requester.userId, command: spec.name, args: line, channel: requester.channelId, outcome: `needs ${spec.role}` });
         this.deps.onCommand?.(spec.name, 'denied');
@@ -76,38 +78,53 @@ export class CommandFlow {
     }
   }
 
+  /** Runs a command on behalf of a button click, with the same authorisation and audit as typed commands. */
+  async runAs(name: string, args: Record<string, unknown>, requester: Requester): Promise<Reply> {
+    const spec = this.deps.registry.find(name);
+    if (!spec) return eph(`\`/ci ${name}\` is not available.`);
+    try {
+      const role = await this.deps.roles.roleOf(requester.userId);
+      if (!roleAtLeast(role, spec.role)) return { message: deniedReply(spec, role), visibility: 'ephemeral' };
+      await this.audit({ kind: 'command', user: requester.userId, command: name, args: describeCommand(spec, args), channel: requester.channelId, outcome: 'button' });
+      return { message: await this.deps.services.run(spec, args, { requester, role }), visibility: 'ephemeral' };
+    } catch (err) {
+      return this.failure(err, name, requester);
+    }
+  }
+
   /** A click on Confirm or Cancel. Only the requester (or, if configured, another admin) may decide. */
   async decide(id: string, clicker: Requester, confirm: boolean): Promise<Reply> {
     try {
       const pending = await this.deps.confirmations.get(id);
-      if (!pending) return eph(':hourglass: This confirmation has expired or was already answered; nothing was done.');
+      if (!pending) return { ...eph(':hourglass: This confirmation has expired or was already answered; nothing was done.'), replaceOriginal: true };
       const clickerRole = await this.deps.roles.roleOf(clicker.userId);
       const mayDecide = pending.requester.userId === clicker.userId || (this.deps.secondAdminMayConfirm && clickerRole === 'admin');
       if (!mayDecide) {
         await this.audit({ kind: 'denied', user: clicker.userId, command: pending.command, channel: clicker.channelId, outcome: 'not the requester' });
         return eph(`:no_entry: Only <@${pending.requester.userId}>${this.deps.secondAdminMayConfirm ? ' or another admin' : ''} can answer this confirmation.`);
+        // (not replacing the prompt: the requester still needs its buttons)
       }
       const taken = await this.deps.confirmations.take(id);
       if (!taken) return eph(':hourglass: This confirmation was already answered; nothing more was done.');
-      const line = describeCommand(taken.command, taken.args);
+      const spec = this.deps.registry.find(taken.command);
+      if (!spec) return eph('That command no longer exists; nothing was done.');
+      const line = describeCommand(spec, taken.args);
       if (!confirm) {
         await this.audit({ kind: 'cancelled', user: clicker.userId, command: taken.command, args: line, channel: clicker.channelId });
-        return eph(`Cancelled \`${line}\`; nothing was done.`);
+        return { ...eph(`Cancelled \`${line}\`; nothing was done.`), replaceOriginal: true };
       }
-      return await this.runConfirmed(taken, clicker, line);
+      return await this.runConfirmed(spec, taken, clicker, line);
     } catch (err) {
       return this.failure(err, 'confirm', clicker);
     }
   }
 
-  private async runConfirmed(taken: PendingConfirmation, clicker: Requester, line: string): Promise<Reply> {
-    const spec = this.deps.registry.find(taken.command);
-    if (!spec) return eph('That command no longer exists; nothing was done.');
+  private async runConfirmed(spec: CommandSpec, taken: PendingConfirmation, clicker: Requester, line: string): Promise<Reply> {
     await this.audit({ kind: 'confirmed', user: clicker.userId, command: spec.name, args: line, channel: taken.requester.channelId });
     const role = await this.deps.roles.roleOf(taken.requester.userId);
     const message = await this.deps.services.run(spec, taken.args, { requester: taken.requester, role });
     this.deps.onCommand?.(spec.name, 'ok');
-    return { message: prefix(`Confirmed by <@${clicker.userId}>.`, message), visibility: 'in_channel' };
+    return { message: prefix(`Confirmed by <@${clicker.userId}>.`, message), visibility: 'in_channel', replaceOriginal: true };
   }
 
   private async askToConfirm(spec: CommandSpec, args: Record<string, unknown>, requester: Requester, line: string): Promise<CommandOutcome> {
@@ -116,7 +133,7 @@ export class CommandFlow {
     await this.audit({ kind: 'confirm_requested', user: requester.userId, command: spec.name, args: line, channel: requester.channelId });
     this.deps.onCommand?.(spec.name, 'confirm_requested');
     const visibility: Visibility = this.deps.secondAdminMayConfirm ? 'in_channel' : 'ephemeral';
-    return { ack: { message: confirmReply(spec, pending, line, Math.round(ttlMs / 60_000)), visibility } };
+    return { ack: { message: confirmReply(spec, pending, line, ttlMs), visibility } };
   }
 
   private async safely(run: () => Promise<Reply>, name: string, requester: Requester): Promise<Reply> {

@@ -41,7 +41,8 @@ export function registerListeners(app: App, opts: ListenerOptions): void {
     async ({ ack, body: payload, respond }: { ack: () => Promise<void>; body: unknown; respond: RespondFn }) => {
       await ack();
       const { value, clicker } = actionOf(payload);
-      await send(respond, await opts.flow.decide(value, clicker, confirm), opts, true);
+      const reply = await opts.flow.decide(value, clicker, confirm);
+      await send(respond, reply, opts, reply.replaceOriginal ?? false);
     };
   app.action(CONFIRM_ACTION, decide(true));
   app.action(CANCEL_CONFIRM_ACTION, decide(false));

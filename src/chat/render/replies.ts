@@ -18,8 +18,9 @@ export function internalErrorReply(correlationId: string): RenderedMessage {
   return textReply(`:warning: Something went wrong on our side. It is logged as \`${correlationId}\`; please mention it when you ask for help.`);
 }
 
-export function confirmReply(spec: CommandSpec, pending: PendingConfirmation, describe: string, ttlMinutes: number): RenderedMessage {
-  const text = `:warning: Confirm \`${describe}\`? ${spec.summary}. Expires in ${ttlMinutes} minutes.`;
+export function confirmReply(spec: CommandSpec, pending: PendingConfirmation, describe: string, ttlMs: number): RenderedMessage {
+  const expires = ttlMs >= 60_000 ? `${Math.round(ttlMs / 60_000)} minutes` : `${Math.round(ttlMs / 1000)} seconds`;
+  const text = `:warning: Confirm \`${describe}\`? ${spec.summary}. Expires in ${expires}.`;
   return {
     text,
     blocks: [

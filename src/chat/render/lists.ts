@@ -1,0 +1,58 @@
+/** Renderers for list answers: history, hosts, jobs. Pure functions within Block Kit limits. */
+import type { AuditRecord } from '../../core/ports.ts';
+import type { Block, RenderedMessage } from '../../core/types.ts';
+
+const SECTION_MAX = 2900;
+
+/** A titled list as one or more sections, trimmed to Slack's limits with an "and K more" line. */
+export function listMessage(title: string, lines: readonly string[], empty: string, maxLines = 40): RenderedMessage {
+  if (lines.length === 0) return { text: `${title}: ${empty}`, blocks: [section(`*${title}*\n${empty}`)] };
+  const shown = lines.slice(0, maxLines);
+  const more = lines.length - shown.length;
+  const chunks: string[] = [];
+  let current = `*${title}*`;
+  for (const line of shown) {
+    const clipped = line.length > SECTION_MAX - 10 ? `${line.slice(0, SECTION_MAX - 11)}…` : line;
+    if (current.length + clipped.length + 1 > SECTION_MAX) {
+      chunks.push(current);
+      current = clipped;
+    } else current += `\n${clipped}`;
+  }
+  chunks.push(current);
+  const blocks: Block[] = chunks.slice(0, 45).map(section);
+  if (more > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${more} more` }] });
+  return { text: `${title}: ${lines.length}`, blocks };
+}
+
+function section(text: string): Block {
+  return { type: 'section', text: { type: 'mrkdwn', text } };
+}
+
+export function renderHistory(records: readonly AuditRecord[]): RenderedMessage {
+  const lines = records.map((r) => {
+    const when = new Date(r.at).toISOString().replace('T', ' ').slice(0, 19);
+    const who = r.user ? `<@${r.user}>` : 'ci-bot';
+    const what = r.args ?? r.command ?? r.detail ?? '';
+    return `\`${when}\` ${r.kind} · ${who} · ${what}${r.jobId ? ` · job \`${r.jobId}\`` : ''}${r.outcome ? ` → ${r.outcome}` : ''}`;
+  });
+  return listMessage('Audit trail (newest first)', lines, 'nothing recorded yet.');
+}
+
+export function renderHosts(hosts: ReadonlyArray<{ name: string; address: string; port: number; user: string; roles: readonly string[]; hostKey?: string | undefined }>): RenderedMessage {
+  const lines = hosts.map(
+    (h) => `*${h.name}* \`${h.user}@${h.address}:${h.port}\` · ${h.roles.join(', ')} · ${h.hostKey ? `key pinned \`${h.hostKey.slice(0, 20)}…\`` : ':warning: key not pinned (`/ci trust-host`)'}`,
+  );
+  return listMessage('Inventory', lines, 'no hosts configured (see `inventory.hosts` in the config).');
+}
+
+export function renderJobs(jobs: ReadonlyArray<{ jobId: string; kind: string; state: string; requesterId: string; createdAt: number }>): RenderedMessage {
+  const lines = jobs.map((j) => `\`${j.jobId}\` ${j.kind} · ${j.state} · <@${j.requesterId}> · since ${new Date(j.createdAt).toISOString().slice(11, 19)} UTC`);
+  return listMessage('Queued and running tasks', lines, 'none.');
+}
+
+export function renderJobLog(jobId: string, lines: readonly string[]): RenderedMessage {
+  if (lines.length === 0) return listMessage(`Log of ${jobId}`, [], 'no output recorded (unknown job, or it printed nothing).');
+  const tail = lines.slice(-60).join('\n');
+  const body = tail.length > 2800 ? `…${tail.slice(-2800)}` : tail;
+  return { text: `Log of ${jobId}`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `*Log of \`${jobId}\`* (last ${Math.min(60, lines.length)} of ${lines.length} lines)\n\`\`\`${body}\`\`\`` } }] };
+}

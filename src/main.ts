@@ -1,0 +1,92 @@
+/**
+ * ci-bot's entry point: `ci-bot all|serve|worker|watch|demo|config check`. The only place (with src/roles/)
+ * that constructs things. Exit codes: 0 ok, 1 runtime failure, 2 configuration problem.
+ */
+import { ConfigError, loadConfig, type LoadedConfig } from './config/load.ts';
+import { EvictionPolicyError } from './queue/connection.ts';
+import { createRuntime } from './roles/runtime.ts';
+import { startServe } from './roles/serve.ts';
+import { startWorker } from './roles/worker.ts';
+import { createSlackApp } from './slack/app.ts';
+import { WebApiNotifier } from './slack/notifier.ts';
+
+const USAGE = 'usage: ci-bot all|serve|worker|watch|demo|config check';
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [role = 'all', sub] = argv;
+  if (role === 'config') return configCheck(sub);
+  if (role === 'demo' || (role === 'all' && !process.env.SLACK_BOT_TOKEN && process.env.CI_BOT_NO_DEMO !== '1')) {
+    const { runDemo } = await import('./roles/demo.ts');
+    return runDemo(process.env);
+  }
+  if (!['all', 'serve', 'worker', 'watch'].includes(role)) {
+    console.error(USAGE);
+    return 2;
+  }
+  const loaded = loadConfig();
+  return runRoles(loaded, role);
+}
+
+/** Starts the requested role(s) and runs until SIGTERM/SIGINT, then drains within the grace period. */
+export async function runRoles(loaded: LoadedConfig, role: string): Promise<number> {
+  const rt = await createRuntime(loaded);
+  const closers: Array<() => Promise<void>> = [];
+  if (role === 'serve' || role === 'all') {
+    const served = await startServe(rt);
+    closers.push(() => served.close());
+  }
+  if (role === 'worker' || role === 'all' || role === 'watch') {
+    const token = loaded.secrets.slackBotToken;
+    if (!token) throw new Error('worker needs SLACK_BOT_TOKEN to post progress');
+    const slack = await createSlackApp({
+      mode: 'http', botToken: token, signingSecret: 'unused-by-workers', apiUrl: loaded.config.slack.apiUrl,
+      webApiRetries: 0, logger: rt.logger.child({ src: 'slack' }),
+    });
+    const working = await startWorker(rt, {
+      notifier: new WebApiNotifier(slack.outboxClient),
+      lockDurationMs: numberEnv('CI_BOT_LOCK_MS'), stalledIntervalMs: numberEnv('CI_BOT_STALLED_MS'),
+      selftestStepMs: numberEnv('CI_BOT_SELFTEST_STEP_MS'),
+    });
+    closers.unshift((graceMs = numberEnv('CI_BOT_GRACE_MS') ?? 10_000) => working.close({ graceMs }));
+  }
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  rt.logger.info('shutting down');
+  for (const close of closers) await close();
+  await rt.close();
+  return 0;
+}
+
+function numberEnv(name: string): number | undefined {
+  const v = process.env[name];
+  return v && /^\d+$/.test(v) ? Number(v) : undefined;
+}
+
+function configCheck(sub: string | undefined): number {
+  if (sub !== 'check') {
+    console.error(USAGE);
+    return 2;
+  }
+  const loaded = loadConfig();
+  const hosts = loaded.config.inventory.hosts.length;
+  console.log(`config ok (${loaded.source}): mode ${loaded.mode}, ${hosts} inventory host${hosts === 1 ? '' : 's'}`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    if (err instanceof EvictionPolicyError) {
+      console.error(`ci-bot refuses to start: ${err.message}`);
+      process.exit(2);
+    }
+    console.error(`ci-bot failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,98 @@
+/**
+ * What every role shares: the logger, Redis connections, the task registry and client, the outbox and the
+ * audit log. Construction lives here and in the other role files only.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import pino, { type Logger } from 'pino';
+import type { LoadedConfig } from '../config/load.ts';
+import { redact, secretValues } from '../config/redact.ts';
+import { createRedisAuditLog } from '../audit/redis-audit-log.ts';
+import { assertNoEviction, createProducerConnection, createWorkerConnection } from '../queue/connection.ts';
+import { createRedisOutbox, type RedisOutbox } from '../queue/outbox.ts';
+import { createTaskClient, type TaskClient } from '../queue/task-client.ts';
+import { TaskRegistry } from '../queue/task-kind.ts';
+import { selftestKind } from '../queue/kinds.ts';
+import type { AuditLog } from '../core/ports.ts';
+import type { Requester } from '../core/types.ts';
+
+export interface Runtime {
+  loaded: LoadedConfig;
+  logger: Logger;
+  /** Redacts every configured secret from a string (errors, chat text). */
+  scrub: (text: string) => string;
+  producer: Redis;
+  workerConnection: () => Redis;
+  prefix: string;
+  registry: TaskRegistry;
+  tasks: TaskClient;
+  outbox: RedisOutbox;
+  audit: AuditLog;
+  /** Queued command name → task data, one entry per job. */
+  toTasks: Record<string, (args: Record<string, unknown>, requester: Requester) => Array<[string, unknown]>>;
+  close(): Promise<void>;
+}
+
+export function createLogger(level: string, secrets: readonly string[]): Logger {
+  return pino({
+    level,
+    redact: { paths: ['*.token', '*.secret', '*.password', '*.apiToken', '*.signingSecret', '*.appToken', '*.botToken', 'headers.authorization'], censor: '[redacted]' },
+    hooks: {
+      logMethod(args, method) {
+        method.apply(this, args.map((a) => (typeof a === 'string' ? redact(a, secrets) : a)) as Parameters<typeof method>);
+      },
+    },
+    serializers: { err: (e: Error) => ({ type: e.name, message: redact(e.message, secrets), stack: redact(e.stack ?? '', secrets) }) },
+  });
+}
+
+export async function createRuntime(loaded: LoadedConfig, logger?: Logger): Promise<Runtime> {
+  const secrets = secretValues(loaded.secrets);
+  const log = logger ?? createLogger(loaded.config.logLevel, secrets);
+  const { url, prefix, auditMaxLen } = loaded.config.redis;
+  const producer = createProducerConnection({ url, name: 'ci-bot-producer' });
+  await waitReady(producer, url);
+  await assertNoEviction(producer);
+  const registry = new TaskRegistry().register(selftestKind);
+  const workers: Redis[] = [];
+  const runtime: Runtime = {
+    loaded,
+    logger: log,
+    scrub: (t) => redact(t, secrets),
+    producer,
+    workerConnection: () => {
+      const c = createWorkerConnection({ url, name: 'ci-bot-worker' });
+      workers.push(c);
+      return c;
+    },
+    prefix,
+    registry,
+    tasks: createTaskClient({ redis: producer, prefix, registry }),
+    outbox: createRedisOutbox({ redis: producer, prefix }),
+    audit: createRedisAuditLog({ redis: producer, prefix, maxLen: auditMaxLen }),
+    toTasks: {
+      selftest: (_args, requester) => [['selftest', { requester: short(requester), requestId: randomUUID() }]],
+    },
+    async close() {
+      await runtime.tasks.close();
+      for (const c of workers) c.disconnect();
+      producer.disconnect();
+    },
+  };
+  return runtime;
+}
+
+function short(r: Requester): { userId: string; channelId: string } {
+  return { userId: r.userId, channelId: r.channelId };
+}
+
+async function waitReady(redis: Redis, url: string): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Redis at ${url.replace(/\/\/[^@]*@/, '//')} did not answer within 5 s; is it running?`)), 5000);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

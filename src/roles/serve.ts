@@ -1,0 +1,96 @@
+/** `ci-bot serve`: the Slack front door (HTTP or Socket Mode) and the ops endpoints. */
+import { systemClock } from '../core/ports.ts';
+import { commandSpecs, createRegistry } from '../chat/commands.ts';
+import type { CommandRegistry } from '../chat/registry.ts';
+import { CommandFlow } from '../slack/command-flow.ts';
+import { createSlackApp } from '../slack/app.ts';
+import { registerListeners } from '../slack/listeners.ts';
+import { startOpsServer } from '../slack/ops-server.ts';
+import { RoleResolver } from '../slack/rbac.ts';
+import { RedisConfirmationStore } from '../store/redis-confirmations.ts';
+import { RedisPinStore } from '../store/redis-pins.ts';
+import { createCommandImpls, servicesOf, type CommandImpl } from './services.ts';
+import type { Runtime } from './runtime.ts';
+
+export interface ServeOptions {
+  /** Extra command implementations (status, digests, trust-host …) from feature modules. */
+  extra?: Readonly<Record<string, CommandImpl>>;
+  /** Extra readiness checks (upstreams). */
+  ready?: () => Promise<Record<string, unknown>>;
+}
+
+export interface Served {
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startServe(rt: Runtime, opts: ServeOptions = {}): Promise<Served> {
+  const { config, secrets, mode } = rt.loaded;
+  if (mode === 'demo' || !secrets.slackBotToken) throw new Error('serve needs SLACK_BOT_TOKEN (the local demo is `ci-bot demo`)');
+  const slack = await createSlackApp({
+    mode, botToken: secrets.slackBotToken, signingSecret: secrets.slackSigningSecret, appToken: secrets.slackAppToken,
+    apiUrl: config.slack.apiUrl, webApiRetries: config.slack.webApiRetries, logger: rt.logger.child({ src: 'slack' }),
+  });
+  // help needs the registry and the registry needs to know which commands have an implementation: resolve lazily.
+  let registry: CommandRegistry | undefined = undefined;
+  const impls = createCommandImpls({ config, audit: rt.audit, tasks: rt.tasks, toTasks: rt.toTasks, pins: new RedisPinStore(rt.producer, rt.prefix), extra: opts.extra }, () => registry as CommandRegistry);
+  registry = createRegistry(commandSpecs.filter((s) => s.name in impls));
+  const logError = (err: unknown, context: Record<string, unknown>) => rt.logger.error({ err, ...context }, 'command failed');
+  const roles = new RoleResolver({
+    grants: config.roles, clock: systemClock,
+    listGroupMembers: async (usergroup) => (await slack.app.client.usergroups.users.list({ usergroup })).users ?? [],
+    onLookupError: (group, err) => rt.logger.warn({ group, err }, 'user group look-up failed'),
+  });
+  const services = servicesOf(impls);
+  const flow = new CommandFlow({
+    registry,
+    roles,
+    audit: rt.audit,
+    confirmations: new RedisConfirmationStore(rt.producer, rt.prefix),
+    services,
+    visibility: config.slack.responses,
+    secondAdminMayConfirm: config.roles.secondAdminMayConfirm,
+    confirmTtlMs: config.roles.confirmTtlMs,
+    logError,
+  });
+  registerListeners(slack.app, {
+    flow, ackDeadlineMs: config.slack.ackDeadlineMs, logError,
+    actions: {
+      // The Cancel button on a progress message: the same path as `/ci cancel <job>`, same permission rule.
+      cancel_job: (jobId, clicker) => flow.runAs('cancel', { job: jobId }, clicker),
+    },
+  });
+  slack.app.error(async (err) => rt.logger.error({ err }, 'bolt error'));
+  const ops = await startOpsServer({
+    port: config.http.port,
+    routes: {
+      '/healthz': async () => ({ status: 200, contentType: 'application/json', body: '{"ok":true}' }),
+      '/readyz': async () => {
+        const redisOk = rt.producer.status === 'ready';
+        const body = { redis: { ok: redisOk }, slack: { connected: slack.connected(), mode }, ...(await opts.ready?.()) };
+        return { status: redisOk && slack.connected() ? 200 : 503, contentType: 'application/json', body: JSON.stringify(body) };
+      },
+    },
+    ...(slack.httpListener && secrets.slackSigningSecret
+      ? {
+          slack: {
+            signingSecret: secrets.slackSigningSecret,
+            listener: slack.httpListener,
+            onRejected: (reason: string) => {
+              rt.logger.warn({ reason }, 'rejected a Slack request');
+              rt.audit.append({ kind: 'rejected_request', outcome: reason }).catch(() => undefined);
+            },
+          },
+        }
+      : {}),
+  });
+  await slack.start();
+  rt.logger.info({ port: ops.port, mode }, 'ci-bot serve is listening');
+  return {
+    port: ops.port,
+    async close() {
+      await slack.stop();
+      await ops.close();
+    },
+  };
+}

@@ -1,0 +1,48 @@
+/** `ci-bot worker`: task workers for every registered kind, plus the outbox drainer that talks to Slack. */
+import type { Notifier, TaskHandler } from '../core/ports.ts';
+import { startOutboxDrainer, type OutboxDrainer } from '../queue/outbox-drainer.ts';
+import { createTaskWorker, type TaskWorker } from '../queue/task-worker.ts';
+import { createSelftestHandler } from '../workers/selftest.ts';
+import type { Runtime } from './runtime.ts';
+
+export interface WorkerOptions {
+  notifier: Notifier;
+  /** Handlers of feature kinds, by kind name (selftest is built in). */
+  handlers?: Readonly<Record<string, TaskHandler<never>>>;
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  selftestStepMs?: number;
+}
+
+export interface Working {
+  close(opts?: { graceMs?: number }): Promise<void>;
+}
+
+export async function startWorker(rt: Runtime, opts: WorkerOptions): Promise<Working> {
+  const handlers: Record<string, TaskHandler<never>> = {
+    selftest: createSelftestHandler({ stepMs: opts.selftestStepMs ?? 1000 }) as TaskHandler<never>,
+    ...opts.handlers,
+  };
+  const workers: TaskWorker[] = rt.registry.all().map((kind) => {
+    const handler = handlers[kind.name];
+    if (!handler) throw new Error(`no handler for task kind "${kind.name}"`);
+    return createTaskWorker({
+      kind, handler: handler as TaskHandler<unknown> as never, connection: rt.workerConnection(), prefix: rt.prefix,
+      outbox: rt.outbox, audit: rt.audit, concurrency: 4,
+      ...(opts.lockDurationMs ? { lockDurationMs: opts.lockDurationMs } : {}),
+      ...(opts.stalledIntervalMs ? { stalledIntervalMs: opts.stalledIntervalMs } : {}),
+      log: rt.logger.child({ src: 'worker', kind: kind.name }),
+    });
+  });
+  await Promise.all(workers.map((w) => w.ready()));
+  const drainer: OutboxDrainer = startOutboxDrainer({
+    redis: rt.workerConnection(), prefix: rt.prefix, notifier: opts.notifier, log: rt.logger.child({ src: 'outbox' }),
+  });
+  rt.logger.info({ kinds: rt.registry.all().map((k) => k.name) }, 'ci-bot worker is taking tasks');
+  return {
+    async close({ graceMs = 10_000 } = {}) {
+      await Promise.all(workers.map((w) => w.close({ graceMs })));
+      await drainer.close({ graceMs: Math.min(graceMs, 5000) });
+    },
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * Runs ci-bot as its own process (`node src/main.ts <role>`), as production does, with a config file and
+ * environment given by the test. Stopped by its pid.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { waitFor } from './ports.ts';
+import { start, type Started } from './process.ts';
+
+export interface BotProcess {
+  proc: Started;
+  /** Port of /slack/events, /healthz, /readyz, /metrics (serve and all roles). */
+  port: number;
+  eventsUrl: string;
+  /** The JSON log lines so far. */
+  logs(): Array<Record<string, unknown>>;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
+
+export async function startBot(opts: {
+  role?: string;
+  config?: Record<string, unknown>;
+  env: Record<string, string>;
+  deadlineMs?: number;
+}): Promise<BotProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'ci-bot-e2e-'));
+  const configPath = join(dir, 'ci-bot.yaml');
+  writeFileSync(configPath, stringify(opts.config ?? {}));
+  const env = { PATH: process.env.PATH ?? '', HOME: dir, CI_BOT_CONFIG: configPath, PORT: '0', LOG_LEVEL: 'info', ...opts.env };
+  const proc = start(process.execPath, [MAIN, opts.role ?? 'all'], { env, cwd: dir });
+  const logs = () =>
+    proc
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .flatMap((l) => {
+        try {
+          return [JSON.parse(l) as Record<string, unknown>];
+        } catch {
+          return [];
+        }
+      });
+  const role = opts.role ?? 'all';
+  const markers = [
+    ...(role === 'all' || role === 'serve' ? ['ci-bot serve is listening'] : []),
+    ...(role === 'all' || role === 'worker' ? ['ci-bot worker is taking tasks'] : []),
+  ];
+  const marker = markers.join('" and "');
+  const found = () => markers.every((m) => logs().some((l) => l.msg === m));
+  await waitFor(found, {
+    deadlineMs: opts.deadlineMs ?? 20_000,
+    what: `"${marker}" from ci-bot (output so far:\n${proc.output().slice(-2000)})`,
+  }).catch((err: Error) => {
+    throw new Error(`${err.message}\n--- ci-bot output ---\n${proc.output().slice(-3000)}`);
+  });
+  const port = Number(logs().find((l) => l.msg === 'ci-bot serve is listening')?.port ?? 0);
+  return { proc, port, eventsUrl: `http://127.0.0.1:${port}/slack/events`, logs, stop: (signal) => proc.stop(signal) };
+}
