@@ -3,7 +3,6 @@
  * audit log. Construction lives here and in the other role files only.
  */
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import type { LoadedConfig } from '../config/load.ts';
 import { redact, secretValues } from '../config/redact.ts';
@@ -15,6 +14,8 @@ import { TaskRegistry } from '../queue/task-kind.ts';
 import { selftestKind } from '../queue/kinds.ts';
 import type { AuditLog } from '../core/ports.ts';
 import type { Requester } from '../core/types.ts';
+
+type Redis = ReturnType<typeof createProducerConnection>;
 
 export interface Runtime {
   loaded: LoadedConfig;
