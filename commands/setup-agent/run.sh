@@ -1,0 +1,33 @@
+#!/bin/bash
+# Docker and the Mesos agent (SPEC section 1): /etc/mesos/zk, /etc/mesos-slave/{containerizers,
+# executor_registration_timeout,hostname,ip}; docker then mesos-slave enabled and started.
+# Parameters (environment): HOST_NAME HOST_IP ZK_ENSEMBLE PACKAGES REPO_URL REPO_SUITE DRY_RUN.
+set -eu
+
+step 'detect os'
+detect_os
+
+step 'package repository'
+ensure_repo
+
+step 'install packages'
+# shellcheck disable=SC2086 # PACKAGES is a validated, space-separated list
+ensure_packages $PACKAGES
+
+step 'configure mesos agent'
+restart=0
+put_file /etc/mesos/zk "zk://$(zk_hosts)/mesos"
+[ "$FILE_CHANGED" = 1 ] && restart=1
+put_file /etc/mesos-slave/containerizers 'docker,mesos'
+[ "$FILE_CHANGED" = 1 ] && restart=1
+put_file /etc/mesos-slave/executor_registration_timeout '5mins'
+[ "$FILE_CHANGED" = 1 ] && restart=1
+put_file /etc/mesos-slave/hostname "$HOST_NAME"
+[ "$FILE_CHANGED" = 1 ] && restart=1
+put_file /etc/mesos-slave/ip "$HOST_IP"
+[ "$FILE_CHANGED" = 1 ] && restart=1
+
+step 'start services'
+# Docker first: the agent's docker containerizer needs the daemon when it starts.
+ensure_service docker 0
+ensure_service mesos-slave "$restart"

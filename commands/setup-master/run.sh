@@ -1,0 +1,65 @@
+#!/bin/bash
+# ZooKeeper, Mesos master and Marathon (SPEC section 1): zoo.cfg and myid; /etc/mesos/zk;
+# /etc/mesos-master/{cluster,hostname,ip}; /etc/marathon/conf/{hostname,master,zk}; services started in that order.
+# Parameters (environment): HOST_NAME HOST_IP ZK_ENSEMBLE ZK_MYID CLUSTER_NAME PACKAGES REPO_URL REPO_SUITE DRY_RUN.
+set -eu
+
+zk_data_dir=/var/lib/zookeeper
+
+step 'detect os'
+detect_os
+
+step 'package repository'
+ensure_repo
+
+step 'install packages'
+# shellcheck disable=SC2086 # PACKAGES is a validated, space-separated list
+ensure_packages $PACKAGES
+
+step 'configure zookeeper'
+servers=''
+n=0
+IFS=, read -r -a zk_list <<<"$ZK_ENSEMBLE"
+for h in "${zk_list[@]}"; do
+  n=$((n + 1))
+  servers="$servers
+server.$n=$h:2888:3888"
+done
+restart_zk=0
+put_file /etc/zookeeper/conf/zoo.cfg "tickTime=2000
+initLimit=10
+syncLimit=5
+dataDir=$zk_data_dir
+clientPort=2181$servers"
+[ "$FILE_CHANGED" = 1 ] && restart_zk=1
+# The procedure writes conf/myid; ZooKeeper itself reads dataDir/myid: both hold the id.
+put_file /etc/zookeeper/conf/myid "$ZK_MYID"
+[ "$FILE_CHANGED" = 1 ] && restart_zk=1
+put_file "$zk_data_dir/myid" "$ZK_MYID"
+[ "$FILE_CHANGED" = 1 ] && restart_zk=1
+
+step 'configure mesos master'
+zk="zk://$(zk_hosts)"
+restart_master=0
+put_file /etc/mesos/zk "$zk/mesos"
+[ "$FILE_CHANGED" = 1 ] && restart_master=1
+put_file /etc/mesos-master/cluster "$CLUSTER_NAME"
+[ "$FILE_CHANGED" = 1 ] && restart_master=1
+put_file /etc/mesos-master/hostname "$HOST_NAME"
+[ "$FILE_CHANGED" = 1 ] && restart_master=1
+put_file /etc/mesos-master/ip "$HOST_IP"
+[ "$FILE_CHANGED" = 1 ] && restart_master=1
+
+step 'configure marathon'
+restart_marathon=0
+put_file /etc/marathon/conf/hostname "$HOST_NAME"
+[ "$FILE_CHANGED" = 1 ] && restart_marathon=1
+put_file /etc/marathon/conf/master "$zk/mesos"
+[ "$FILE_CHANGED" = 1 ] && restart_marathon=1
+put_file /etc/marathon/conf/zk "$zk/marathon"
+[ "$FILE_CHANGED" = 1 ] && restart_marathon=1
+
+step 'start services'
+ensure_service zookeeper "$restart_zk"
+ensure_service mesos-master "$restart_master"
+ensure_service marathon "$restart_marathon"

@@ -1,0 +1,265 @@
+/**
+ * Real OpenSSH test hosts. Each host is `/usr/sbin/sshd -D -e` on its own loopback address (127.x.y.z, x and y
+ * random per call so parallel test files do not collide) and free port, with its own host key, key auth only.
+ *
+ * Filesystem: sshd runs in its own mount namespace (`unshare --mount --propagation private`) in which /etc,
+ * /var/lib, /var/log, /usr/bin and /usr/local/bin are overlayfs mounts whose upper layer is `<root>/etc`, … on the test machine,
+ * so whatever a recipe writes lands in `root` and never in the real /etc. The shims are written into
+ * `<root>/usr/bin` before the mount, so they shadow (or add) systemctl, apt-get, yum, dnf, docker, … inside the
+ * namespace only. /run is a fresh tmpfs there (sshd needs /run/sshd).
+ *
+ * Login: root, with /root replaced by an empty tmpfs inside the namespace — a clean HOME, so the machine's
+ * ~/.bashrc (pyenv init, +110 ms per command) is not sourced.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync, realpathSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { createConnection } from 'node:net';
+import { freePort, waitFor } from '../ports.ts';
+import { start, type Started } from '../process.ts';
+import { CALLS_LOG, OS_RELEASE, shimScripts } from './shims.ts';
+
+export interface TestHostsOptions {
+  names: readonly string[];
+  /** Base URL the shims POST to (simulator or {@link startControlStub}). */
+  simulatorControlUrl: string;
+  /** Which /etc/os-release the hosts get. Default 'debian'. */
+  osRelease?: keyof typeof OS_RELEASE;
+}
+
+export interface TestHost {
+  readonly name: string;
+  readonly address: string;
+  readonly port: number;
+  /** `SHA256:…` of the host's ed25519 key. */
+  readonly hostKeyFingerprint: string;
+  /** This host's filesystem layer on the test machine: `<root>/etc/mesos/zk` is the host's /etc/mesos/zk. */
+  readonly root: string;
+  /** The listening sshd's pid. */
+  readonly pid: number;
+  /** The shims' record, one line per call ("systemctl start mesos-slave"). */
+  calls(): string[];
+  /** Content of a file the host sees at `path` if it was written on the host, else undefined. */
+  file(path: string): string | undefined;
+  /** Pids of the per-connection sshd processes (children of the listener). */
+  sessionPids(): number[];
+  /** Every process below the listener. */
+  descendants(): number[];
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export interface TestHosts {
+  hosts: TestHost[];
+  get(name: string): TestHost;
+  /** The client key generated for this run. */
+  clientKey: { path: string; privateKey: Buffer; publicKey: string };
+  stop(): Promise<void>;
+}
+
+const LAYERS = ['etc', 'var/lib', 'var/log', 'usr/bin', 'usr/local/bin'];
+/** Shims go in both: /usr/local/bin comes first in sshd's PATH (this machine has a real docker CLI there). */
+const SHIM_DIRS = ['usr/bin', 'usr/local/bin'];
+
+export async function startTestHosts(opts: TestHostsOptions): Promise<TestHosts> {
+  const base = mkdtempSync(join(tmpdir(), 'ci-bot-ssh-'));
+  const keyPath = join(base, 'id_ed25519');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'ci-bot-test', '-f', keyPath]);
+  const publicKey = readFileSync(`${keyPath}.pub`, 'utf8');
+  const net = `127.${1 + rand(254)}.${1 + rand(254)}`;
+  const hosts: TestHost[] = [];
+  try {
+    for (const [i, name] of opts.names.entries()) {
+      hosts.push(await startHost({ base, name, address: `${net}.${2 + i}`, publicKey, opts }));
+    }
+  } catch (err) {
+    await Promise.all(hosts.map((h) => h.stop()));
+    rmSync(base, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    hosts,
+    get(name) {
+      const h = hosts.find((x) => x.name === name);
+      if (!h) throw new Error(`no test host ${name}`);
+      return h;
+    },
+    clientKey: { path: keyPath, privateKey: readFileSync(keyPath), publicKey },
+    async stop() {
+      await Promise.all(hosts.map((h) => h.stop()));
+      rmSync(base, { recursive: true, force: true });
+    },
+  };
+}
+
+interface HostSpec {
+  base: string;
+  name: string;
+  address: string;
+  publicKey: string;
+  opts: TestHostsOptions;
+}
+
+async function startHost(spec: HostSpec): Promise<TestHost> {
+  const dir = join(spec.base, spec.name);
+  const root = join(dir, 'root');
+  const sshDir = join(dir, 'ssh');
+  mkdirSync(sshDir, { recursive: true });
+  for (const layer of LAYERS) {
+    mkdirSync(join(root, layer), { recursive: true });
+    mkdirSync(join(dir, 'work', layer), { recursive: true });
+  }
+  writeFileSync(join(root, 'etc/os-release'), OS_RELEASE[spec.opts.osRelease ?? 'debian']);
+  for (const [file, text] of Object.entries(shimScripts(spec.opts.simulatorControlUrl))) {
+    for (const d of SHIM_DIRS) writeFileSync(join(root, d, file), text, { mode: 0o755 });
+  }
+  const hostKey = join(sshDir, 'host_ed25519');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', spec.name, '-f', hostKey]);
+  writeFileSync(join(sshDir, 'authorized_keys'), spec.publicKey, { mode: 0o600 });
+  const port = await freePort(spec.address);
+  const config = join(sshDir, 'sshd_config');
+  writeFileSync(config, sshdConfig(spec.address, port, sshDir));
+  const mounts = LAYERS.map(
+    (l) => `mount -t overlay overlay -o lowerdir=/${l},upperdir=${root}/${l},workdir=${dir}/work/${l} /${l}`,
+  );
+  const setup = ['set -e', ...mounts, 'mount -t tmpfs -o mode=0700 tmpfs /root', 'mount -t tmpfs tmpfs /run',
+    'mkdir -p /run/sshd', `exec /usr/sbin/sshd -D -e -f ${config}`].join('\n');
+  const proc = start('unshare', ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', setup]);
+  await waitFor(() => sshBanner(spec.address, port), { deadlineMs: 10_000, what: `sshd ${spec.name} on ${spec.address}:${port}` })
+    .catch((err: Error) => {
+      throw new Error(`${err.message}\n${proc.output()}`);
+    });
+  return hostHandle(spec.name, spec.address, port, fingerprintOfPub(`${hostKey}.pub`), root, proc);
+}
+
+function hostHandle(name: string, address: string, port: number, fp: string, root: string, proc: Started): TestHost {
+  const descendants = () => descendantsOf(proc.pid);
+  return {
+    name,
+    address,
+    port,
+    hostKeyFingerprint: fp,
+    root,
+    pid: proc.pid,
+    calls: () => readLines(join(root, CALLS_LOG)),
+    file: (path) => {
+      const p = resolveOnHost(root, path);
+      return p ? readFileSync(p, 'utf8') : undefined;
+    },
+    sessionPids: () => childrenOf(proc.pid),
+    descendants,
+    output: () => proc.output(),
+    async stop() {
+      // Sessions outlive the listener; end them first, by pid.
+      for (const pid of descendants()) signal(pid, 'SIGKILL');
+      await proc.stop('SIGTERM', 3000);
+    },
+  };
+}
+
+/**
+ * Where `path` (as the host sees it) lives in its upper layer. Directories that are symlinks on the machine
+ * below (Debian's /etc/zookeeper/conf → conf_example) are followed, as the host itself would.
+ */
+function resolveOnHost(root: string, path: string): string | undefined {
+  let hostPath = join('/', path);
+  for (let hops = 0; hops < 8; hops++) {
+    const upper = join(root, hostPath);
+    if (existsSync(upper)) return upper;
+    // Not written on the host: follow symlinks of the machine below, as the host would (Debian's
+    // /etc/zookeeper/conf → conf_example, /var/lib/zookeeper/myid → /etc/zookeeper/conf/myid).
+    const lower = existsSync(hostPath) ? hostPath : dirname(hostPath);
+    if (!existsSync(lower)) return undefined;
+    const real = lower === hostPath ? realpathSync(lower) : join(realpathSync(lower), basename(hostPath));
+    if (real === hostPath) return undefined;
+    hostPath = real;
+  }
+  return undefined;
+}
+
+function sshdConfig(address: string, port: number, sshDir: string): string {
+  return `ListenAddress ${address}:${port}
+HostKey ${sshDir}/host_ed25519
+PidFile none
+AuthorizedKeysFile ${sshDir}/authorized_keys
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+StrictModes no
+UsePAM no
+AllowAgentForwarding no
+AllowTcpForwarding yes
+X11Forwarding no
+PrintMotd no
+PrintLastLog no
+MaxStartups 10:30:100
+LogLevel INFO
+`;
+}
+
+/** `SHA256:` fingerprint of an OpenSSH `.pub` file, computed like ssh-keygen -l. */
+export function fingerprintOfPub(path: string): string {
+  const out = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', path], { encoding: 'utf8' });
+  const fp = out.split(/\s+/)[1];
+  if (!fp?.startsWith('SHA256:')) throw new Error(`unexpected ssh-keygen output: ${out}`);
+  return fp;
+}
+
+function sshBanner(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = createConnection({ host, port });
+    const done = (ok: boolean) => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.setTimeout(1000, () => done(false));
+    sock.on('data', (b: Buffer) => done(b.toString().startsWith('SSH-')));
+    sock.on('error', () => done(false));
+  });
+}
+
+function readLines(path: string): string[] {
+  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean) : [];
+}
+
+/** Direct children of `pid`, from /proc. */
+export function childrenOf(pid: number): number[] {
+  const kids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) kids.push(Number(entry));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return kids;
+}
+
+/** Every process below `pid`. */
+export function descendantsOf(pid: number): number[] {
+  const all: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const next = childrenOf(queue.shift() as number);
+    all.push(...next);
+    queue.push(...next);
+  }
+  return all;
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    /* already gone */
+  }
+}
+
+function rand(n: number): number {
+  return Math.floor(Math.random() * n);
+}
