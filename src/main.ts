@@ -5,6 +5,7 @@
 import { ConfigError, loadConfig, type LoadedConfig } from './config/load.ts';
 import { EvictionPolicyError } from './queue/connection.ts';
 import { createRuntime } from './roles/runtime.ts';
+import { featureFactories } from './roles/features.ts';
 import { startServe } from './roles/serve.ts';
 import { startWorker } from './roles/worker.ts';
 import { createSlackApp } from './slack/app.ts';
@@ -29,7 +30,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
 /** Starts the requested role(s) and runs until SIGTERM/SIGINT, then drains within the grace period. */
 export async function runRoles(loaded: LoadedConfig, role: string): Promise<number> {
-  const rt = await createRuntime(loaded);
+  const rt = await createRuntime(loaded, featureFactories);
   const closers: Array<() => Promise<void>> = [];
   if (role === 'serve' || role === 'all') {
     const served = await startServe(rt);

@@ -14,6 +14,7 @@ import { TaskRegistry } from '../queue/task-kind.ts';
 import { selftestKind } from '../queue/kinds.ts';
 import type { AuditLog } from '../core/ports.ts';
 import type { Requester } from '../core/types.ts';
+import type { Feature, FeatureBase, FeatureFactory, ToTasks } from './feature.ts';
 
 type Redis = ReturnType<typeof createProducerConnection>;
 
@@ -30,7 +31,9 @@ export interface Runtime {
   outbox: RedisOutbox;
   audit: AuditLog;
   /** Queued command name → task data, one entry per job. */
-  toTasks: Record<string, (args: Record<string, unknown>, requester: Requester) => Array<[string, unknown]>>;
+  toTasks: Record<string, ToTasks>;
+  /** The features' command implementations, handlers and readiness checks, merged. */
+  features: Required<Pick<Feature, 'commands' | 'handlers'>> & { ready: () => Promise<Record<string, unknown>> };
   close(): Promise<void>;
 }
 
@@ -47,34 +50,48 @@ export function createLogger(level: string, secrets: readonly string[]): Logger 
   });
 }
 
-export async function createRuntime(loaded: LoadedConfig, logger?: Logger): Promise<Runtime> {
+export async function createRuntime(loaded: LoadedConfig, factories: readonly FeatureFactory[] = [], logger?: Logger): Promise<Runtime> {
   const secrets = secretValues(loaded.secrets);
   const log = logger ?? createLogger(loaded.config.logLevel, secrets);
   const { url, prefix, auditMaxLen } = loaded.config.redis;
   const producer = createProducerConnection({ url, name: 'ci-bot-producer' });
   await waitReady(producer, url);
   await assertNoEviction(producer);
-  const registry = new TaskRegistry().register(selftestKind);
   const workers: Redis[] = [];
+  const workerConnection = () => {
+    const c = createWorkerConnection({ url, name: 'ci-bot-worker' });
+    workers.push(c);
+    return c;
+  };
+  const outbox = createRedisOutbox({ redis: producer, prefix });
+  const audit = createRedisAuditLog({ redis: producer, prefix, maxLen: auditMaxLen });
+  const base: FeatureBase = { loaded, config: loaded.config, logger: log, redis: producer, workerConnection, prefix, outbox, audit };
+  const features: Feature[] = [];
+  for (const make of factories) features.push(await make(base));
+  const registry = new TaskRegistry().register(selftestKind);
+  for (const kind of features.flatMap((f) => f.kinds ?? [])) registry.register(kind);
   const runtime: Runtime = {
     loaded,
     logger: log,
     scrub: (t) => redact(t, secrets),
     producer,
-    workerConnection: () => {
-      const c = createWorkerConnection({ url, name: 'ci-bot-worker' });
-      workers.push(c);
-      return c;
-    },
+    workerConnection,
     prefix,
     registry,
     tasks: createTaskClient({ redis: producer, prefix, registry }),
-    outbox: createRedisOutbox({ redis: producer, prefix }),
-    audit: createRedisAuditLog({ redis: producer, prefix, maxLen: auditMaxLen }),
-    toTasks: {
-      selftest: (_args, requester) => [['selftest', { requester: short(requester), requestId: randomUUID() }]],
+    outbox,
+    audit,
+    toTasks: Object.assign(
+      { selftest: ((_args, requester) => [['selftest', { requester: short(requester), requestId: randomUUID() }]]) as ToTasks },
+      ...features.map((f) => f.toTasks ?? {}),
+    ),
+    features: {
+      commands: Object.assign({}, ...features.map((f) => f.commands ?? {})),
+      handlers: Object.assign({}, ...features.map((f) => f.handlers ?? {})),
+      ready: async () => Object.assign({}, ...(await Promise.all(features.map((f) => f.ready?.() ?? {})))),
     },
     async close() {
+      for (const f of features) await f.close?.();
       await runtime.tasks.close();
       for (const c of workers) c.disconnect();
       producer.disconnect();

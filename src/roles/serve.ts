@@ -33,7 +33,7 @@ export async function startServe(rt: Runtime, opts: ServeOptions = {}): Promise<
   });
   // help needs the registry and the registry needs to know which commands have an implementation: resolve lazily.
   let registry: CommandRegistry | undefined = undefined;
-  const impls = createCommandImpls({ config, audit: rt.audit, tasks: rt.tasks, toTasks: rt.toTasks, pins: new RedisPinStore(rt.producer, rt.prefix), extra: opts.extra }, () => registry as CommandRegistry);
+  const impls = createCommandImpls({ config, audit: rt.audit, tasks: rt.tasks, toTasks: rt.toTasks, pins: new RedisPinStore(rt.producer, rt.prefix), extra: { ...rt.features.commands, ...opts.extra } }, () => registry as CommandRegistry);
   registry = createRegistry(commandSpecs.filter((s) => s.name in impls));
   const logError = (err: unknown, context: Record<string, unknown>) => rt.logger.error({ err, ...context }, 'command failed');
   const roles = new RoleResolver({
@@ -67,7 +67,7 @@ export async function startServe(rt: Runtime, opts: ServeOptions = {}): Promise<
       '/healthz': async () => ({ status: 200, contentType: 'application/json', body: '{"ok":true}' }),
       '/readyz': async () => {
         const redisOk = rt.producer.status === 'ready';
-        const body = { redis: { ok: redisOk }, slack: { connected: slack.connected(), mode }, ...(await opts.ready?.()) };
+        const body = { redis: { ok: redisOk }, slack: { connected: slack.connected(), mode }, ...(await rt.features.ready()), ...(await opts.ready?.()) };
         return { status: redisOk && slack.connected() ? 200 : 503, contentType: 'application/json', body: JSON.stringify(body) };
       },
     },

@@ -21,6 +21,7 @@ export interface Working {
 export async function startWorker(rt: Runtime, opts: WorkerOptions): Promise<Working> {
   const handlers: Record<string, TaskHandler<never>> = {
     selftest: createSelftestHandler({ stepMs: opts.selftestStepMs ?? 1000 }) as TaskHandler<never>,
+    ...rt.features.handlers,
     ...opts.handlers,
   };
   const workers: TaskWorker[] = rt.registry.all().map((kind) => {
