@@ -1,0 +1,43 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRegistry } from '../../src/chat/commands.ts';
+import { renderHelp } from '../../src/chat/help.ts';
+import { confirmReply, deniedReply } from '../../src/chat/render/replies.ts';
+import { listMessage, renderHistory, renderHosts } from '../../src/chat/render/lists.ts';
+import { validateBlocks } from '../support/slack-emulator/index.ts';
+import { assertGolden } from '../support/golden.ts';
+
+const registry = createRegistry();
+const spec = (name: string) => registry.find(name) ?? assert.fail(name);
+
+/** Every rendered message must pass the emulator's Block Kit checks (the same ones Slack applies). */
+function valid(message: { blocks?: unknown[] }) {
+  assert.deepEqual(validateBlocks((message.blocks ?? []) as never, 'message'), []);
+  return message;
+}
+
+test('help, help <command>', () => {
+  assertGolden('chat/help', valid(renderHelp(registry)));
+  assertGolden('chat/help-setup-agent', valid(renderHelp(registry, ['setup-agent'])));
+});
+
+test('confirmation and denial', () => {
+  const pending = { id: '5f0c1b2a', command: 'setup-master', args: { host: 'master', dryRun: false }, requester: { userId: 'U0ALICE001', channelId: 'C0CI000001' }, createdAt: 0 };
+  assertGolden('chat/confirm-setup-master', valid(confirmReply(spec('setup-master'), pending, '/ci setup-master master', 300_000)));
+  assertGolden('chat/denied', valid(deniedReply(spec('setup-agent'), 'viewer')));
+});
+
+test('lists stay within Block Kit limits however long they are', () => {
+  const lines = Array.from({ length: 5000 }, (_, i) => `line ${i} ${'x'.repeat(i % 300)}`);
+  const msg = valid(listMessage('Many', lines, 'none'));
+  assert.ok((msg.blocks?.length ?? 0) <= 50);
+  assert.match(JSON.stringify(msg.blocks?.at(-1)), /and 4960 more/);
+  assertGolden('chat/history', valid(renderHistory([
+    { id: '1-0', at: Date.UTC(2026, 10, 26, 9, 0, 0), kind: 'command', user: 'U0ALICE001', command: 'setup-agent', args: '/ci setup-agent slave2', outcome: 'accepted' },
+    { id: '2-0', at: Date.UTC(2026, 10, 26, 9, 0, 5), kind: 'denied', user: 'U0CAROL001', command: 'setup-master', outcome: 'needs admin' },
+  ])));
+  assertGolden('chat/hosts', valid(renderHosts([
+    { name: 'master', address: '10.0.0.10', port: 22, user: 'root', roles: ['master'], hostKey: `SHA256:${'k'.repeat(43)}` },
+    { name: 'slave1', address: '10.0.0.11', port: 22, user: 'root', roles: ['agent'] },
+  ])));
+});
