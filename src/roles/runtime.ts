@@ -78,7 +78,8 @@ export async function createRuntime(loaded: LoadedConfig, factories: readonly Fe
     workerConnection,
     prefix,
     registry,
-    tasks: createTaskClient({ redis: producer, prefix, registry }),
+    // The front door enqueues on the ack path: a healthy enqueue takes a few ms, so 250 ms means Redis is in trouble.
+    tasks: createTaskClient({ redis: producer, prefix, registry, deadlineMs: 250 }),
     outbox,
     audit,
     toTasks: Object.assign(

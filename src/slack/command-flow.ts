@@ -41,6 +41,8 @@ export interface CommandFlowDeps {
   visibility: Readonly<Record<string, Visibility>>;
   secondAdminMayConfirm: boolean;
   confirmTtlMs?: number;
+  /** Longest wait for the audit append on the ack path, in ms (default 50). */
+  auditBudgetMs?: number;
   logError: (err: unknown, context: Record<string, unknown>) => void;
   onCommand?: (name: string, outcome: string) => void;
 }
@@ -49,6 +51,7 @@ export const CONFIRM_TTL_MS = 5 * 60_000;
 
 export class CommandFlow {
   private readonly deps: CommandFlowDeps;
+  private auditSlow = false;
   constructor(deps: CommandFlowDeps) {
     this.deps = deps;
   }
@@ -157,13 +160,28 @@ export class CommandFlow {
     return { message: internalErrorReply(id), visibility: 'ephemeral' };
   }
 
-  /** Audit must not hold the ack hostage: a failing audit store is logged, and the command goes on. */
+  /**
+   * Audit must not hold the ack hostage: the append gets `auditBudgetMs` (default 50 ms; a healthy append takes about 1 ms) on the ack path; a slow
+   * or failing audit store is logged and the command goes on (the append still completes if Redis recovers).
+   */
   private async audit(entry: Parameters<AuditLog['append']>[0]): Promise<void> {
-    try {
-      await this.deps.audit.append(entry);
-    } catch (err) {
-      this.deps.logError(err, { audit: entry.kind, command: entry.command });
-    }
+    // After an append overran its budget, later ones do not wait at all until one completes in time again.
+    const budgetMs = this.auditSlow ? 0 : (this.deps.auditBudgetMs ?? 50);
+    let settled = false;
+    const append = this.deps.audit.append(entry).then(
+      () => {
+        settled = true;
+        this.auditSlow = false;
+      },
+      (err: unknown) => {
+        settled = true;
+        this.deps.logError(err, { audit: entry.kind, command: entry.command });
+      },
+    );
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([append, new Promise<void>((resolve) => (timer = setTimeout(resolve, budgetMs)))]);
+    clearTimeout(timer);
+    if (!settled) this.auditSlow = true;
   }
 }
 
