@@ -1,0 +1,198 @@
+/**
+ * Mesos master (v0 JSON endpoints) and agent sandbox client. The leading master is found with
+ * `/master/redirect` (307, `Location: //host:port`) and cached; a refused connection or a 307 from a
+ * master that lost leadership makes the client resolve the leader again and retry once.
+ */
+import type { z } from 'zod';
+import { UpstreamError } from '../../core/errors.ts';
+import { HttpClient, describe, parseJson, type HttpAuth, type HttpRequest } from '../http.ts';
+import type { Dispatcher } from 'undici';
+import {
+  FileReadSchema,
+  FrameworksResponseSchema,
+  MetricsSnapshotSchema,
+  SlavesResponseSchema,
+  VersionSchema,
+  type Agent,
+  type FileRead,
+  type FrameworksResponse,
+  type MesosVersion,
+  type MetricsSnapshot,
+  type SlavesResponse,
+} from './schemas.ts';
+
+export interface MesosClientOptions {
+  /** Master base URLs, e.g. ["http://master:5050"]; any of them can name the leader. */
+  masters: string[];
+  /** Agent HTTP port for sandbox reads (default 5051). */
+  agentPort?: number;
+  /** Per-attempt deadline in ms (default 5000). */
+  timeoutMs?: number;
+  /** Extra attempts for reads on transient failures (default 2). */
+  retries?: number;
+  retryBaseMs?: number;
+  /** Largest body accepted in bytes (default 32 MiB). */
+  maxBodyBytes?: number;
+  ca?: string | Buffer;
+  auth?: HttpAuth;
+  dispatcher?: Dispatcher;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export interface WaitForAgentOptions {
+  /** How long to wait for the agent to register and be active, in ms (default 120000). */
+  timeoutMs?: number;
+  /** Poll period in ms (default 1000). */
+  intervalMs?: number;
+  signal?: AbortSignal;
+}
+
+export class MesosClient {
+  private readonly http: HttpClient;
+  private readonly masters: string[];
+  private readonly agentPort: number;
+  private leaderUrl: string | undefined;
+
+  constructor(opts: MesosClientOptions) {
+    if (opts.masters.length === 0) throw new Error('MesosClient needs at least one master URL');
+    this.http = new HttpClient({ ...opts, service: 'mesos' });
+    this.masters = opts.masters;
+    this.agentPort = opts.agentPort ?? 5051;
+  }
+
+  /** Base URL of the leading master ("http://10.0.0.1:5050"), resolved once and cached. */
+  async leader(opts: CallOptions = {}): Promise<string> {
+    this.leaderUrl ??= await this.resolveLeader(opts);
+    return this.leaderUrl;
+  }
+
+  /** Forgets the cached leader so the next call asks `/master/redirect` again. */
+  forgetLeader(): void {
+    this.leaderUrl = undefined;
+  }
+
+  metricsSnapshot(opts: CallOptions = {}): Promise<MetricsSnapshot> {
+    return this.onLeader({ path: '/metrics/snapshot', ...opts }, MetricsSnapshotSchema);
+  }
+
+  slaves(opts: CallOptions = {}): Promise<SlavesResponse> {
+    return this.onLeader({ path: '/master/slaves', ...opts }, SlavesResponseSchema);
+  }
+
+  frameworks(opts: CallOptions = {}): Promise<FrameworksResponse> {
+    return this.onLeader({ path: '/master/frameworks', ...opts }, FrameworksResponseSchema);
+  }
+
+  version(opts: CallOptions = {}): Promise<MesosVersion> {
+    return this.onLeader({ path: '/version', ...opts }, VersionSchema);
+  }
+
+  /**
+   * Reads part of a sandbox file on an agent (`/files/read` on port 5051). `offset: -1` asks for the size only;
+   * without `length` the agent returns up to 64 KiB.
+   */
+  readFile(
+    agent: { host: string; port?: number; scheme?: 'http' | 'https' },
+    path: string,
+    opts: CallOptions & { offset?: number; length?: number } = {},
+  ): Promise<FileRead> {
+    const base = `${agent.scheme ?? 'http'}://${agent.host}:${agent.port ?? this.agentPort}`;
+    const query = { path, offset: opts.offset ?? 0, length: opts.length };
+    return this.http.json(base, { path: '/files/read', query, ...pick(opts) }, FileReadSchema);
+  }
+
+  /** Polls `/master/slaves` until `hostname` is registered and active; returns that agent (with resources). */
+  async waitForAgent(hostname: string, opts: WaitForAgentOptions = {}): Promise<Agent> {
+    const timeoutMs = opts.timeoutMs ?? 120_000;
+    const until = Date.now() + timeoutMs;
+    let last: unknown;
+    for (;;) {
+      try {
+        const { slaves } = await this.slaves(pick(opts));
+        const found = slaves.find((s) => s.hostname === hostname && s.active !== false);
+        if (found) return found;
+      } catch (err) {
+        if (!(err instanceof UpstreamError) || !err.transient) throw err;
+        last = err;
+      }
+      if (opts.signal?.aborted) throw abortError('wait for agent', opts.signal);
+      if (Date.now() + (opts.intervalMs ?? 1000) > until) break;
+      await sleep(opts.intervalMs ?? 1000, opts.signal);
+    }
+    const detail = `agent ${hostname} did not register within ${Math.round(timeoutMs / 1000)} s`;
+    throw new UpstreamError('mesos', `wait for agent ${hostname}`, { failure: 'timeout', detail }, { cause: last });
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+
+  /** Runs a read on the leader; follows a leader change (307 or refused connection) once. */
+  private async onLeader<S extends z.ZodType>(req: HttpRequest, schema: S): Promise<z.output<S>> {
+    for (let attempt = 0; ; attempt++) {
+      const base = await this.leader(pick(req));
+      try {
+        const res = await this.http.send(base, { ...req, acceptStatus: [307] });
+        if (res.status !== 307) return parseJson('mesos', describe(req), res.text, schema);
+        if (attempt > 0) throw new UpstreamError('mesos', describe(req), { failure: 'http', status: 307 });
+      } catch (err) {
+        const moved = err instanceof UpstreamError && (err.failure === 'refused' || err.failure === 'network');
+        if (!moved || attempt > 0) throw err;
+      }
+      this.forgetLeader();
+    }
+  }
+
+  private async resolveLeader(opts: CallOptions): Promise<string> {
+    let last: unknown;
+    for (const master of this.masters) {
+      try {
+        const res = await this.http.send(master, {
+          path: '/master/redirect',
+          acceptStatus: [307],
+          idempotent: false,
+          ...pick(opts),
+        });
+        const location = header(res.headers.location);
+        if (res.status === 307 && location) return absolute(location, master);
+      } catch (err) {
+        if (err instanceof UpstreamError && err.failure === 'aborted') throw err;
+        last = err;
+      }
+    }
+    if (last instanceof UpstreamError) throw last;
+    throw new UpstreamError('mesos', 'GET /master/redirect', { failure: 'bad_answer', detail: 'no leader named' });
+  }
+}
+
+/** `//host:port` (scheme-less, as Mesos sends it) → `http://host:port` with the scheme of the asking master. */
+function absolute(location: string, master: string): string {
+  const url = new URL(location, master);
+  return `${url.protocol}//${url.host}`;
+}
+
+function header(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function pick(o: CallOptions): CallOptions {
+  const out: CallOptions = {};
+  if (o.signal) out.signal = o.signal;
+  if (o.timeoutMs !== undefined) out.timeoutMs = o.timeoutMs;
+  return out;
+}
+
+function abortError(what: string, signal: AbortSignal): UpstreamError {
+  return new UpstreamError('mesos', what, { failure: 'aborted' }, { cause: signal.reason });
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
+}

@@ -1,0 +1,168 @@
+/**
+ * Faults per client, injected with the simulator's control API: timeout, 5xx (reads retried, then a clear error;
+ * writes never retried), garbage (schema error with the path), a 50 MB body (bounded; the event loop stays
+ * responsive), connection refused, and a leader change between two calls.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { MesosClient } from '../../../src/clients/mesos/client.ts';
+import { MarathonClient } from '../../../src/clients/marathon/client.ts';
+import { JenkinsClient } from '../../../src/clients/jenkins/client.ts';
+import { UpstreamError, type UpstreamFailure } from '../../../src/core/errors.ts';
+import { startSimulator, type Component, type RunningSimulator } from '../../support/simulator/index.ts';
+import { freePort, waitFor } from '../../support/ports.ts';
+
+let s: RunningSimulator;
+before(async () => {
+  s = await startSimulator({ timeScale: 200 });
+  await waitFor(() => s.sim.jenkins.up, { what: 'jenkins up' });
+});
+after(() => s.stop());
+
+function fails(failure: UpstreamFailure, re?: RegExp) {
+  return (e: unknown) => {
+    assert.ok(e instanceof UpstreamError, String(e));
+    assert.equal(e.failure, failure, e.message);
+    if (re) assert.match(e.message, re);
+    return true;
+  };
+}
+
+interface Case {
+  component: Component;
+  path: string;
+  read: () => Promise<unknown>;
+  garbagePath: RegExp;
+}
+
+function faultSuite(name: string, make: () => Case) {
+  describe(`${name} faults`, () => {
+    let c: Case;
+    before(() => (c = make()));
+    const count = () => s.sim.faults.requests(c.component, c.path);
+
+    test('timeout: each attempt is cut at the deadline, then a timeout error', async () => {
+      s.sim.addFault({ component: c.component, path: c.path, mode: 'hang' });
+      const n = count();
+      const t0 = Date.now();
+      await assert.rejects(c.read(), fails('timeout', /no answer in 150 ms/));
+      assert.ok(Date.now() - t0 < 2000, `took ${Date.now() - t0} ms`);
+      assert.equal(count() - n, 3, 'three attempts');
+      s.sim.clearFaults();
+    });
+
+    test('5xx: reads are retried and succeed; persistent 5xx is a clear http error', async () => {
+      s.sim.addFault({ component: c.component, path: c.path, mode: 'fail', status: 503, times: 2 });
+      await c.read();
+      s.sim.addFault({ component: c.component, path: c.path, mode: 'fail', status: 500 });
+      const n = count();
+      await assert.rejects(c.read(), (e: unknown) => e instanceof UpstreamError && e.status === 500 && e.failure === 'http');
+      assert.equal(count() - n, 3);
+      s.sim.clearFaults();
+    });
+
+    test('garbage body: a bad_answer naming the path that was wrong, not a crash', async () => {
+      s.sim.addFault({ component: c.component, path: c.path, mode: 'garbage', times: 1 });
+      await assert.rejects(c.read(), fails('bad_answer', c.garbagePath));
+      s.sim.addFault({ component: c.component, path: c.path, mode: 'truncated', times: 1 });
+      await assert.rejects(c.read(), fails('bad_answer', /not JSON/));
+    });
+
+    test('50 MB body: bounded, and the event loop stays responsive', async () => {
+      s.sim.addFault({ component: c.component, path: c.path, mode: 'huge', bytes: 50 * 1024 * 1024 });
+      const lag = monitorEventLoopDelay({ resolution: 10 });
+      lag.enable();
+      const rss0 = process.memoryUsage().rss;
+      await assert.rejects(c.read(), fails('bad_answer', /body larger than/));
+      lag.disable();
+      s.sim.clearFaults();
+      const maxMs = lag.max / 1e6;
+      assert.ok(maxMs < 250, `event loop blocked for ${maxMs.toFixed(0)} ms`);
+      assert.ok(process.memoryUsage().rss - rss0 < 200 * 1024 * 1024, 'memory stays bounded');
+    });
+  });
+}
+
+const opts = { timeoutMs: 150, retries: 2, retryBaseMs: 5, maxBodyBytes: 8 * 1024 * 1024 };
+
+faultSuite('mesos', () => {
+  const client = new MesosClient({ masters: [s.urls.mesos], ...opts });
+  return { component: 'mesos', path: '/master/slaves', read: () => client.slaves(), garbagePath: /unexpected answer at slaves\.0\.id/ };
+});
+faultSuite('marathon', () => {
+  const client = new MarathonClient({ urls: [s.urls.marathon], ...opts });
+  return { component: 'marathon', path: '/v2/apps', read: () => client.apps(), garbagePath: /unexpected answer at apps\.0\.id/ };
+});
+faultSuite('jenkins', () => {
+  const client = new JenkinsClient({ url: s.urls.jenkins, username: 'admin', apiToken: 'sim-token', ...opts });
+  return { component: 'jenkins', path: '/computer/api/json', read: () => client.computers(), garbagePath: /unexpected answer at busyExecutors/ };
+});
+
+describe('connection refused', () => {
+  test('every client reports refused', async () => {
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const o = { ...opts, retries: 1 };
+    await assert.rejects(new MesosClient({ masters: [url], ...o }).slaves(), fails('refused'));
+    await assert.rejects(new MarathonClient({ urls: [url], ...o }).apps(), fails('refused'));
+    await assert.rejects(new JenkinsClient({ url, username: 'a', apiToken: 'b', ...o }).root(), fails('refused'));
+  });
+});
+
+describe('writes are never retried', () => {
+  test('a 500 on POST /v2/apps fails after one request', async () => {
+    const client = new MarathonClient({ urls: [s.urls.marathon], ...opts });
+    s.sim.addFault({ component: 'marathon', path: '/v2/apps', mode: 'fail', status: 500 });
+    const n = s.sim.faults.requests('marathon', '/v2/apps');
+    await assert.rejects(client.createApp({ id: '/x' }), (e: unknown) => e instanceof UpstreamError && e.status === 500);
+    assert.equal(s.sim.faults.requests('marathon', '/v2/apps') - n, 1);
+    s.sim.clearFaults();
+  });
+});
+
+describe('Mesos leader change between two calls', () => {
+  test('a 307 from the old leader and then a refused old leader are both followed', async () => {
+    const client = new MesosClient({ masters: s.urls.mesosMasters, ...opts });
+    assert.equal(await client.leader(), s.urls.mesosMasters[0]);
+    await s.sim.setLeader('mesos', 1);
+    assert.equal((await client.slaves()).slaves.length, 2);
+    assert.equal(await client.leader(), s.urls.mesosMasters[1]);
+    await s.sim.setLeader('mesos', 0, { stopOld: true });
+    assert.equal((await client.metricsSnapshot())['master/elected'], 1);
+    assert.equal(await client.leader(), s.urls.mesosMasters[0]);
+    await client.close();
+  });
+});
+
+describe('Marathon event stream faults', () => {
+  test('a stalled stream (no heartbeat) ends with a timeout; a dropped one just ends', async () => {
+    const client = new MarathonClient({ urls: [s.urls.marathon], ...opts });
+    s.sim.bus.stalled = true;
+    const stalled = async () => {
+      for await (const _ of client.events({ idleTimeoutMs: 200 })) void _;
+    };
+    await assert.rejects(stalled(), fails('timeout', /no event or heartbeat in 200 ms/));
+    s.sim.bus.stalled = false;
+    const seen: string[] = [];
+    for await (const e of client.events({ idleTimeoutMs: 2000 })) {
+      seen.push(e.eventType);
+      s.sim.bus.drop();
+    }
+    assert.deepEqual(seen, ['event_stream_attached']);
+  });
+
+  test('a non-leader redirects /v2/events with 302 and the client follows it', async () => {
+    const client = new MarathonClient({ urls: [s.urls.marathons[1]!], ...opts });
+    // /v2/leader on a non-leader names the leader; to force the redirect path, pin the client to the follower.
+    const res = await fetch(`${s.urls.marathons[1]}/v2/events`, { headers: { accept: 'text/event-stream' }, redirect: 'manual' });
+    assert.equal(res.status, 302);
+    await res.body?.cancel();
+    const bad = await fetch(`${s.urls.marathon}/v2/events`, { headers: { accept: 'text/event-stream, */*' } });
+    assert.equal(bad.status, 405);
+    await bad.body?.cancel();
+    for await (const e of client.events()) {
+      assert.equal(e.eventType, 'event_stream_attached');
+      break;
+    }
+  });
+});

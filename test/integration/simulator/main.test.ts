@@ -1,0 +1,20 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { start } from '../../support/process.ts';
+import { waitFor } from '../../support/ports.ts';
+
+test('npm run sim: prints its URLs, serves the seed cluster, stops on SIGTERM', async () => {
+  const sim = start(process.execPath, ['test/support/simulator/main.ts'], { env: { ...process.env, SIM_TIME_SCALE: '100' } });
+  try {
+    const line = await waitFor(() => sim.output().split('\n').find((l) => l.startsWith('{"urls"')), { deadlineMs: 10_000, what: 'URL line' });
+    const { urls } = JSON.parse(line) as { urls: { mesos: string; marathon: string; control: string } };
+    assert.match(sim.output(), /mesos masters : http:\/\/127\.0\.0\.1:\d+/);
+    const slaves = (await (await fetch(`${urls.mesos}/master/slaves`)).json()) as { slaves: Array<{ hostname: string }> };
+    assert.deepEqual(slaves.slaves.map((a) => a.hostname), ['slave1', 'slave2']);
+    const state = (await (await fetch(`${urls.control}/_control/state`)).json()) as { tasks: Array<{ appId: string }> };
+    assert.equal(state.tasks[0]?.appId, '/jenkins');
+  } finally {
+    await sim.stop('SIGTERM');
+  }
+  assert.equal(sim.child.exitCode, 0);
+});

@@ -1,0 +1,64 @@
+/**
+ * `startSimulator(opts)`: the seed cluster on loopback — Mesos masters (leader redirect), the agents' files API,
+ * Marathon instances (REST + SSE), Jenkins (JSON API, crumb, auth) and the control API — usable in-process.
+ */
+import { jenkinsAppDefinition } from './app-definition.ts';
+import { controlHandler } from './control-http.ts';
+import { SimServer } from './http-util.ts';
+import { jenkinsHandler } from './jenkins-http.ts';
+import { marathonHandler } from './marathon-http.ts';
+import { agentHandler, masterHandler } from './mesos-http.ts';
+import { withDefaults, type SimOptions } from './options.ts';
+import { Simulation } from './simulation.ts';
+import { createState } from './state.ts';
+
+export interface SimulatorUrls {
+  /** Leading Mesos master at start (any master works: they redirect). */
+  mesos: string;
+  mesosMasters: string[];
+  /** Agents' HTTP (/files) — port 5051 in real life. */
+  agents: string;
+  marathon: string;
+  marathons: string[];
+  jenkins: string;
+  control: string;
+}
+
+export interface RunningSimulator {
+  urls: SimulatorUrls;
+  sim: Simulation;
+  stop(): Promise<void>;
+}
+
+export async function startSimulator(partial: Partial<SimOptions> = {}): Promise<RunningSimulator> {
+  const opts = withDefaults(partial);
+  const sim = new Simulation(opts, createState());
+  const { host, faults } = { host: opts.host, faults: sim.faults };
+  sim.masters = Array.from({ length: Math.max(1, opts.mesosMasters) }, (_, i) => new SimServer(`mesos-master-${i}`, host, 'mesos', faults, masterHandler(sim, i)));
+  sim.marathons = Array.from({ length: Math.max(1, opts.marathons) }, (_, i) => new SimServer(`marathon-${i}`, host, 'marathon', faults, marathonHandler(sim, i)));
+  sim.agentServer = new SimServer('agents', host, 'agent', faults, agentHandler(sim));
+  sim.jenkinsServer = new SimServer('jenkins', host, 'jenkins', faults, jenkinsHandler(sim));
+  sim.controlServer = new SimServer('control', host, 'mesos', faults, controlHandler(sim));
+  const all = [...sim.masters, ...sim.marathons, sim.agentServer, sim.jenkinsServer, sim.controlServer];
+  await Promise.all(all.map((s) => s.start()));
+  seed(sim, opts);
+  const urls: SimulatorUrls = {
+    mesos: sim.masters[0]!.url,
+    mesosMasters: sim.masters.map((s) => s.url),
+    agents: sim.agentServer.url,
+    marathon: sim.marathons[0]!.url,
+    marathons: sim.marathons.map((s) => s.url),
+    jenkins: sim.jenkinsServer.url,
+    control: sim.controlServer.url,
+  };
+  return { urls, sim, stop: () => sim.stop() };
+}
+
+/** The seed: agents, Jenkins' jobs in its home, and the Jenkins app deployed on the first (or chosen) agent. */
+function seed(sim: Simulation, opts: SimOptions): void {
+  for (const a of opts.agents) sim.addAgent(a);
+  sim.jenkins.setJobCount(opts.jenkinsJobs);
+  if (!opts.deployJenkins) return;
+  const target = opts.jenkinsAgent ?? opts.agents[0]?.hostname;
+  sim.marathon.createApp(jenkinsAppDefinition(), '127.0.0.1', (a) => a.hostname === target);
+}
