@@ -1,0 +1,184 @@
+/**
+ * The worker adapter: runs a plain handler `(task, ctx)` for one task kind on BullMQ. It re-validates job data
+ * (Redis content is untrusted), enforces per-key single flight, passes BullMQ's AbortSignal, reports progress,
+ * audits start/finish, and maps failures: permanent → `UnrecoverableError`; transient → retried with jittered
+ * exponential backoff; cancel → no retry; shutdown → released for another worker (R2).
+ */
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { AuditLog, Clock, Outbox, TaskHandler, TaskResult } from '../core/ports.ts';
+import { systemClock } from '../core/ports.ts';
+import { createProgressReporter } from '../workers/progress-reporter.ts';
+import type { TaskKind } from './task-kind.ts';
+import { createJobStore } from './job-store.ts';
+import { jitteredBackoffMs } from './backoff.ts';
+import { cancelKeys, subscribeCancels } from './cancel-bus.ts';
+import { acquireExclusive, exclusiveKeys, releaseExclusive, renewExclusive } from './exclusive-lock.ts';
+import { classifyFailure, type FailureLogger } from './failure.ts';
+
+export interface TaskWorkerOptions<T extends { requester: { userId: string; channelId: string } }> {
+  kind: TaskKind<T>;
+  handler: TaskHandler<T>;
+  /** A worker connection (createWorkerConnection); duplicated for BullMQ's blocking and pub/sub clients. */
+  connection: Redis;
+  prefix: string;
+  outbox: Outbox;
+  audit: AuditLog;
+  /** Jobs run at once by this worker (default 1). */
+  concurrency?: number;
+  /** BullMQ job lock; a crashed worker's job is taken over after about lock + stalled interval (default 30 000). */
+  lockDurationMs?: number;
+  /** How often stalled jobs are looked for (default 30 000 ms). */
+  stalledIntervalMs?: number;
+  /** When a single-flight key is held, retry the job after this long (default 1000 ms). */
+  exclusiveRetryMs?: number;
+  /** Thread output batching (default 2000 ms). */
+  progressFlushMs?: number;
+  clock?: Clock;
+  log?: FailureLogger;
+}
+
+/** A running worker. */
+export interface TaskWorker {
+  /** Resolves once the worker is connected and listening for cancels. */
+  ready(): Promise<void>;
+  /**
+   * Stops taking jobs; running jobs get `graceMs` (default 10 000) to finish, then are aborted and released back
+   * to the queue (delayed, attempt not counted) for another worker.
+   */
+  close(opts?: { graceMs?: number }): Promise<void>;
+}
+
+/** Creates and starts a worker for `kind`. */
+export function createTaskWorker<T extends { requester: { userId: string; channelId: string } }>(
+  opts: TaskWorkerOptions<T>,
+): TaskWorker {
+  const { kind, prefix, connection: redis } = opts;
+  const clock = opts.clock ?? systemClock;
+  const store = createJobStore({ redis, prefix });
+  const excl = exclusiveKeys(prefix);
+  const lockMs = opts.lockDurationMs ?? 30_000;
+  const state = { shuttingDown: false };
+
+  const processor = async (job: Job, token: string | undefined, signal: AbortSignal | undefined) => {
+    const jobId = job.id ?? '';
+    const parsed = kind.schema.safeParse(withSlot(job));
+    if (!parsed.success) throw new UnrecoverableError(`invalid ${kind.name} job data: ${parsed.error.issues[0]?.message}`);
+    const data = parsed.data;
+    const exclKey = kind.exclusiveKey ? excl.lock(kind.exclusiveKey(data)) : undefined;
+    if (exclKey && !(await acquireExclusive(redis, exclKey, jobId, lockMs))) {
+      await job.moveToDelayed(clock.now() + (opts.exclusiveRetryMs ?? 1000), token);
+      throw new DelayedError();
+    }
+    const renew = exclKey ? setInterval(() => void renewExclusive(redis, exclKey, jobId, lockMs).catch(() => undefined), lockMs / 3) : undefined;
+    const abort = new AbortController();
+    signal?.addEventListener('abort', () => abort.abort(signal.reason), { once: true });
+    const attempt = job.attemptsMade + 1;
+    const reporter = createProgressReporter({
+      jobId, title: kind.title(data), channel: data.requester.channelId, requesterId: data.requester.userId, attempt,
+      outbox: kind.progressMessage === false ? silentOutbox : opts.outbox, store, clock, flushMs: opts.progressFlushMs,
+      onError: (err) => opts.log?.warn({ err, jobId }, 'progress update failed'),
+    });
+    const startedAt = clock.now();
+    try {
+      const cancelledBy = await redis.get(cancelKeys(prefix).flag(jobId));
+      if (cancelledBy) abort.abort(cancelReason(cancelledBy));
+      await reporter.start();
+      await opts.audit.append({ kind: 'task_started', user: data.requester.userId, command: kind.name, channel: data.requester.channelId, jobId });
+      abort.signal.throwIfAborted();
+      const result: TaskResult = await opts.handler(data, { jobId, attempt, signal: abort.signal, progress: reporter, log: reporter.log });
+      await reporter.finish(result);
+      await opts.audit.append({ kind: 'task_finished', user: data.requester.userId, command: kind.name, jobId, outcome: 'succeeded', detail: `${clock.now() - startedAt} ms` });
+      return result;
+    } catch (err) {
+      const failure = classifyFailure(err, { signal: abort.signal, shuttingDown: state.shuttingDown, attempt, attempts: kind.attempts, log: opts.log, jobId });
+      await reportFailure(failure, reporter, opts.audit, { user: data.requester.userId, command: kind.name, jobId });
+      if (failure.outcome === 'released') {
+        await job.moveToDelayed(clock.now(), token);
+        throw new DelayedError();
+      }
+      throw failure.error;
+    } finally {
+      clearInterval(renew);
+      await reporter.close().catch(() => undefined);
+      if (exclKey) await releaseExclusive(redis, exclKey, jobId).catch(() => undefined);
+    }
+  };
+
+  const worker = new Worker(kind.queue, processor, {
+    connection: redis,
+    prefix,
+    concurrency: opts.concurrency ?? 1,
+    lockDuration: lockMs,
+    stalledInterval: opts.stalledIntervalMs ?? 30_000,
+    settings: {
+      backoffStrategy: (attemptsMade: number, _type?: string, _err?: Error, job?: { opts: { backoff?: unknown } }) => {
+        const delay = (job?.opts.backoff as { delay?: number } | undefined)?.delay ?? kind.backoffMs;
+        return jitteredBackoffMs(attemptsMade, delay);
+      },
+    },
+  });
+  worker.on('error', (err) => opts.log?.warn({ err, queue: kind.queue }, 'worker error'));
+  const subscriber = redis.duplicate();
+  subscriber.on('error', () => undefined);
+  const unsubscribe = subscribeCancels(subscriber, prefix, (jobId, by) => {
+    worker.cancelJob(jobId, cancelReason(by));
+  });
+  unsubscribe.catch((err: unknown) => opts.log?.warn({ err }, 'cancel subscription failed'));
+
+  return {
+    async ready() {
+      await worker.waitUntilReady();
+      await unsubscribe;
+    },
+    async close({ graceMs = 10_000 } = {}) {
+      state.shuttingDown = true;
+      const closing = worker.close();
+      closing.catch(() => undefined);
+      const timedOut = await Promise.race([closing.then(() => false), sleep(graceMs).then(() => true)]);
+      if (timedOut) {
+        worker.cancelAllJobs('shutdown');
+        const done = await Promise.race([closing.then(() => true), sleep(2000).then(() => false)]);
+        if (!done) await worker.close(true).catch(() => undefined);
+      }
+      await (await unsubscribe.catch(() => async () => undefined))();
+      subscriber.disconnect();
+    },
+  };
+}
+
+/** Progress of kinds without a progress message still goes to the job log, but not to chat. */
+const silentOutbox: Outbox = { put: async () => undefined };
+
+/** The abort reason of a user cancel (BullMQ carries reasons as strings); shutdown uses `shutdown`. */
+function cancelReason(by: string): string {
+  return `cancelled by ${by}`;
+}
+
+/** Scheduled jobs (ids `repeat:<scheduler>:<slotMs>`) get their slot time as `slotMs` (R17: one post per slot). */
+function withSlot(job: Job): unknown {
+  const m = /^repeat:.+:(\d+)$/.exec(job.id ?? '');
+  if (!m || typeof job.data !== 'object' || job.data === null) return job.data;
+  return { ...(job.data as object), slotMs: Number(m[1]) };
+}
+
+async function reportFailure(
+  failure: ReturnType<typeof classifyFailure>,
+  reporter: ReturnType<typeof createProgressReporter>,
+  audit: AuditLog,
+  who: { user: string; command: string; jobId: string },
+) {
+  const show = {
+    cancelled: () => reporter.cancelled(failure.message),
+    failed: () => reporter.fail(failure.message),
+    retrying: () => reporter.retrying(failure.message),
+    released: () => reporter.retrying(failure.message),
+  }[failure.outcome];
+  await show().catch(() => undefined);
+  const kind = failure.outcome === 'cancelled' ? 'cancelled' : 'task_finished';
+  await audit.append({ kind, ...who, outcome: failure.outcome, detail: failure.message }).catch(() => undefined);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}

@@ -1,0 +1,44 @@
+/** Shared wiring for engine tests: a unique prefix, producer/worker connections, outbox, drainer, audit. */
+import { randomUUID } from 'node:crypto';
+import type { RedisServer } from '../../support/redis.ts';
+import { createProducerConnection, createWorkerConnection } from '../../../src/queue/connection.ts';
+import { createRedisOutbox } from '../../../src/queue/outbox.ts';
+import { startOutboxDrainer } from '../../../src/queue/outbox-drainer.ts';
+import { createRedisAuditLog } from '../../../src/audit/redis-audit-log.ts';
+import { createTaskClient } from '../../../src/queue/task-client.ts';
+import type { TaskRegistry } from '../../../src/queue/task-kind.ts';
+import { waitFor } from '../../support/ports.ts';
+import { FakeNotifier } from './fake-notifier.ts';
+
+/** Everything is closed by `t.after` too, so a failing assertion never leaves a drainer polling. */
+export async function engine(
+  server: RedisServer,
+  registry: TaskRegistry,
+  t?: { after(fn: () => Promise<void>): void },
+  prefix = `t-${randomUUID().slice(0, 8)}`,
+) {
+  const producerRedis = createProducerConnection({ url: server.url });
+  const workerRedis = createWorkerConnection({ url: server.url });
+  await waitFor(() => producerRedis.status === 'ready', { what: 'producer connection' });
+  const notifier = new FakeNotifier();
+  const outbox = createRedisOutbox({ redis: workerRedis, prefix });
+  const audit = createRedisAuditLog({ redis: workerRedis, prefix });
+  const drainer = startOutboxDrainer({ redis: workerRedis, prefix, notifier, postIntervalMs: 50, updateIntervalMs: 10 });
+  const client = createTaskClient({ redis: producerRedis, prefix, registry });
+  let closed = false;
+  const handle = {
+    prefix, producerRedis, workerRedis, notifier, outbox, audit, client,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await drainer.close();
+      await client.close();
+      producerRedis.disconnect();
+      workerRedis.disconnect();
+    },
+  };
+  t?.after(() => handle.close());
+  return handle;
+}
+
+export const requester = { userId: 'U1', channelId: 'C1' };

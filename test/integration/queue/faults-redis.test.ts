@@ -1,0 +1,173 @@
+/** R4, R6, R7 (Redis restarted, stalled, misconfigured), R19 (single flight per host), R20 (no secrets stored). */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { z } from 'zod';
+import { Queue } from 'bullmq';
+import { startRedis, type RedisServer } from '../../support/redis.ts';
+import { waitFor } from '../../support/ports.ts';
+import { TaskRegistry, defineTaskKind, requesterSchema } from '../../../src/queue/task-kind.ts';
+import { selftestKind } from '../../../src/queue/kinds.ts';
+import { createTaskWorker } from '../../../src/queue/task-worker.ts';
+import { createSchedulers } from '../../../src/queue/schedulers.ts';
+import { assertNoEviction, createProducerConnection, EvictionPolicyError } from '../../../src/queue/connection.ts';
+import { createSelftestHandler } from '../../../src/workers/selftest.ts';
+import { createLogger, redactSecrets } from '../../../src/observability/logger.ts';
+import { UserFacingError } from '../../../src/core/errors.ts';
+import { engine, requester } from './engine-harness.ts';
+
+let server: RedisServer;
+before(async () => {
+  server = await startRedis({ aof: true });
+});
+after(async () => {
+  await server.stop();
+});
+
+const isUnavailable = (err: unknown) => err instanceof UserFacingError && err.code === 'queue_unavailable';
+
+describe('redis faults', () => {
+  test('R7: a Redis that may evict keys is refused with a clear message', async () => {
+    const lru = await startRedis({ policy: 'allkeys-lru' });
+    const redis = createProducerConnection({ url: lru.url });
+    const good = createProducerConnection({ url: server.url });
+    try {
+      await assert.rejects(assertNoEviction(redis), (err: unknown) =>
+        err instanceof EvictionPolicyError && /allkeys-lru/.test(err.message) && /noeviction/.test(err.message));
+      await assert.doesNotReject(assertNoEviction(good));
+    } finally {
+      redis.disconnect();
+      good.disconnect();
+      await lru.stop();
+    }
+  });
+
+  test('R6: Redis stalled (SIGSTOP) → producer fails fast with queue_unavailable; recovers after SIGCONT', async (t) => {
+    const e = await engine(server, new TaskRegistry().register(selftestKind), t);
+    const worker = createTaskWorker({ kind: selftestKind, handler: createSelftestHandler({ stepMs: 10 }),
+      connection: e.workerRedis, prefix: e.prefix, outbox: e.outbox, audit: e.audit });
+    await worker.ready();
+    const rejections: unknown[] = [];
+    const onRejection = (err: unknown) => rejections.push(err);
+    process.on('unhandledRejection', onRejection);
+    // The stall is 4 s here instead of R6's 60 s, to keep the suite fast; the behaviour does not depend on length.
+    process.kill(server.process.pid, 'SIGSTOP');
+    try {
+      for (let i = 0; i < 3; i++) {
+        const t0 = Date.now();
+        await assert.rejects(e.client.enqueue('selftest', { requester, requestId: `s${i}` }), isUnavailable);
+        assert.ok(Date.now() - t0 < 1500, `failed fast (${Date.now() - t0} ms)`);
+      }
+      await assert.rejects(e.client.listJobs(), isUnavailable);
+      await new Promise((r) => setTimeout(r, 2000)); // hold the stall: the point of the test is its duration
+    } finally {
+      process.kill(server.process.pid, 'SIGCONT');
+    }
+    const t0 = Date.now();
+    const res = await waitFor(() => e.client.enqueue('selftest', { requester, requestId: 'after' }).catch(() => null),
+      { what: 'enqueue after SIGCONT', deadlineMs: 20_000, intervalMs: 200 });
+    assert.ok(Date.now() - t0 < 20_000);
+    await waitFor(() => e.notifier.calls.some((c) => /selftest passed/.test(JSON.stringify(c.message))),
+      { what: 'job after recovery ran', deadlineMs: 20_000 });
+    assert.equal(res.jobId, 'selftest-after');
+    process.off('unhandledRejection', onRejection);
+    assert.deepEqual(rejections, []);
+    await worker.close({ graceMs: 1000 });
+  });
+
+  test('R4: Redis restarted (AOF) → no job lost; schedulers intact with exactly one next job each', async (t) => {
+    const e = await engine(server, new TaskRegistry().register(selftestKind), t);
+    const schedulers = createSchedulers({ redis: e.workerRedis, prefix: e.prefix });
+    await schedulers.add({ id: 'hourly', cron: '0 * * * *', channel: 'C1', userId: 'U1' });
+    await schedulers.add({ id: 'daily', cron: '0 8 * * *', tz: 'Europe/Berlin', channel: 'C2', userId: 'U1' });
+    for (let i = 0; i < 5; i++) await e.client.enqueue('selftest', { requester, requestId: `r4-${i}` });
+    await server.restart();
+    await waitFor(() => e.client.listJobs().catch(() => null), { what: 'producer reconnected', deadlineMs: 15_000 });
+    const worker = createTaskWorker({ kind: selftestKind, handler: createSelftestHandler({ stepMs: 1 }),
+      connection: e.workerRedis, prefix: e.prefix, outbox: e.outbox, audit: e.audit });
+    const q = new Queue('selftest', { connection: e.workerRedis, prefix: e.prefix });
+    await waitFor(async () => (await q.getJobCounts('completed')).completed === 5, { what: '5 done', deadlineMs: 15_000 });
+    const list = await schedulers.list();
+    assert.deepEqual(list.map((s) => s.id).sort(), ['daily', 'hourly']);
+    const report = new Queue('report', { connection: e.workerRedis, prefix: e.prefix });
+    const delayed = await report.getDelayed();
+    for (const id of ['daily', 'hourly']) {
+      assert.equal(delayed.filter((j) => j.id?.startsWith(`repeat:${id}:`)).length, 1, `one next job for ${id}`);
+    }
+    await Promise.all([q.close(), report.close(), schedulers.close(), worker.close({ graceMs: 1000 })]);
+  });
+
+  test('R19: two requests for the same host within 100 ms → one runs, the other is queued behind it', async (t) => {
+    const kind = defineTaskKind<{ requester: typeof requester; host: string; requestId: string }>({
+      name: 'setup-agent', queue: 'provision', title: (d) => `setup-agent ${d.host}`,
+      schema: z.object({ requester: requesterSchema, host: z.string(), requestId: z.string() }),
+      jobId: (d) => `${d.host}-${d.requestId}`, exclusiveKey: (d) => d.host,
+    });
+    const e = await engine(server, new TaskRegistry().register(kind), t);
+    let running = 0;
+    let maxRunning = 0;
+    let slave1 = 0;
+    let maxSlave1 = 0;
+    const order: string[] = [];
+    const handler = async (task: { requestId: string; host: string }) => {
+      running++;
+      if (task.host === 'slave1') slave1++;
+      maxSlave1 = Math.max(maxSlave1, slave1);
+      maxRunning = Math.max(maxRunning, running);
+      order.push(task.requestId);
+      await new Promise((r) => setTimeout(r, 300));
+      running--;
+      if (task.host === 'slave1') slave1--;
+      return { summary: 'ok' };
+    };
+    const workers = [1, 2].map(() => createTaskWorker({ kind, handler, connection: e.workerRedis, prefix: e.prefix,
+      outbox: e.outbox, audit: e.audit, concurrency: 2, exclusiveRetryMs: 100 }));
+    await Promise.all(workers.map((w) => w.ready()));
+    const [first, second] = await Promise.all([
+      e.client.enqueue('setup-agent', { requester, host: 'slave1', requestId: 'a' }),
+      e.client.enqueue('setup-agent', { requester, host: 'slave1', requestId: 'b' }),
+    ]);
+    const results = [first, second].sort((x, y) => x.state.localeCompare(y.state));
+    assert.equal(results[0]?.state, 'queued');
+    assert.equal(results[1]?.state, 'queued_behind');
+    assert.equal(results[1]?.behind, results[0]?.jobId);
+    await e.client.enqueue('setup-agent', { requester, host: 'slave2', requestId: 'c' });
+    await waitFor(() => order.length === 3, { what: 'three ran', deadlineMs: 8000 });
+    await waitFor(() => running === 0, { what: 'idle' });
+    assert.equal(order.filter((r) => r !== 'c').length, 2);
+    assert.equal(maxSlave1, 1, 'never two tasks on slave1 at once');
+    assert.ok(maxRunning >= 1);
+    await Promise.all(workers.map((w) => w.close({ graceMs: 1000 })));
+  });
+
+  test('R20: canary secrets never reach Redis (job data, audit, outbox) or logs', async (t) => {
+    const canary = 'xoxb-CANARY-1234567890';
+    const e = await engine(server, new TaskRegistry().register(selftestKind), t);
+    const worker = createTaskWorker({ kind: selftestKind, handler: createSelftestHandler({ stepMs: 1 }),
+      connection: e.workerRedis, prefix: e.prefix, outbox: e.outbox, audit: e.audit });
+    // A careless caller passes a token along with the arguments: the schema drops unknown fields.
+    await e.client.enqueue('selftest', { requester, requestId: 'r20', token: canary, args: { password: canary } });
+    await waitFor(() => e.notifier.calls.some((c) => /selftest passed/.test(JSON.stringify(c.message))), { what: 'done' });
+    const keys = await e.workerRedis.keys(`${e.prefix}:*`);
+    assert.ok(keys.length > 5);
+    for (const key of keys) {
+      const type = await e.workerRedis.type(key);
+      const dump = type === 'string' ? await e.workerRedis.get(key)
+        : type === 'hash' ? JSON.stringify(await e.workerRedis.hgetall(key))
+          : type === 'list' ? JSON.stringify(await e.workerRedis.lrange(key, 0, -1))
+            : type === 'stream' ? JSON.stringify(await e.workerRedis.xrange(key, '-', '+'))
+              : type === 'zset' ? JSON.stringify(await e.workerRedis.zrange(key, '0', '-1'))
+                : JSON.stringify(await e.workerRedis.smembers(key).catch(() => []));
+      assert.ok(!dump?.includes(canary), `canary found in ${key}`);
+    }
+    assert.ok(!JSON.stringify(e.notifier.calls).includes(canary));
+    let logged = '';
+    const sink = new Writable({ write(chunk, _enc, cb) { logged += String(chunk); cb(); } });
+    const log = createLogger({ destination: sink });
+    log.info({ botToken: canary, slack: { signingSecret: canary }, req: { headers: { authorization: canary } } }, 'x');
+    log.error({ err: redactSecrets(`auth failed for ${canary}`, [canary]) }, 'y');
+    assert.ok(logged.includes('[redacted]'));
+    assert.ok(!logged.includes(canary), logged);
+    await worker.close({ graceMs: 1000 });
+  });
+});

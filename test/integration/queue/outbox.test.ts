@@ -1,0 +1,106 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { startRedis, type RedisServer } from '../../support/redis.ts';
+import { waitFor } from '../../support/ports.ts';
+import { createWorkerConnection } from '../../../src/queue/connection.ts';
+import { createRedisOutbox } from '../../../src/queue/outbox.ts';
+import { startOutboxDrainer } from '../../../src/queue/outbox-drainer.ts';
+import { RetryLaterError, PermanentError } from '../../../src/core/errors.ts';
+import { FakeNotifier } from './fake-notifier.ts';
+
+let server: RedisServer;
+before(async () => {
+  server = await startRedis();
+});
+after(async () => {
+  await server.stop();
+});
+
+const msg = (text: string) => ({ text });
+
+function setup() {
+  const prefix = `t-${randomUUID().slice(0, 8)}`;
+  const redis = createWorkerConnection({ url: server.url });
+  const outbox = createRedisOutbox({ redis, prefix });
+  return { prefix, redis, outbox };
+}
+
+describe('outbox', () => {
+  test('R16: 429 then 5xx then OK → delivered in order, no drops, no duplicates, across a drainer restart', async () => {
+    const { prefix, redis, outbox } = setup();
+    const notifier = new FakeNotifier();
+    notifier.failNext(new RetryLaterError('ratelimited', 300), new RetryLaterError('http 503', 100));
+    for (let i = 1; i <= 3; i++) await outbox.put({ key: `m${i}`, channel: 'C1', message: msg(`m${i}`) });
+    let drainer = startOutboxDrainer({ redis, prefix, notifier, postIntervalMs: 100, updateIntervalMs: 20 });
+    await waitFor(() => notifier.posts().length >= 1, { what: 'first post' });
+    await drainer.close();
+    // Puts while no drainer runs are kept in Redis.
+    for (let i = 4; i <= 6; i++) await outbox.put({ key: `m${i}`, channel: 'C1', message: msg(`m${i}`) });
+    drainer = startOutboxDrainer({ redis, prefix, notifier, postIntervalMs: 100, updateIntervalMs: 20 });
+    await waitFor(() => notifier.posts().length >= 6, { what: 'six posts', deadlineMs: 8000 });
+    await drainer.close();
+    assert.deepEqual(notifier.posts().map((c) => c.message.text), ['m1', 'm2', 'm3', 'm4', 'm5', 'm6']);
+    // The first post waited for the Retry-After of the 429 and the 5xx.
+    const first = notifier.attempts[0]!.at;
+    assert.ok(notifier.posts()[0]!.at - first >= 350, 'Retry-After honoured');
+    assert.equal(await outbox.backlog(), 0);
+    redis.disconnect();
+  });
+
+  test('≤ 1 post per second per channel; updates are coalesced (latest wins) and update, not post', async () => {
+    const { prefix, redis, outbox } = setup();
+    const notifier = new FakeNotifier();
+    await outbox.put({ key: 'a', channel: 'C2', message: msg('a1') });
+    await outbox.put({ key: 'b', channel: 'C2', message: msg('b1') });
+    await outbox.put({ key: 'c', channel: 'C3', message: msg('c1') });
+    for (let v = 2; v <= 20; v++) await outbox.put({ key: 'a', channel: 'C2', message: msg(`a${v}`) });
+    const drainer = startOutboxDrainer({ redis, prefix, notifier });
+    await waitFor(() => notifier.posts().length >= 3, { what: 'three posts', deadlineMs: 5000 });
+    const c2 = notifier.posts().filter((c) => c.channel === 'C2');
+    assert.deepEqual(c2.map((c) => c.message.text), ['a20', 'b1'], 'coalesced to the latest content');
+    assert.ok(c2[1]!.at - c2[0]!.at >= 950, `posts on one channel ≥ 1 s apart (${c2[1]!.at - c2[0]!.at} ms)`);
+    const c3 = notifier.posts().find((c) => c.channel === 'C3')!;
+    assert.ok(c3.at - c2[0]!.at < 900, 'another channel is not held back');
+    await outbox.put({ key: 'a', channel: 'C2', message: msg('a21') });
+    await waitFor(() => notifier.calls.some((c) => c.op === 'update'), { what: 'update' });
+    const update = notifier.calls.find((c) => c.op === 'update')!;
+    assert.equal(update.ts, c2[0]!.ts);
+    assert.equal(update.message.text, 'a21');
+    assert.equal(notifier.posts().length, 3, 'no duplicate post');
+    await drainer.close();
+    redis.disconnect();
+  });
+
+  test('thread replies wait for the parent ts; permanent errors are dead-lettered, not dropped silently', async () => {
+    const { prefix, redis, outbox } = setup();
+    const notifier = new FakeNotifier();
+    notifier.failNext(new PermanentError('internal', 'channel_not_found'));
+    await outbox.put({ key: 'bad', channel: 'C4', message: msg('bad') });
+    await outbox.put({ key: 'p', channel: 'C4', message: msg('parent') });
+    await outbox.put({ key: 'p:r1', channel: 'C4', message: msg('reply'), threadOf: 'p' });
+    await outbox.put({ key: 'orphan', channel: 'C4', message: msg('orphan'), threadOf: 'bad' });
+    const drainer = startOutboxDrainer({ redis, prefix, notifier, postIntervalMs: 50, updateIntervalMs: 10 });
+    await waitFor(async () => (await outbox.backlog()) === 0, { what: 'drained' });
+    await drainer.close();
+    const [parent, reply] = notifier.posts();
+    assert.equal(parent?.message.text, 'parent');
+    assert.equal(reply?.threadTs, parent?.ts);
+    const dead = await outbox.deadLetters();
+    assert.deepEqual(dead.map((d) => d.key).sort(), ['bad', 'orphan']);
+    assert.match(dead.find((d) => d.key === 'bad')!.error, /channel_not_found/);
+    redis.disconnect();
+  });
+
+  test('two drainers on the same channel still deliver each message once, in order', async () => {
+    const { prefix, redis, outbox } = setup();
+    const notifier = new FakeNotifier();
+    const d1 = startOutboxDrainer({ redis, prefix, notifier, postIntervalMs: 20, updateIntervalMs: 5 });
+    const d2 = startOutboxDrainer({ redis, prefix, notifier, postIntervalMs: 20, updateIntervalMs: 5 });
+    for (let i = 0; i < 10; i++) await outbox.put({ key: `k${i}`, channel: 'C5', message: msg(`k${i}`) });
+    await waitFor(() => notifier.posts().length >= 10, { what: 'ten posts', deadlineMs: 5000 });
+    await Promise.all([d1.close(), d2.close()]);
+    assert.deepEqual(notifier.posts().map((c) => c.message.text), [...Array(10).keys()].map((i) => `k${i}`));
+    redis.disconnect();
+  });
+});

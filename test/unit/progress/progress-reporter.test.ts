@@ -1,0 +1,72 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { OutboxEntry } from '../../../src/core/ports.ts';
+import type { ProgressView } from '../../../src/chat/render/progress.ts';
+import { createProgressReporter, type ProgressStore } from '../../../src/workers/progress-reporter.ts';
+
+class MemoryStore implements ProgressStore {
+  readonly views = new Map<string, ProgressView>();
+  readonly logs = new Map<string, string[]>();
+  async load(id: string) { return this.views.get(id); }
+  async save(v: ProgressView) { this.views.set(v.jobId, structuredClone(v)); }
+  async appendLog(id: string, lines: readonly string[]) { this.logs.set(id, [...(this.logs.get(id) ?? []), ...lines]); }
+}
+
+function setup(store = new MemoryStore(), attempt = 1) {
+  const puts: OutboxEntry[] = [];
+  let now = 1000;
+  const clock = { now: () => now };
+  const r = createProgressReporter({ jobId: 'j1', title: 'T', channel: 'C1', requesterId: 'U1', attempt,
+    outbox: { put: async (e) => { puts.push(e); } }, store, clock, flushMs: 10_000, batchLines: 3 });
+  return { r, puts, store, tick: (ms: number) => { now += ms; } };
+}
+
+test('steps move through states with elapsed times; every update uses the key job:<id>', async () => {
+  const { r, puts, store, tick } = setup();
+  await r.start();
+  await r.plan(['a', 'b']);
+  await r.step('a');
+  tick(1500);
+  await r.step('a', 'done');
+  await r.step('extra', 'skipped');
+  await r.finish({ summary: 'fine' });
+  assert.ok(puts.every((p) => p.key === 'job:j1' && p.channel === 'C1'));
+  const v = store.views.get('j1')!;
+  assert.deepEqual(v.steps.map((s) => [s.name, s.state]), [['a', 'done'], ['b', 'pending'], ['extra', 'skipped']]);
+  assert.equal(v.steps[0]!.endedAt! - v.steps[0]!.startedAt!, 1500);
+  assert.equal(v.outcome, 'succeeded');
+  assert.match(JSON.stringify(puts.at(-1)!.message), /Done.*fine/);
+});
+
+test('output is batched into thread replies under job:<id> and kept in the full log', async () => {
+  const { r, puts, store } = setup();
+  await r.start();
+  r.output(['1', '2']);
+  assert.equal(puts.filter((p) => p.threadOf).length, 0, 'below the batch size nothing is sent yet');
+  r.output(['3']);
+  await r.step('s', 'done'); // runs after the batch flush in the reporter's write order
+  assert.equal(puts.filter((p) => p.threadOf).length, 1, 'a full batch is sent without waiting for the timer');
+  r.output(['4']);
+  await r.close();
+  const replies = puts.filter((p) => p.threadOf === 'job:j1');
+  assert.deepEqual(replies.map((p) => p.key), ['job:j1:out:0', 'job:j1:out:1']);
+  assert.deepEqual(store.logs.get('j1'), ['1', '2', '3', '4']);
+});
+
+test('a resumed job continues the stored checklist and reply numbering (R1)', async () => {
+  const first = setup();
+  await first.r.start();
+  await first.r.plan(['a', 'b']);
+  await first.r.step('a', 'done');
+  first.r.output(['x', 'y', 'z']);
+  await first.r.close();
+  const second = setup(first.store, 2);
+  await second.r.start();
+  await second.r.plan(['a', 'b']);
+  second.r.output(['w']);
+  await second.r.close();
+  const v = first.store.views.get('j1')!;
+  assert.equal(v.steps[0]!.state, 'done');
+  assert.equal(v.attempt, 2);
+  assert.equal(second.puts.find((p) => p.threadOf)?.key, 'job:j1:out:1');
+});
