@@ -1,0 +1,77 @@
+/**
+ * A digest: the status picture plus what changed since the previous digest of the same schedule. Parts that
+ * could not be compared (first digest, an upstream unreadable now or then) are left out, never shown as zero.
+ * Also the replies of `/ci digest add|list|remove`.
+ */
+import type { Block, RenderedMessage } from '../../core/types.ts';
+import type { DigestChanges } from '../../digests/digest-model.ts';
+import type { ClusterSnapshot } from '../../digests/snapshot-types.ts';
+import { statusSections, statusSummary, type StatusRenderOptions } from './status.ts';
+import { context, count, divider, esc, header, nameList, pct, section, utc } from './status-format.ts';
+
+export interface DigestRenderOptions extends StatusRenderOptions {
+  /** Schedule id shown in the footer (`now` for `/ci digest now`). */
+  scheduleId: string;
+}
+
+export function renderDigest(s: ClusterSnapshot, changes: DigestChanges, opts: DigestRenderOptions): RenderedMessage {
+  const blocks: Block[] = [
+    header('CI cluster digest'),
+    ...statusSections(s, opts),
+    divider,
+    section(changesText(changes)),
+    context(`Read at ${utc(s.takenAtMs)} · schedule \`${esc(opts.scheduleId)}\` · \`/ci digest list\``),
+  ];
+  return { text: `Digest — ${statusSummary(s)}`, blocks };
+}
+
+/** The "since the last digest" section. */
+export function changesText(c: DigestChanges): string {
+  if (c.sinceMs === undefined) {
+    const peak = c.peak ? `\nPeak utilisation seen: ${pct(c.peak.utilisation)} at ${utc(c.peak.atMs)}` : '';
+    return `*Changes*: this is the first digest of this schedule; the next one will say what changed.${peak}`;
+  }
+  const lines = [`*Since the last digest* (${utc(c.sinceMs)}):`];
+  if (c.joined && c.left) {
+    if (c.joined.length === 0 && c.left.length === 0) lines.push('Agents: no change');
+    if (c.joined.length > 0) lines.push(`:large_green_circle: ${count(c.joined.length)} joined: ${nameList(c.joined)}`);
+    if (c.left.length > 0) lines.push(`:red_circle: ${count(c.left.length)} left: ${nameList(c.left)}`);
+  }
+  if (c.peak) lines.push(`Peak utilisation: ${pct(c.peak.utilisation)} (cpu ${pct(c.peak.cpu)}, memory ${pct(c.peak.mem)}) at ${utc(c.peak.atMs)}`);
+  if (c.queueBefore !== undefined) lines.push(`Jenkins queue at the last digest: ${count(c.queueBefore)}`);
+  if (c.newlyFailing && c.newlyFailing.length > 0) lines.push(`:red_circle: Newly failing jobs: ${nameList(c.newlyFailing)}`);
+  if (c.fixed && c.fixed.length > 0) lines.push(`:white_check_mark: Fixed jobs: ${nameList(c.fixed)}`);
+  if (c.incidents) {
+    lines.push(c.incidents.length === 0 ? 'Incidents: none' : `:rotating_light: ${count(c.incidents.length)} incidents:`);
+    for (const i of c.incidents.slice(0, 10)) lines.push(`• ${utc(i.atMs)} ${esc(i.text)}`);
+  }
+  return lines.join('\n');
+}
+
+/** A schedule as listed. */
+export interface ScheduleLine {
+  id: string;
+  cron: string;
+  tz?: string;
+  channel: string;
+  next?: number;
+}
+
+export function renderDigestList(list: readonly ScheduleLine[]): RenderedMessage {
+  if (list.length === 0) return { text: 'No digests scheduled.', blocks: [section('No digests scheduled. Add one with `/ci digest add "0 9 * * 1-5" #ci --tz Europe/Berlin`.')] };
+  const lines = list.slice(0, 40).map((s) =>
+    `• \`${esc(s.id)}\` \`${esc(s.cron)}\` ${esc(s.tz ?? 'UTC')} → ${channelRef(s.channel)}${s.next ? ` · next ${utc(s.next)}` : ''}`);
+  if (list.length > 40) lines.push(`…and ${count(list.length - 40)} more`);
+  return { text: `${list.length} digests scheduled`, blocks: [section(`*Scheduled digests*\n${lines.join('\n')}`)] };
+}
+
+export function renderDigestAdded(s: ScheduleLine, created: boolean): RenderedMessage {
+  const verb = created ? ':calendar: Scheduled digest' : ':calendar: Digest already scheduled:';
+  const text = `${verb} \`${esc(s.id)}\`: \`${esc(s.cron)}\` (${esc(s.tz ?? 'UTC')}) to ${channelRef(s.channel)}${s.next ? `; next ${utc(s.next)}` : ''}.`;
+  return { text, blocks: [section(text)] };
+}
+
+/** `C0123` → `<#C0123>`; a `#name` stays as typed. */
+export function channelRef(channel: string): string {
+  return /^[CGD][A-Z0-9]+$/.test(channel) ? `<#${channel}>` : esc(channel);
+}

@@ -1,0 +1,85 @@
+/** Number, size, time and reason formatting shared by the status, agents, Jenkins and digest renderers. */
+import type { Block } from '../../core/types.ts';
+import type { Part, PartFailure } from '../../digests/snapshot-types.ts';
+
+/** Slack section text limit (3,000 characters). */
+export const SECTION_MAX = 3000;
+
+/** Escapes the three characters Slack mrkdwn treats as markup. */
+export function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** 0.456 → "46%". */
+export function pct(share: number): string {
+  return `${Math.round(share * 100)}%`;
+}
+
+/** Cpus with at most one decimal: 1.4, 12, 0.2. */
+export function cpus(n: number): string {
+  return String(Math.round(n * 10) / 10);
+}
+
+/** Megabytes → "512 MB", "3.7 GB", "1,250 GB" (binary units, as Mesos counts them). */
+export function size(mb: number): string {
+  if (mb < 1024) return `${Math.round(mb)} MB`;
+  const gb = mb / 1024;
+  return gb < 100 ? `${Math.round(gb * 10) / 10} GB` : `${Math.round(gb).toLocaleString('en-US')} GB`;
+}
+
+export function count(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${count(n)} ${n === 1 ? one : many}`;
+}
+
+/** A duration in ms → "45 s", "12 min", "3 h 5 min", "4 d". */
+export function duration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const min = Math.floor(s / 60);
+  if (min < 60) return `${min} min`;
+  const h = Math.floor(min / 60);
+  if (h < 48) return min % 60 === 0 ? `${h} h` : `${h} h ${min % 60} min`;
+  return `${Math.floor(h / 24)} d`;
+}
+
+/** Epoch ms → "2024-05-06 09:00 UTC" (deterministic, for golden files and every reader's zone). */
+export function utc(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** `:warning: *Jenkins*: no answer in 5 s` — the inline line for a part that could not be read. */
+export function reasonLine(label: string, reason: PartFailure): string {
+  const icon = reason.failure === 'not_configured' || reason.failure === 'skipped' ? ':heavy_minus_sign:' : ':warning:';
+  return `${icon} *${label}*: ${esc(reason.text)}`;
+}
+
+/** The value of a part, or its reason line. */
+export function partOr<T>(part: Part<T>, label: string, show: (v: T) => string): string {
+  return part.ok ? show(part.value) : reasonLine(label, part.reason);
+}
+
+/** Names, at most `max`, then "and K more". */
+export function nameList(names: readonly string[], max = 10): string {
+  const shown = names.slice(0, max).map((n) => `\`${esc(n)}\``).join(', ');
+  return names.length > max ? `${shown} and ${count(names.length - max)} more` : shown;
+}
+
+/** A section block; text is clipped to Slack's limit so a message is never refused. */
+export function section(text: string): Block {
+  const t = text.length > SECTION_MAX ? `${text.slice(0, SECTION_MAX - 1)}…` : text;
+  return { type: 'section', text: { type: 'mrkdwn', text: t || ' ' } };
+}
+
+export function header(text: string): Block {
+  return { type: 'header', text: { type: 'plain_text', text: text.slice(0, 150), emoji: true } };
+}
+
+export function context(text: string): Block {
+  return { type: 'context', elements: [{ type: 'mrkdwn', text: text.slice(0, 3000) }] };
+}
+
+export const divider: Block = { type: 'divider' };

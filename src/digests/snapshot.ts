@@ -1,0 +1,98 @@
+/**
+ * `takeSnapshot`: reads Mesos, Marathon, Jenkins and ZooKeeper in parallel, each under its own deadline, and
+ * returns every part either read or with the reason it could not be. Never reads `/master/state`: totals come
+ * from `/metrics/snapshot`, agents from `/master/slaves`, and `/master/frameworks` (which carries every task)
+ * only when the metrics say the cluster is small.
+ */
+import type { ClusterReader, MesosReader } from './cluster-reader.ts';
+import { notRead, readPart, upstreamSignal } from './read-part.ts';
+import type { ClusterSnapshot, Part } from './snapshot-types.ts';
+import { agentsView, frameworksView, jenkinsAppView, jenkinsView, totalsView, zooKeeperView } from './views.ts';
+
+/** Above this many live tasks `/master/frameworks` is not read (it grows with every task; ~45 MB at 100,000). */
+export const FRAMEWORKS_MAX_TASKS = 2000;
+
+export interface SnapshotOptions {
+  /** Label of the Jenkins Mesos plugin's build agents (config `jenkins.label`, default `mesos`). */
+  jenkinsLabel: string;
+  now?: () => number;
+  signal?: AbortSignal;
+}
+
+/** One parallel read of everything configured. Resolves within the largest per-upstream timeout. */
+export async function takeSnapshot(reader: ClusterReader, opts: SnapshotOptions): Promise<ClusterSnapshot> {
+  const now = opts.now ?? Date.now;
+  const [mesos, jenkinsApp, jenkins, zookeeper] = await Promise.all([
+    readMesos(reader, opts.signal),
+    readJenkinsApp(reader, opts.signal),
+    readJenkins(reader, opts.jenkinsLabel, opts.signal),
+    readZooKeeper(reader, opts.signal),
+  ]);
+  return { takenAtMs: now(), mesos, jenkinsApp, jenkins, zookeeper };
+}
+
+async function readMesos(reader: ClusterReader, parent?: AbortSignal): Promise<ClusterSnapshot['mesos']> {
+  const m = reader.mesos;
+  if (!m) {
+    const off = notRead('not_configured', 'not configured (cluster.mesos.urls / MESOS_URL)');
+    return { leader: off, version: off, totals: off, agents: off, frameworks: off };
+  }
+  const ms = reader.timeoutsMs.mesos;
+  const signal = upstreamSignal(ms, parent);
+  // The leader is resolved first so the parallel reads below do not each race to resolve it.
+  const leader = await readPart(() => m.leader({ signal }), signal, ms);
+  if (!leader.ok) return { leader, version: leader, totals: leader, agents: leader, frameworks: leader };
+  const totalsRead = readPart(async () => totalsView(await m.metrics({ signal })), signal, ms);
+  const [version, totals, slaves, frameworks] = await Promise.all([
+    readPart(async () => (await m.version({ signal })).version, signal, ms),
+    totalsRead,
+    readPart(() => m.slaves({ signal }), signal, ms),
+    totalsRead.then((t) => readFrameworks(m, t, signal, ms)),
+  ]);
+  const agents = slaves.ok
+    ? { ok: true as const, value: agentsView(slaves.value, frameworks.ok ? frameworks.value.tasksByAgent : undefined) }
+    : slaves;
+  const fw = frameworks.ok ? { ok: true as const, value: frameworks.value.frameworks } : frameworks;
+  return { leader, version, totals, agents, frameworks: fw };
+}
+
+async function readFrameworks(
+  m: MesosReader,
+  totals: Part<{ tasksRunning: number; tasksStaging: number }>,
+  signal: AbortSignal,
+  ms: number,
+): Promise<Part<ReturnType<typeof frameworksView>>> {
+  if (!totals.ok) return notRead('skipped', 'not read: task count unknown');
+  const live = totals.value.tasksRunning + totals.value.tasksStaging;
+  if (live > FRAMEWORKS_MAX_TASKS) return notRead('skipped', `not read: ${live.toLocaleString('en-US')} tasks is too many to list`);
+  return readPart(async () => frameworksView(await m.frameworks({ signal })), signal, ms);
+}
+
+async function readJenkinsApp(reader: ClusterReader, parent?: AbortSignal): Promise<ClusterSnapshot['jenkinsApp']> {
+  const m = reader.marathon;
+  if (!m) return notRead('not_configured', 'not configured (cluster.marathon.urls / MARATHON_URL)');
+  const ms = reader.timeoutsMs.marathon;
+  const signal = upstreamSignal(ms, parent);
+  return readPart(async () => jenkinsAppView(await m.app(m.jenkinsAppId, { signal })), signal, ms);
+}
+
+async function readJenkins(reader: ClusterReader, label: string, parent?: AbortSignal): Promise<ClusterSnapshot['jenkins']> {
+  const j = reader.jenkins;
+  if (!j) return notRead('not_configured', 'not configured (cluster.jenkins.url / JENKINS_URL)');
+  const ms = reader.timeoutsMs.jenkins;
+  const signal = upstreamSignal(ms, parent);
+  return readPart(async () => {
+    const [root, computers, queue] = await Promise.all([j.root({ signal }), j.computers({ signal }), j.queue({ signal })]);
+    return jenkinsView(j.url, root, computers, queue, label);
+  }, signal, ms);
+}
+
+async function readZooKeeper(reader: ClusterReader, parent?: AbortSignal): Promise<ClusterSnapshot['zookeeper']> {
+  const ms = reader.timeoutsMs.zookeeper;
+  return Promise.all(
+    reader.zookeeper.map(async (z) => {
+      const signal = upstreamSignal(ms, parent);
+      return { address: z.address, part: await readPart(async () => zooKeeperView(await z.srvr({ signal })), signal, ms) };
+    }),
+  );
+}

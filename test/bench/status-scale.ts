@@ -1,0 +1,84 @@
+/**
+ * P4 — status and digest at scale. The simulator holds 10,000 agents and 100,000 tasks; ci-bot runs as its own
+ * process (role all) against it, the Slack emulator and a real Redis. Measures, for `/ci status` (command sent →
+ * answer received) and `/ci digest now` (command sent → digest posted): wall time, the bot's extra RSS (peak
+ * sampled from /proc over its idle RSS), and the count of `/master/state` requests (must be 0).
+ * Target: each ≤ 2 s, ≤ 150 MB extra RSS. Run: node test/bench/status-scale.ts [agents] [tasks]
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { startRedis } from '../support/redis.ts';
+import { startBot } from '../support/bot-process.ts';
+import { renderMessageText, startSlackEmulator } from '../support/slack-emulator/index.ts';
+import { startSimulator } from '../support/simulator/index.ts';
+
+const AGENTS = Number(process.argv[2] ?? 10_000);
+const TASKS = Number(process.argv[3] ?? 100_000);
+const RUNS = 3;
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** Samples the RSS of `pid` every 10 ms while `work` runs; returns its result, wall ms and peak RSS. */
+async function measure<T>(pid: number, work: () => Promise<T>): Promise<{ result: T; ms: number; peakMb: number }> {
+  let peakMb = rssMb(pid);
+  const timer = setInterval(() => (peakMb = Math.max(peakMb, rssMb(pid))), 10);
+  const t0 = performance.now();
+  try {
+    const result = await work();
+    return { result, ms: performance.now() - t0, peakMb: Math.max(peakMb, rssMb(pid)) };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function main(): Promise<void> {
+  const secret = randomBytes(16).toString('hex');
+  const botToken = `xoxb-bench-${randomBytes(6).toString('hex')}`;
+  const [redis, sim] = await Promise.all([startRedis(), startSimulator({})]);
+  const slack = await startSlackEmulator({ signingSecret: secret, botToken, appToken: 'xapp-unused' });
+  const gen = await (await fetch(`${sim.urls.control}/_control/generate`, { method: 'POST', body: JSON.stringify({ agents: AGENTS, tasks: TASKS }) })).json();
+  const bot = await startBot({
+    config: { redis: { prefix: 'bench' }, roles: { admins: ['U0ALICE001'] }, cluster: { jenkins: { user: 'admin' } }, logLevel: 'warn' },
+    env: {
+      SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: secret, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, LOG_LEVEL: 'info',
+      MESOS_URL: sim.urls.mesos, MARATHON_URL: sim.urls.marathon, JENKINS_URL: sim.urls.jenkins, JENKINS_API_TOKEN: 'sim-token',
+    },
+  });
+  slack.setTarget({ mode: 'http', url: bot.eventsUrl });
+  const pid = bot.proc.child.pid as number;
+  await new Promise((r) => setTimeout(r, 1500)); // let start-up garbage settle before the idle reading
+  const idleMb = rssMb(pid);
+  const rows: string[] = [];
+  try {
+    for (let i = 0; i < RUNS; i++) {
+      const seen = new Set(slack.allMessages());
+      const status = await measure(pid, async () => {
+        await slack.command('U0ALICE001', 'status');
+        return slack.waitForMessage((m) => m.kind === 'response_url' && !seen.has(m) && /CI cluster status/.test(renderMessageText(m)), 30_000);
+      });
+      const ok = /Agents: \*[\d,]+ active\*/.test(renderMessageText(status.result));
+      rows.push(`/ci status      run ${i + 1}: ${status.ms.toFixed(0).padStart(5)} ms wall, +${(status.peakMb - idleMb).toFixed(1)} MB RSS (peak ${status.peakMb.toFixed(1)} MB)${ok ? '' : ' [answer incomplete!]'}`);
+      const digest = await measure(pid, async () => {
+        await slack.command('U0ALICE001', 'digest now');
+        return slack.waitForMessage((m) => m.kind === 'channel' && !seen.has(m) && /CI cluster digest/.test(renderMessageText(m)), 30_000);
+      });
+      rows.push(`/ci digest now  run ${i + 1}: ${digest.ms.toFixed(0).padStart(5)} ms wall, +${(digest.peakMb - idleMb).toFixed(1)} MB RSS (peak ${digest.peakMb.toFixed(1)} MB)`);
+    }
+    const requests = (await (await fetch(`${sim.urls.control}/_control/requests`)).json()) as Record<string, number>;
+    console.log(`P4 status/digest at scale — Node ${process.version}, simulator ${JSON.stringify(gen)} (+ seed agents)`);
+    console.log(`bot idle RSS ${idleMb.toFixed(1)} MB (pid ${pid})`);
+    for (const r of rows) console.log(r);
+    console.log(`/master/state requests: ${requests['mesos /master/state'] ?? 0} (target 0); /master/frameworks: ${requests['mesos /master/frameworks'] ?? 0}; /master/slaves: ${requests['mesos /master/slaves'] ?? 0}; /metrics/snapshot: ${requests['mesos /metrics/snapshot'] ?? 0}`);
+    console.log('target: each ≤ 2000 ms wall, ≤ 150 MB extra RSS. Digest wall time includes the queue and the outbox (≈1 post/s per channel).');
+  } finally {
+    await bot.stop();
+    await slack.stop();
+    await sim.stop();
+    await redis.stop();
+  }
+}
+
+await main();

@@ -1,0 +1,109 @@
+/**
+ * Digests end to end: `/ci digest add|list|remove|now` through the Slack emulator, a schedule a few seconds
+ * ahead that fires once and posts, and a process SIGKILLed in the middle of a digest and restarted: the slot
+ * still posts exactly once (R17). ci-bot runs as its own process against the simulator and a real Redis.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { startRedis, type RedisServer } from '../support/redis.ts';
+import { startBot, type BotProcess } from '../support/bot-process.ts';
+import { renderMessageText, startSlackEmulator, type SlackEmulator } from '../support/slack-emulator/index.ts';
+import { startSimulator, type RunningSimulator } from '../support/simulator/index.ts';
+import { waitFor } from '../support/ports.ts';
+
+const ALICE = 'U0ALICE001';
+let redis: RedisServer;
+let slack: SlackEmulator;
+let sim: RunningSimulator;
+let bot: BotProcess;
+const secret = randomBytes(16).toString('hex');
+const botToken = `xoxb-e2e-${randomBytes(8).toString('hex')}`;
+const prefix = `e2edig${randomBytes(3).toString('hex')}`;
+
+const launch = () => startBot({
+  config: { redis: { prefix }, roles: { admins: [ALICE] }, cluster: { jenkins: { user: 'admin' } } },
+  env: {
+    SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: secret, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url,
+    MESOS_URL: sim.urls.mesos, MARATHON_URL: sim.urls.marathon, JENKINS_URL: sim.urls.jenkins, JENKINS_API_TOKEN: 'sim-token',
+    CI_BOT_LOCK_MS: '2000', CI_BOT_STALLED_MS: '1000',
+  },
+});
+
+/** A six-field cron (seconds first) that fires once a day, `aheadMs` from now, in UTC. */
+function cronAhead(aheadMs: number): { cron: string; atMs: number } {
+  const at = new Date(Math.ceil((Date.now() + aheadMs) / 1000) * 1000);
+  return { cron: `${at.getUTCSeconds()} ${at.getUTCMinutes()} ${at.getUTCHours()} * * *`, atMs: at.getTime() };
+}
+
+const digestsOf = (id: string) =>
+  slack.messages().filter((m) => m.kind === 'channel' && /CI cluster digest/.test(renderMessageText(m)) && renderMessageText(m).includes(`schedule \`${id}\``));
+
+async function add(cron: string): Promise<string> {
+  const ack = await slack.command(ALICE, `digest add "${cron}" --tz UTC`);
+  const id = /Scheduled digest `(d[0-9a-f]{10})`/.exec(ack.body)?.[1];
+  assert.ok(id, ack.body);
+  return id;
+}
+
+before(async () => {
+  [redis, sim] = await Promise.all([startRedis({ aof: true }), startSimulator({})]);
+  slack = await startSlackEmulator({ signingSecret: secret, botToken, appToken: 'xapp-unused' });
+  bot = await launch();
+  slack.setTarget({ mode: 'http', url: bot.eventsUrl });
+});
+
+after(async () => {
+  await bot?.stop();
+  await slack?.stop();
+  await sim?.stop();
+  await redis?.stop();
+});
+
+describe('digests', () => {
+  test('bad cron, zone and channel are refused with clear errors', async () => {
+    assert.match((await slack.command(ALICE, 'digest add "0 9 * *"')).body, /has 4 fields/);
+    assert.match((await slack.command(ALICE, 'digest add "* * * * * *"')).body, /more than once a minute/);
+    assert.match((await slack.command(ALICE, 'digest add "0 9 * * 1-5" --tz Mars/Olympus')).body, /IANA time zone/);
+    assert.match((await slack.command(ALICE, 'digest add "0 9 * * 1-5" ci')).body, /channel link/);
+    assert.match((await slack.command(ALICE, 'digest remove dnothere')).body, /No digest schedule `dnothere`/);
+  });
+
+  test('a digest scheduled a few seconds ahead fires once and posts; list and remove', async () => {
+    const { cron, atMs } = cronAhead(4000);
+    const id = await add(cron);
+    assert.match((await slack.command(ALICE, `digest add "${cron}" --tz UTC`)).body, /already scheduled/, 'the same schedule twice is one scheduler');
+    assert.match((await slack.command(ALICE, 'digest list')).body, new RegExp(`${id}.*next`));
+    await waitFor(() => digestsOf(id).length > 0, { deadlineMs: 20_000, what: 'the scheduled digest' });
+    const posted = digestsOf(id)[0]!;
+    assert.ok(posted.postedAtMs >= atMs - 50, 'not before its slot');
+    assert.match(renderMessageText(posted), /Agents: \*2 active\*[\s\S]*first digest of this schedule/);
+    await new Promise((r) => setTimeout(r, 2500)); // a second post would come within this window
+    assert.equal(digestsOf(id).length, 1, 'posted once');
+    assert.match((await slack.command(ALICE, `digest remove ${id}`)).body, /Removed digest schedule/);
+    assert.doesNotMatch((await slack.command(ALICE, 'digest list')).body, new RegExp(id));
+  });
+
+  test('/ci digest now posts one digest', async () => {
+    const ack = await slack.command(ALICE, 'digest now');
+    assert.match(ack.body, /Queued `/);
+    await slack.waitForMessage((m) => m.kind === 'channel' && /CI cluster digest/.test(renderMessageText(m)) && /schedule `now`/.test(renderMessageText(m)), 15_000);
+  });
+
+  test('killed during a digest and restarted: the slot posts exactly once (R17), schedulers intact', async () => {
+    // The digest's first read stalls 3 s: long enough to kill the process while the digest is in flight.
+    await fetch(`${sim.urls.control}/_control/faults`, { method: 'POST', body: JSON.stringify({ component: 'mesos', path: '/metrics/snapshot', mode: 'slow', delayMs: 3000, times: 1 }) });
+    const { cron } = cronAhead(4000);
+    const id = await add(cron);
+    await slack.waitForMessage((m) => m.kind === 'channel' && renderMessageText(m).includes(`Scheduled digest ${id}`), 20_000);
+    await bot.stop('SIGKILL');
+    bot = await launch();
+    slack.setTarget({ mode: 'http', url: bot.eventsUrl });
+    await waitFor(() => digestsOf(id).length > 0, { deadlineMs: 30_000, what: 'the digest after the restart' }).catch((err: Error) => {
+      throw new Error(`${err.message}\n${bot.proc.output().slice(-3000)}\n${slack.messages().map((m) => renderMessageText(m)).join('\n--\n').slice(-3000)}`);
+    });
+    await new Promise((r) => setTimeout(r, 3000)); // a duplicate would be posted within this window
+    assert.equal(digestsOf(id).length, 1, 'one message for the slot');
+    assert.match((await slack.command(ALICE, 'digest list')).body, new RegExp(id), 'the scheduler survived the kill');
+  });
+});

@@ -1,0 +1,89 @@
+/** Golden files for /ci status, /ci agents and /ci jenkins; every message within Block Kit limits. */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { UpstreamError } from '../../../src/core/errors.ts';
+import { takeSnapshot } from '../../../src/digests/snapshot.ts';
+import { renderStatus } from '../../../src/chat/render/status.ts';
+import { renderAgents } from '../../../src/chat/render/agents.ts';
+import { renderJenkins } from '../../../src/chat/render/jenkins.ts';
+import type { RenderedMessage } from '../../../src/core/types.ts';
+import { validateBlocks } from '../../support/slack-emulator/block-limits.ts';
+import { assertGolden } from '../../support/golden.ts';
+import { fakeReader, generatedAgents, T0, type FakeOptions } from './fake-cluster.ts';
+
+const size = { cpus: 0.2, memMb: 512 };
+const snap = (o: FakeOptions = {}) => takeSnapshot(fakeReader(o), { jenkinsLabel: 'mesos', now: () => T0 });
+
+function valid(m: RenderedMessage): RenderedMessage {
+  assert.deepEqual(validateBlocks(m.blocks), [], 'within Block Kit limits');
+  assert.ok(m.blocks && m.blocks.length <= 50);
+  assert.ok(m.text.length > 0 && m.text.length < 3000);
+  return m;
+}
+const textOf = (m: RenderedMessage) => JSON.stringify(m.blocks);
+
+const partial: FakeOptions = {
+  fail: {
+    jenkins: 'hang',
+    marathon: new UpstreamError('marathon', 'GET /v2/apps/jenkins', { failure: 'refused' }),
+    slaves: new UpstreamError('mesos', 'GET /master/slaves', { failure: 'bad_answer', detail: 'unexpected answer at slaves.0.id: expected string' }),
+    zookeeper: new UpstreamError('zookeeper', 'srvr', { failure: 'timeout' }),
+  },
+  timeoutMs: 200,
+};
+
+describe('status rendering', () => {
+  test('healthy seed cluster', async () => {
+    const s = await snap();
+    const status = valid(renderStatus(s, { agentSize: size }));
+    assert.match(textOf(status), /2 active\*, 0 inactive/);
+    assert.match(textOf(status), /room for \*8 more build agents\* \(0.2 cpu \/ 512 MB each\) on 2 hosts/, "slave1: min(3 by cpu, 2 by memory) + slave2: min(9, 6)");
+    assert.match(textOf(status), /busiest `slave1` 70%, idlest `slave2` 14%/);
+    assert.match(textOf(status), /on `slave1`: healthy, up 3 h 5 min/);
+    assertGolden('status/seed-status', status);
+    assertGolden('status/seed-agents', valid(renderAgents(s)));
+    assertGolden('status/seed-jenkins', valid(renderJenkins(s)));
+  });
+
+  test('partial failure: each unreadable part says why, the rest still shows', async () => {
+    const s = await snap(partial);
+    const status = valid(renderStatus(s, { agentSize: size }));
+    const t = textOf(status);
+    assert.match(t, /\*Jenkins\*: no answer in 0.2 s/);
+    assert.match(t, /Jenkins app \(Marathon\)\*: connection refused/);
+    assert.match(t, /Capacity and balance\*: bad answer: unexpected answer at slaves.0.id/);
+    assert.match(t, /ZooKeeper master:2181\*: no answer in 0.2 s/);
+    assert.match(t, /2 active\*/, 'Mesos totals still shown');
+    assertGolden('status/partial-status', status);
+    assertGolden('status/partial-agents', valid(renderAgents(s)));
+    assertGolden('status/partial-jenkins', valid(renderJenkins(s)));
+  });
+
+  test('empty cluster', async () => {
+    const s = await snap({ agents: [], queue: 0, failingJobs: [] });
+    const status = valid(renderStatus(s, { agentSize: size }));
+    assert.match(textOf(status), /no active agents/);
+    assertGolden('status/empty-status', status);
+    assertGolden('status/empty-agents', valid(renderAgents(s)));
+  });
+
+  test('huge cluster: 10,000 agents render as top N and "and K more", within limits', async () => {
+    const s = await snap({ agents: generatedAgents(10_000), queue: 250, failingJobs: Array.from({ length: 40 }, (_, i) => `job-${i}`) });
+    const status = valid(renderStatus(s, { agentSize: size }));
+    const agents = valid(renderAgents(s));
+    assert.match(textOf(agents), /…and 9,900 more \(\d+ of them inactive\)/);
+    assert.match(textOf(agents), /INACTIVE/, 'inactive agents come first');
+    const jenkins = valid(renderJenkins(s));
+    assert.match(textOf(jenkins), /and 30 more/);
+    assertGolden('status/huge-status', status);
+    assertGolden('status/huge-agents', agents);
+    assertGolden('status/huge-jenkins', jenkins);
+  });
+
+  test('one agent, and a host name with markup is escaped', async () => {
+    const s = await snap({ agents: [{ hostname: 'a<b>&c', cpus: 1, cpusUsed: 0, memMb: 1024, memUsedMb: 0 }] });
+    const status = valid(renderStatus(s, { agentSize: size }));
+    assert.match(textOf(status), /one active agent, `a&lt;b&gt;&amp;c`/);
+    valid(renderAgents(s));
+  });
+});
