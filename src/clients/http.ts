@@ -26,6 +26,16 @@ export interface HttpOptions {
   auth?: HttpAuth;
   /** A dispatcher to use instead of the client's own keep-alive Agent (tests, shared pools). */
   dispatcher?: Dispatcher;
+  /** Told about every request once it ends (after retries): for metrics and readiness. */
+  onResult?: (result: UpstreamResult) => void;
+}
+
+/** What `onResult` receives: which call, how long it took, and how it failed, if it did. */
+export interface UpstreamResult {
+  service: UpstreamService;
+  request: string;
+  durationMs: number;
+  failure?: UpstreamError['failure'];
 }
 
 /** One request. `path` may include a query string; `query` values that are arrays repeat the key. */
@@ -73,6 +83,22 @@ export class HttpClient {
 
   /** Sends `req` to `base` (origin + optional prefix), retrying idempotent reads; 2xx or `acceptStatus` only. */
   async send(base: string, req: HttpRequest): Promise<HttpResponse> {
+    const started = performance.now();
+    try {
+      const res = await this.sendWithRetries(base, req);
+      this.report(req, started);
+      return res;
+    } catch (err) {
+      this.report(req, started, err instanceof UpstreamError ? err.failure : 'network');
+      throw err;
+    }
+  }
+
+  private report(req: HttpRequest, started: number, failure?: UpstreamError['failure']): void {
+    this.opts.onResult?.({ service: this.service, request: describe(req), durationMs: performance.now() - started, ...(failure ? { failure } : {}) });
+  }
+
+  private async sendWithRetries(base: string, req: HttpRequest): Promise<HttpResponse> {
     const idempotent = req.idempotent ?? (req.method ?? 'GET') === 'GET';
     const attempts = idempotent ? 1 + (this.opts.retries ?? 2) : 1;
     let last: UpstreamError | undefined;
@@ -91,7 +117,12 @@ export class HttpClient {
   /** Sends and parses the JSON body with `schema`; a mismatch is a 'bad_answer' naming the zod path. */
   async json<S extends z.ZodType>(base: string, req: HttpRequest, schema: S): Promise<z.output<S>> {
     const res = await this.send(base, req);
-    return parseJson(this.service, describe(req), res.text, schema);
+    try {
+      return parseJson(this.service, describe(req), res.text, schema);
+    } catch (err) {
+      this.report(req, performance.now(), 'bad_answer');
+      throw err;
+    }
   }
 
   /** Opens a streaming response (SSE); the caller owns `body` and must consume or destroy it. */

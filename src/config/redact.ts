@@ -1,11 +1,13 @@
 import type { Secrets } from './schema.ts';
 
 const MASK = '[redacted]';
+/** Read from the environment with the secrets, but not secret themselves: paths and user names. */
+const NOT_SECRET = new Set(['sshPrivateKeyPath', 'sshAuthSock', 'marathonUser']);
 
 /** The secret values to scrub from any text that may leave the process (logs, errors, chat). */
 export function secretValues(secrets: Secrets): string[] {
   return Object.entries(secrets)
-    .filter(([key, value]) => typeof value === 'string' && value.length >= 4 && key !== 'sshPrivateKeyPath' && key !== 'sshAuthSock')
+    .filter(([key, value]) => typeof value === 'string' && value.length >= 4 && !NOT_SECRET.has(key))
     .map(([, value]) => value as string);
 }
 

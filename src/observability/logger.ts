@@ -3,6 +3,7 @@
  * {@link redactSecrets} for free text (error messages) that may quote a configured secret.
  */
 import { pino, type Logger, type DestinationStream } from 'pino';
+import { redact } from '../config/redact.ts';
 
 const SECRET_FIELDS = ['token', 'botToken', 'appToken', 'signingSecret', 'secret', 'password', 'passphrase',
   'privateKey', 'apiKey', 'apiToken', 'authorization', 'cookie', 'key'];
@@ -17,24 +18,37 @@ export interface LoggerOptions {
   role?: string;
   /** Where lines go (default stdout); tests pass a stream to scan for canaries. */
   destination?: DestinationStream;
+  /** Secret values scrubbed from messages and error texts wherever they appear. */
+  secrets?: readonly string[];
 }
 
 /** Creates the process logger. */
 export function createLogger(opts: LoggerOptions = {}): Logger {
+  const secrets = opts.secrets ?? [];
   return pino(
     {
       level: opts.level ?? 'info',
       base: opts.role ? { role: opts.role } : null,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
+      hooks: {
+        logMethod(args, method) {
+          const scrubbed = args.map((a) => (typeof a === 'string' ? redactSecrets(a, secrets) : a));
+          method.apply(this, scrubbed as Parameters<typeof method>);
+        },
+      },
+      serializers: {
+        err: (e: unknown) =>
+          e instanceof Error
+            ? { type: e.name, message: redactSecrets(e.message, secrets), stack: redactSecrets(e.stack ?? '', secrets), ...(e.cause instanceof Error ? { cause: redactSecrets(e.cause.message, secrets) } : {}) }
+            : e,
+      },
     },
     opts.destination,
   );
 }
 
-/** Replaces every occurrence of each secret (≥ 4 chars) in `text` with `[redacted]`. */
+/** Replaces every occurrence of each secret (≥ 4 chars), and anything shaped like a Slack token, with `[redacted]`. */
 export function redactSecrets(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) if (s.length >= 4) out = out.split(s).join('[redacted]');
-  return out;
+  return redact(text, secrets.filter((s) => s.length >= 4));
 }

@@ -13,6 +13,8 @@ import type { AuditLog } from '../core/ports.ts';
 import type { Logger } from 'pino';
 import type { createProducerConnection } from '../queue/connection.ts';
 import type { CommandImpl } from './services.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { UpstreamResult } from '../clients/http.ts';
 
 export type ToTasks = (args: Record<string, unknown>, requester: Requester) => Array<[string, unknown]>;
 
@@ -40,6 +42,9 @@ export interface FeatureBase {
   prefix: string;
   outbox: RedisOutbox;
   audit: AuditLog;
+  metrics: Metrics;
+  /** Pass as `onResult` to every upstream client: feeds the upstream metrics and /readyz. */
+  onUpstreamResult: (result: UpstreamResult) => void;
 }
 
 export type FeatureFactory = (base: FeatureBase) => Feature | Promise<Feature>;

@@ -3,9 +3,12 @@
  * audit log. Construction lives here and in the other role files only.
  */
 import { randomUUID } from 'node:crypto';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { LoadedConfig } from '../config/load.ts';
 import { redact, secretValues } from '../config/redact.ts';
+import { createLogger } from '../observability/logger.ts';
+import { createMetrics, type Metrics } from '../observability/metrics.ts';
+import { HealthModel } from '../observability/health.ts';
 import { createRedisAuditLog } from '../audit/redis-audit-log.ts';
 import { assertNoEviction, createProducerConnection, createWorkerConnection } from '../queue/connection.ts';
 import { createRedisOutbox, type RedisOutbox } from '../queue/outbox.ts';
@@ -21,6 +24,8 @@ type Redis = ReturnType<typeof createProducerConnection>;
 export interface Runtime {
   loaded: LoadedConfig;
   logger: Logger;
+  metrics: Metrics;
+  health: HealthModel;
   /** Redacts every configured secret from a string (errors, chat text). */
   scrub: (text: string) => string;
   producer: Redis;
@@ -37,22 +42,9 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export function createLogger(level: string, secrets: readonly string[]): Logger {
-  return pino({
-    level,
-    redact: { paths: ['*.token', '*.secret', '*.password', '*.apiToken', '*.signingSecret', '*.appToken', '*.botToken', 'headers.authorization'], censor: '[redacted]' },
-    hooks: {
-      logMethod(args, method) {
-        method.apply(this, args.map((a) => (typeof a === 'string' ? redact(a, secrets) : a)) as Parameters<typeof method>);
-      },
-    },
-    serializers: { err: (e: Error) => ({ type: e.name, message: redact(e.message, secrets), stack: redact(e.stack ?? '', secrets) }) },
-  });
-}
-
 export async function createRuntime(loaded: LoadedConfig, factories: readonly FeatureFactory[] = [], logger?: Logger): Promise<Runtime> {
   const secrets = secretValues(loaded.secrets);
-  const log = logger ?? createLogger(loaded.config.logLevel, secrets);
+  const log = logger ?? createLogger({ level: loaded.config.logLevel, secrets });
   const { url, prefix, auditMaxLen } = loaded.config.redis;
   const producer = createProducerConnection({ url, name: 'ci-bot-producer' });
   await waitReady(producer, url);
@@ -65,13 +57,27 @@ export async function createRuntime(loaded: LoadedConfig, factories: readonly Fe
   };
   const outbox = createRedisOutbox({ redis: producer, prefix });
   const audit = createRedisAuditLog({ redis: producer, prefix, maxLen: auditMaxLen });
-  const base: FeatureBase = { loaded, config: loaded.config, logger: log, redis: producer, workerConnection, prefix, outbox, audit };
+  const health = new HealthModel();
+  const metricsRef: { tasks?: TaskClient } = {};
+  const metrics = createMetrics({ queueDepths: async () => (await metricsRef.tasks?.queueDepths()) ?? [], outboxBacklog: () => outbox.backlog() });
+  const onUpstreamResult: FeatureBase['onUpstreamResult'] = (r) => {
+    metrics.upstreamDuration.observe({ service: r.service }, r.durationMs / 1000);
+    if (r.failure) {
+      metrics.upstreamErrors.inc({ service: r.service, failure: r.failure });
+      health.upstreamFailed(r.service, `${r.request}: ${r.failure}`);
+    } else health.upstreamSucceeded(r.service, Date.now());
+  };
+  const base: FeatureBase = { loaded, config: loaded.config, logger: log, redis: producer, workerConnection, prefix, outbox, audit, metrics, onUpstreamResult };
   const features: Feature[] = [];
   for (const make of factories) features.push(await make(base));
   const registry = new TaskRegistry().register(selftestKind);
   for (const kind of features.flatMap((f) => f.kinds ?? [])) registry.register(kind);
+  const tasks = createTaskClient({ redis: producer, prefix, registry, deadlineMs: 250 });
+  metricsRef.tasks = tasks;
   const runtime: Runtime = {
     loaded,
+    metrics,
+    health,
     logger: log,
     scrub: (t) => redact(t, secrets),
     producer,
@@ -79,7 +85,7 @@ export async function createRuntime(loaded: LoadedConfig, factories: readonly Fe
     prefix,
     registry,
     // The front door enqueues on the ack path: a healthy enqueue takes a few ms, so 250 ms means Redis is in trouble.
-    tasks: createTaskClient({ redis: producer, prefix, registry, deadlineMs: 250 }),
+    tasks,
     outbox,
     audit,
     toTasks: Object.assign(

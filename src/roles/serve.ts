@@ -49,12 +49,14 @@ export async function startServe(rt: Runtime, opts: ServeOptions = {}): Promise<
     confirmations: new RedisConfirmationStore(rt.producer, rt.prefix),
     services,
     visibility: config.slack.responses,
+    onCommand: (name, outcome) => rt.metrics.commands.inc({ name, outcome }),
     secondAdminMayConfirm: config.roles.secondAdminMayConfirm,
     confirmTtlMs: config.roles.confirmTtlMs,
     logError,
   });
   registerListeners(slack.app, {
     flow, ackDeadlineMs: config.slack.ackDeadlineMs, logError,
+    onAck: (ms) => rt.metrics.ackLatency.observe(ms / 1000),
     actions: {
       // The Cancel button on a progress message: the same path as `/ci cancel <job>`, same permission rule.
       cancel_job: (jobId, clicker) => flow.runAs('cancel', { job: jobId }, clicker),
@@ -66,10 +68,14 @@ export async function startServe(rt: Runtime, opts: ServeOptions = {}): Promise<
     routes: {
       '/healthz': async () => ({ status: 200, contentType: 'application/json', body: '{"ok":true}' }),
       '/readyz': async () => {
-        const redisOk = rt.producer.status === 'ready';
-        const body = { redis: { ok: redisOk }, slack: { connected: slack.connected(), mode }, ...(await rt.features.ready()), ...(await opts.ready?.()) };
-        return { status: redisOk && slack.connected() ? 200 : 503, contentType: 'application/json', body: JSON.stringify(body) };
+        rt.health.setSlackConnected(slack.connected());
+        const ping = await Promise.race([rt.producer.ping().then(() => undefined, (e: unknown) => String(e)), sleep(500, 'no answer in 500 ms')]);
+        rt.health.setRedis(ping === undefined, ping);
+        const snapshot = rt.health.snapshot();
+        const body = { ...snapshot, mode, features: await rt.features.ready(), ...(await opts.ready?.()) };
+        return { status: snapshot.ready ? 200 : 503, contentType: 'application/json', body: JSON.stringify(body) };
       },
+      '/metrics': async () => ({ status: 200, contentType: rt.metrics.registry.contentType, body: await rt.metrics.registry.metrics() }),
     },
     ...(slack.httpListener && secrets.slackSigningSecret
       ? {
@@ -93,4 +99,8 @@ export async function startServe(rt: Runtime, opts: ServeOptions = {}): Promise<
       await ops.close();
     },
   };
+}
+
+function sleep<T>(ms: number, value: T): Promise<T> {
+  return new Promise((resolve) => setTimeout(() => resolve(value), ms).unref());
 }

@@ -28,7 +28,7 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions): Promise<Wor
     const handler = handlers[kind.name];
     if (!handler) throw new Error(`no handler for task kind "${kind.name}"`);
     return createTaskWorker({
-      kind, handler: handler as TaskHandler<unknown> as never, connection: rt.workerConnection(), prefix: rt.prefix,
+      kind, handler: timed(kind.name, handler as TaskHandler<unknown>, rt) as never, connection: rt.workerConnection(), prefix: rt.prefix,
       outbox: rt.outbox, audit: rt.audit, concurrency: 4,
       ...(opts.lockDurationMs ? { lockDurationMs: opts.lockDurationMs } : {}),
       ...(opts.stalledIntervalMs ? { stalledIntervalMs: opts.stalledIntervalMs } : {}),
@@ -45,5 +45,21 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions): Promise<Wor
       await Promise.all(workers.map((w) => w.close({ graceMs })));
       await drainer.close({ graceMs: Math.min(graceMs, 5000) });
     },
+  };
+}
+
+/** Records each run's duration and outcome (ok, failed, cancelled) in the task-duration histogram. */
+function timed(kind: string, handler: TaskHandler<unknown>, rt: Runtime): TaskHandler<unknown> {
+  return async (task, ctx) => {
+    const started = performance.now();
+    const observe = (outcome: string) => rt.metrics.taskDuration.observe({ kind, outcome }, (performance.now() - started) / 1000);
+    try {
+      const result = await handler(task, ctx);
+      observe('ok');
+      return result;
+    } catch (err) {
+      observe(ctx.signal.aborted ? 'cancelled' : 'failed');
+      throw err;
+    }
   };
 }

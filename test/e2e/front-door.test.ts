@@ -28,9 +28,10 @@ const config = {
   roles: { default: 'viewer', admins: [ALICE], operators: ['S0OPS00001'], confirmTtlMs: 2000 },
   inventory: { hosts: [{ name: 'slave1', address: '127.0.0.1', roles: ['agent'] }] },
 };
+const canaries = { JENKINS_API_TOKEN: `canary-jenkins-${randomBytes(6).toString('hex')}`, MARATHON_PASSWORD: `canary-marathon-${randomBytes(6).toString('hex')}` };
 const env = () => ({
   SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: secret, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url,
-  CI_BOT_SELFTEST_STEP_MS: '200',
+  CI_BOT_SELFTEST_STEP_MS: '200', MARATHON_USER: 'ci-bot', ...canaries,
 });
 const text = (m: { text?: unknown; blocks?: unknown }) => renderMessageText(m);
 
@@ -158,6 +159,46 @@ describe('HTTP mode', () => {
     const health = await fetch(`http://127.0.0.1:${bot.port}/healthz`);
     assert.equal(health.status, 200);
     assert.equal(bot.proc.child.exitCode, null);
+  });
+});
+
+describe('operations', () => {
+  test('/healthz, /readyz and /metrics', async () => {
+    await slack.command(ALICE, 'help');
+    const base = `http://127.0.0.1:${bot.port}`;
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+    const ready = await fetch(`${base}/readyz`);
+    const body = (await ready.json()) as { ready: boolean; redis: { ok: boolean }; slack: { connected: boolean } };
+    assert.equal(ready.status, 200);
+    assert.deepEqual([body.ready, body.redis.ok, body.slack.connected], [true, true, true]);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    assert.match(metrics, /cibot_commands_total\{name="help",outcome="ok"\} [1-9]/);
+    assert.match(metrics, /cibot_commands_total\{name="selftest",outcome="denied"\} [1-9]/);
+    assert.match(metrics, /cibot_ack_latency_seconds_count [1-9]/);
+    assert.match(metrics, /cibot_task_duration_seconds_count\{kind="selftest",outcome="ok"\} [1-9]/);
+    assert.match(metrics, /cibot_queue_depth\{/);
+    assert.match(metrics, /cibot_outbox_backlog \d/);
+  });
+
+  test('R20: no secret in Redis, logs, audit or Slack messages', async () => {
+    const secrets = [botToken, secret, ...Object.values(canaries)];
+    const keys = (await redis.command('KEYS', '*')).split('\r\n').filter((l) => l && !/^[*$]/.test(l));
+    assert.ok(keys.length > 5, 'Redis holds the bot state');
+    let dump = '';
+    for (const key of keys) {
+      const type = (await redis.command('TYPE', key)).trim().slice(1);
+      const read: Record<string, string[]> = {
+        string: ['GET', key], hash: ['HGETALL', key], list: ['LRANGE', key, '0', '-1'], set: ['SMEMBERS', key],
+        zset: ['ZRANGE', key, '0', '-1'], stream: ['XRANGE', key, '-', '+'],
+      };
+      if (read[type]) dump += await redis.command(...(read[type] as [string, ...string[]]));
+    }
+    const messages = JSON.stringify(slack.allMessages()) + JSON.stringify(slack.calls());
+    for (const s of secrets) {
+      assert.ok(!dump.includes(s), 'secret found in Redis');
+      assert.ok(!bot.proc.output().includes(s), 'secret found in the logs');
+      assert.ok(!messages.includes(s), 'secret found in Slack messages');
+    }
   });
 });
 

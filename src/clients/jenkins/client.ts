@@ -6,7 +6,7 @@
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { UpstreamError } from '../../core/errors.ts';
-import { HttpClient, parseJson, type HttpRequest, type HttpResponse } from '../http.ts';
+import { HttpClient, parseJson, type HttpRequest, type HttpResponse, type UpstreamResult } from '../http.ts';
 import {
   BuildSchema,
   ComputerSetSchema,
@@ -37,6 +37,8 @@ export interface JenkinsClientOptions {
   maxBodyBytes?: number;
   ca?: string | Buffer;
   dispatcher?: Dispatcher;
+  /** Told about every request once it ends: for metrics and readiness. */
+  onResult?: (result: UpstreamResult) => void;
 }
 
 export interface CallOptions {

@@ -6,7 +6,7 @@
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { UpstreamError } from '../../core/errors.ts';
-import { HttpClient, describe, type HttpAuth, type HttpRequest } from '../http.ts';
+import { HttpClient, describe, type HttpAuth, type HttpRequest, type UpstreamResult } from '../http.ts';
 import { openEventStream, type EventStreamOptions } from './event-stream.ts';
 import type { MarathonEvent } from './event-schemas.ts';
 import {
@@ -40,6 +40,8 @@ export interface MarathonClientOptions {
   ca?: string | Buffer;
   auth?: HttpAuth;
   dispatcher?: Dispatcher;
+  /** Told about every request once it ends: for metrics and readiness. */
+  onResult?: (result: UpstreamResult) => void;
 }
 
 export interface CallOptions {

@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import { UpstreamError } from '../../core/errors.ts';
-import { HttpClient, describe, parseJson, type HttpAuth, type HttpRequest } from '../http.ts';
+import { HttpClient, describe, parseJson, type HttpAuth, type HttpRequest, type UpstreamResult } from '../http.ts';
 import type { Dispatcher } from 'undici';
 import {
   FileReadSchema,
@@ -36,6 +36,8 @@ export interface MesosClientOptions {
   ca?: string | Buffer;
   auth?: HttpAuth;
   dispatcher?: Dispatcher;
+  /** Told about every request once it ends: for metrics and readiness. */
+  onResult?: (result: UpstreamResult) => void;
 }
 
 export interface CallOptions {

@@ -113,3 +113,20 @@ test('https with a custom CA: trusted with `ca`, refused without', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('onResult reports each request once it ends: duration, and the failure if any', async () => {
+  const results: Array<{ request: string; failure?: string; durationMs: number }> = [];
+  const client = new HttpClient({ service: 'jenkins', retries: 1, retryBaseMs: 1, onResult: (r) => results.push(r) });
+  handler = (q, r) => {
+    if (q.url === '/fail') r.writeHead(503).end();
+    else r.end(q.url === '/garbage' ? '{"x":' : '{"a":1}');
+  };
+  await client.json(base, { path: '/ok' }, z.object({ a: z.number() }));
+  await assert.rejects(client.send(base, { path: '/fail' }));
+  await assert.rejects(client.json(base, { path: '/garbage' }, z.object({ a: z.number() })));
+  await client.close();
+  assert.deepEqual(results.map((r) => [r.request, r.failure]), [
+    ['GET /ok', undefined], ['GET /fail', 'http'], ['GET /garbage', undefined], ['GET /garbage', 'bad_answer'],
+  ]);
+  assert.ok(results.every((r) => r.durationMs >= 0));
+});

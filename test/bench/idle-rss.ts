@@ -1,0 +1,62 @@
+/**
+ * P5 (idle part) — resident memory of an idle `ci-bot all` (front door, workers, outbox drainer, features), side
+ * by side with a bare Node process and a bare Bolt + BullMQ Queue + Worker process in the same run.
+ * Target: ≤ 160 MB. Samples RSS from /proc after IDLE_SECONDS (default 15) of idling.
+ */
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { startRedis } from '../support/redis.ts';
+import { startBot } from '../support/bot-process.ts';
+import { startSlackEmulator } from '../support/slack-emulator/index.ts';
+import { startSimulator } from '../support/simulator/index.ts';
+import { start } from '../support/process.ts';
+import { waitFor } from '../support/ports.ts';
+
+const IDLE_MS = Number(process.env.IDLE_SECONDS ?? 15) * 1000;
+const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+
+const redis = await startRedis();
+const secret = randomBytes(16).toString('hex');
+const botToken = `xoxb-rss-${randomBytes(6).toString('hex')}`;
+const slack = await startSlackEmulator({ signingSecret: secret, botToken, appToken: 'xapp-unused' });
+const sim = await startSimulator({});
+
+async function idle(label: string, pid: number): Promise<number> {
+  await new Promise((r) => setTimeout(r, IDLE_MS));
+  const mb = rssMb(pid);
+  console.log(`${label.padEnd(40)} ${mb.toFixed(1)} MB`);
+  return mb;
+}
+
+console.log(`P5 idle RSS after ${IDLE_MS / 1000} s — Node ${process.version}`);
+const bare = start(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
+await idle('bare Node', bare.pid);
+await bare.stop();
+
+const floorScript = `
+  import bolt from '@slack/bolt'; import { Queue, Worker } from 'bullmq'; import { Redis } from 'ioredis';
+  const { App, HTTPReceiver, LogLevel } = bolt;
+  const receiver = new HTTPReceiver({ signingSecret: 'x'.repeat(32), logLevel: LogLevel.ERROR, port: 0 });
+  const app = new App({ token: process.env.SLACK_BOT_TOKEN, receiver, logLevel: LogLevel.ERROR, clientOptions: { slackApiUrl: process.env.SLACK_API_URL } });
+  const connection = new Redis(process.env.REDIS_URL, { maxRetriesPerRequest: null });
+  new Queue('floor', { connection }); new Worker('floor', async () => {}, { connection });
+  await app.start(0); console.log('ready');`;
+const floor = start(process.execPath, ['--input-type=module', '-e', floorScript], {
+  cwd: new URL('../../', import.meta.url).pathname,
+  env: { PATH: process.env.PATH ?? '', SLACK_BOT_TOKEN: botToken, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url },
+});
+await waitFor(() => floor.output().includes('ready'), { deadlineMs: 15_000, what: `floor (${floor.output()})` });
+await idle('bare Bolt + BullMQ Queue + Worker', floor.pid);
+await floor.stop();
+
+const bot = await startBot({
+  env: { SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: secret, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, MESOS_URL: sim.urls.mesos, MARATHON_URL: sim.urls.marathon, JENKINS_URL: sim.urls.jenkins },
+  config: { roles: { admins: ['U0ALICE001'] } },
+});
+const ours = await idle('ci-bot all (idle)', bot.proc.pid);
+console.log(`target ≤ 160 MB: ${ours <= 160 ? 'met' : 'NOT met'}`);
+await bot.stop();
+await sim.stop();
+await slack.stop();
+await redis.stop();
+process.exit(0);
