@@ -19,6 +19,8 @@ import { createDigestStore } from '../queue/digest-schedules.ts';
 import { createSchedulers, digestSlotKey } from '../queue/schedulers.ts';
 import { defineTaskKind, requesterSchema } from '../queue/task-kind.ts';
 import { createDigestHandler, type DigestTask } from '../workers/digest.ts';
+import type { UpstreamResult } from '../clients/http.ts';
+import { UpstreamError } from '../core/errors.ts';
 import type { FeatureFactory } from './feature.ts';
 
 /** `digest` jobs: scheduled (schedulerId + slotMs) or `/ci digest now` (requestId). Retried once if transient. */
@@ -37,12 +39,9 @@ export const digestKind = defineTaskKind<DigestTask>({
   title: (d) => (d.schedulerId ? `Scheduled digest ${d.schedulerId}` : 'Digest'),
 });
 
-type Health = Record<string, { lastOkAt?: string; lastError?: string; configured: boolean }>;
-
 export const statusFeature: FeatureFactory = (base) => {
   const { config, loaded, prefix, redis } = base;
-  const health: Health = {};
-  const { reader, close } = createClusterReader(config, loaded.secrets, health);
+  const { reader, close, configured } = createClusterReader(config, loaded.secrets, base.onUpstreamResult);
   const snapshot = (signal?: AbortSignal) => takeSnapshot(reader, { jenkinsLabel: config.jenkins.label, ...(signal ? { signal } : {}) });
   const store = createDigestStore({ redis, prefix });
   const schedules = createSchedulers({ redis, prefix });
@@ -64,7 +63,8 @@ export const statusFeature: FeatureFactory = (base) => {
     handlers: {
       digest: createDigestHandler({ snapshot, store, outbox: base.outbox, slotKey: digestSlotKey, agentSize }) as TaskHandler<never>,
     },
-    ready: async () => ({ upstreams: health }),
+    // Last success and last error per upstream are in the process health model (fed by onUpstreamResult).
+    ready: async () => ({ configured }),
     close: async () => {
       await schedules.close();
       await close();
@@ -72,53 +72,58 @@ export const statusFeature: FeatureFactory = (base) => {
   };
 };
 
-/** The real clients behind the {@link ClusterReader} port, each read recorded in `health` for /readyz. */
-export function createClusterReader(config: Config, secrets: Secrets, health: Health): { reader: ClusterReader; close: () => Promise<void> } {
+/** The real clients behind the {@link ClusterReader} port; every call is reported to `onResult` (metrics, /readyz). */
+export function createClusterReader(
+  config: Config,
+  secrets: Secrets,
+  onResult: (r: UpstreamResult) => void,
+): { reader: ClusterReader; close: () => Promise<void>; configured: Record<string, boolean> } {
   const c = config.cluster;
   const ca = c.caFile ? readFileSync(c.caFile) : undefined;
-  const common = { retries: 1, ...(ca ? { ca } : {}) };
-  const track = <A extends unknown[], R>(name: string, fn: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
-    try {
-      const out = await fn(...a);
-      health[name] = { ...health[name], configured: true, lastOkAt: new Date().toISOString() };
-      return out;
-    } catch (err) {
-      health[name] = { ...health[name], configured: true, lastError: err instanceof Error ? err.message.slice(0, 200) : String(err) };
-      throw err;
-    }
-  };
+  const common = { retries: 1, onResult, ...(ca ? { ca } : {}) };
   const closers: Array<() => Promise<void>> = [];
   const reader: ClusterReader = {
     zookeeper: c.zookeeper.hosts.map((address) => {
       const [host = '', port = '2181'] = address.split(':');
       const zk = new ZooKeeperClient({ host, port: Number(port), timeoutMs: c.zookeeper.timeoutMs });
-      return { address, srvr: track('zookeeper', (o: { signal: AbortSignal }) => zk.srvr(o)) };
+      return { address, srvr: reported(onResult, 'zookeeper', 'srvr', (o: { signal: AbortSignal }) => zk.srvr(o)) };
     }),
     timeoutsMs: { mesos: c.mesos.timeoutMs, marathon: c.marathon.timeoutMs, jenkins: c.jenkins.timeoutMs, zookeeper: c.zookeeper.timeoutMs },
   };
-  for (const name of ['mesos', 'marathon', 'jenkins', 'zookeeper']) health[name] = { configured: false };
-  if (c.zookeeper.hosts.length > 0) health.zookeeper = { configured: true };
   if (c.mesos.urls.length > 0) {
-    health.mesos = { configured: true };
     const m = new MesosClient({ masters: c.mesos.urls, timeoutMs: c.mesos.timeoutMs, ...common });
     closers.push(() => m.close());
     reader.mesos = {
-      leader: track('mesos', (o) => m.leader(o)), version: track('mesos', (o) => m.version(o)), metrics: track('mesos', (o) => m.metricsSnapshot(o)),
-      slaves: track('mesos', (o) => m.slaves(o)), frameworks: track('mesos', (o) => m.frameworks(o)),
+      leader: (o) => m.leader(o), version: (o) => m.version(o), metrics: (o) => m.metricsSnapshot(o),
+      slaves: (o) => m.slaves(o), frameworks: (o) => m.frameworks(o),
     };
   }
   if (c.marathon.urls.length > 0) {
-    health.marathon = { configured: true };
     const auth = secrets.marathonUser && secrets.marathonPassword ? { auth: { username: secrets.marathonUser, password: secrets.marathonPassword } } : {};
     const m = new MarathonClient({ urls: c.marathon.urls, timeoutMs: c.marathon.timeoutMs, ...common, ...auth });
     closers.push(() => m.close());
-    reader.marathon = { jenkinsAppId: c.marathon.jenkinsAppId, leader: track('marathon', (o) => m.leader(o)), app: track('marathon', (id: string, o) => m.app(id, o)) };
+    reader.marathon = { jenkinsAppId: c.marathon.jenkinsAppId, leader: (o) => m.leader(o), app: (id: string, o) => m.app(id, o) };
   }
   if (c.jenkins.url) {
-    health.jenkins = { configured: true };
     const j = new JenkinsClient({ url: c.jenkins.url, username: c.jenkins.user ?? '', apiToken: secrets.jenkinsApiToken ?? '', timeoutMs: c.jenkins.timeoutMs, ...common });
     closers.push(() => j.close());
-    reader.jenkins = { url: c.jenkins.url, root: track('jenkins', (o) => j.root(o)), computers: track('jenkins', (o) => j.computers(o)), queue: track('jenkins', (o) => j.queue(o)) };
+    reader.jenkins = { url: c.jenkins.url, root: (o) => j.root(o), computers: (o) => j.computers(o), queue: (o) => j.queue(o) };
   }
-  return { reader, close: async () => void (await Promise.all(closers.map((f) => f()))) };
+  const configured = { mesos: c.mesos.urls.length > 0, marathon: c.marathon.urls.length > 0, jenkins: Boolean(c.jenkins.url), zookeeper: c.zookeeper.hosts.length > 0 };
+  return { reader, configured, close: async () => void (await Promise.all(closers.map((f) => f()))) };
+}
+
+/** ZooKeeper speaks TCP, not HTTP: report its calls the same way the HTTP clients do. */
+function reported<A extends unknown[], R>(onResult: (r: UpstreamResult) => void, service: 'zookeeper', request: string, fn: (...a: A) => Promise<R>) {
+  return async (...a: A): Promise<R> => {
+    const started = performance.now();
+    try {
+      const out = await fn(...a);
+      onResult({ service, request, durationMs: performance.now() - started });
+      return out;
+    } catch (err) {
+      onResult({ service, request, durationMs: performance.now() - started, failure: err instanceof UpstreamError ? err.failure : 'network' });
+      throw err;
+    }
+  };
 }
