@@ -46,7 +46,7 @@ export async function runRoles(loaded: LoadedConfig, role: string): Promise<numb
     const working = await startWorker(rt, {
       notifier: new WebApiNotifier(slack.outboxClient),
       lockDurationMs: numberEnv('CI_BOT_LOCK_MS'), stalledIntervalMs: numberEnv('CI_BOT_STALLED_MS'),
-      selftestStepMs: numberEnv('CI_BOT_SELFTEST_STEP_MS'),
+      selftestStepMs: numberEnv('CI_BOT_SELFTEST_STEP_MS'), outboxLockMs: numberEnv('CI_BOT_OUTBOX_LOCK_MS'),
     });
     closers.unshift((graceMs = numberEnv('CI_BOT_GRACE_MS') ?? 10_000) => working.close({ graceMs }));
   }

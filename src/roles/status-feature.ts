@@ -27,6 +27,8 @@ import type { FeatureFactory } from './feature.ts';
 export const digestKind = defineTaskKind<DigestTask>({
   name: 'digest',
   queue: 'report',
+  // The digest is the message: no separate progress message for it.
+  progressMessage: false,
   schema: z.object({
     requester: requesterSchema,
     schedulerId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),

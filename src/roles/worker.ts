@@ -12,6 +12,8 @@ export interface WorkerOptions {
   lockDurationMs?: number;
   stalledIntervalMs?: number;
   selftestStepMs?: number;
+  /** Outbox channel lease; a crashed drainer's channel is taken over after it (default 30 000 ms). */
+  outboxLockMs?: number;
 }
 
 export interface Working {
@@ -38,6 +40,7 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions): Promise<Wor
   await Promise.all(workers.map((w) => w.ready()));
   const drainer: OutboxDrainer = startOutboxDrainer({
     redis: rt.workerConnection(), prefix: rt.prefix, notifier: opts.notifier, log: rt.logger.child({ src: 'outbox' }),
+    ...(opts.outboxLockMs ? { lockMs: opts.outboxLockMs } : {}),
   });
   rt.logger.info({ kinds: rt.registry.all().map((k) => k.name) }, 'ci-bot worker is taking tasks');
   return {

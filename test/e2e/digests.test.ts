@@ -26,7 +26,7 @@ const launch = () => startBot({
   env: {
     SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: secret, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url,
     MESOS_URL: sim.urls.mesos, MARATHON_URL: sim.urls.marathon, JENKINS_URL: sim.urls.jenkins, JENKINS_API_TOKEN: 'sim-token',
-    CI_BOT_LOCK_MS: '2000', CI_BOT_STALLED_MS: '1000',
+    CI_BOT_LOCK_MS: '2000', CI_BOT_STALLED_MS: '1000', CI_BOT_OUTBOX_LOCK_MS: '2000',
   },
 });
 
@@ -93,9 +93,11 @@ describe('digests', () => {
   test('killed during a digest and restarted: the slot posts exactly once (R17), schedulers intact', async () => {
     // The digest's first read stalls 3 s: long enough to kill the process while the digest is in flight.
     await fetch(`${sim.urls.control}/_control/faults`, { method: 'POST', body: JSON.stringify({ component: 'mesos', path: '/metrics/snapshot', mode: 'slow', delayMs: 3000, times: 1 }) });
+    const reads = sim.sim.faults.requests('mesos', '/metrics/snapshot');
     const { cron } = cronAhead(4000);
     const id = await add(cron);
-    await slack.waitForMessage((m) => m.kind === 'channel' && renderMessageText(m).includes(`Scheduled digest ${id}`), 20_000);
+    // The digest has started when its (stalled) first read reaches the simulated master.
+    await waitFor(() => sim.sim.faults.requests('mesos', '/metrics/snapshot') > reads, { deadlineMs: 20_000, what: 'the digest to start reading' });
     await bot.stop('SIGKILL');
     bot = await launch();
     slack.setTarget({ mode: 'http', url: bot.eventsUrl });
