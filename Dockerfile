@@ -5,6 +5,17 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
+FROM node:24-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
+COPY src ./src
+COPY test/support ./test/support
+COPY commands ./commands
+RUN npm run build
+
 FROM node:24-slim
 ENV NODE_ENV=production
 WORKDIR /app
@@ -12,13 +23,11 @@ RUN apt-get update && apt-get install -y --no-install-recommends openssh-client 
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY bin ./bin
-COPY src ./src
-COPY commands ./commands
+COPY --from=build /app/dist ./dist
 COPY config ./config
-COPY test/support ./test/support
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-ENTRYPOINT ["node", "src/main.ts"]
+ENTRYPOINT ["node", "dist/src/main.js"]
 CMD ["all"]

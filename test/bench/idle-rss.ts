@@ -3,7 +3,7 @@
  * by side with a bare Node process and a bare Bolt + BullMQ Queue + Worker process in the same run.
  * Target: ≤ 160 MB. Samples RSS from /proc after IDLE_SECONDS (default 15) of idling.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { startRedis } from '../support/redis.ts';
 import { startBot } from '../support/bot-process.ts';
@@ -49,13 +49,27 @@ await waitFor(() => floor.output().includes('ready'), { deadlineMs: 15_000, what
 await idle('bare Bolt + BullMQ Queue + Worker', floor.pid);
 await floor.stop();
 
-const bot = await startBot({
-  env: { SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: secret, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, MESOS_URL: sim.urls.mesos, MARATHON_URL: sim.urls.marathon, JENKINS_URL: sim.urls.jenkins },
-  config: { roles: { admins: ['U0ALICE001'] } },
-});
-const ours = await idle('ci-bot all (idle)', bot.proc.pid);
-console.log(`target ≤ 160 MB: ${ours <= 160 ? 'met' : 'NOT met'}`);
-await bot.stop();
+const dist = new URL('../../dist/src/main.js', import.meta.url).pathname;
+if (!existsSync(dist)) console.log('(dist/ missing: run `npm run build` to measure the compiled form too)');
+const variants: Array<[string, { entry?: string; nodeArgs?: string[] }]> = [
+  ['ci-bot all, src/main.ts (type stripping)', {}],
+  ...(existsSync(dist)
+    ? ([
+        ['ci-bot all, dist/src/main.js', { entry: dist }],
+        ['ci-bot all, dist + --max-semi-space-size=1', { entry: dist, nodeArgs: ['--max-semi-space-size=1'] }],
+      ] as Array<[string, { entry?: string; nodeArgs?: string[] }]>)
+    : []),
+];
+for (const [label, how] of variants) {
+  const bot = await startBot({
+    ...how,
+    env: { SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: secret, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, MESOS_URL: sim.urls.mesos, MARATHON_URL: sim.urls.marathon, JENKINS_URL: sim.urls.jenkins },
+    config: { roles: { admins: ['U0ALICE001'] } },
+  });
+  const mb = await idle(label, bot.proc.pid);
+  console.log(`  target ≤ 160 MB: ${mb <= 160 ? 'met' : 'NOT met'}`);
+  await bot.stop();
+}
 await sim.stop();
 await slack.stop();
 await redis.stop();
