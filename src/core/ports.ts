@@ -110,3 +110,93 @@ export interface ConfirmationStore {
   get(id: string): Promise<PendingConfirmation | undefined>;
   take(id: string): Promise<PendingConfirmation | undefined>;
 }
+
+/** One step of a recipe run, as the runner saw it (provisioning). */
+export interface RecipeStepOutcome {
+  name: string;
+  state: StepState;
+  detail?: string;
+  changed: boolean;
+}
+
+/** What a recipe run on one host reported. A non-zero exit is a result (`ok: false`), not a throw. */
+export interface RecipeOutcome {
+  ok: boolean;
+  /** Whether anything changed (in a dry run: would change). */
+  changed: boolean;
+  steps: readonly RecipeStepOutcome[];
+  exitCode: number | null;
+  /** The last output lines, step markers excluded. */
+  outputTail: readonly string[];
+  failedStep?: string;
+  durationMs: number;
+}
+
+/**
+ * Runs a named recipe on an inventory host over SSH (provisioning handlers see SSH only through this port).
+ * Implementations validate `params` against the recipe's declared types before anything reaches the host.
+ */
+export interface RecipePort {
+  /** The recipe's declared checklist, in order. */
+  steps(recipe: string): readonly string[];
+  /**
+   * @throws PermanentError bad parameters, refused host key, authentication failure — nothing ran
+   * @throws UpstreamError('ssh') connection lost or deadline passed (transient)
+   */
+  run(
+    recipe: string,
+    host: string,
+    params: Readonly<Record<string, string>>,
+    opts: {
+      dryRun?: boolean;
+      signal: AbortSignal;
+      onStep?: (name: string, state: StepState, detail?: string) => void;
+      onOutput?: (line: string) => void;
+    },
+  ): Promise<RecipeOutcome>;
+  /** The last `lines` lines of a service's log on `host` (journalctl, else /var/log/mesos/<unit>.log). */
+  serviceLog(host: string, unit: 'mesos-slave' | 'mesos-master' | 'marathon' | 'zookeeper', lines: number, signal: AbortSignal): Promise<string[]>;
+}
+
+/** An agent as the Mesos master lists it, with its total resources. */
+export interface AgentSummary {
+  hostname: string;
+  cpus: number;
+  memMb: number;
+  diskMb: number;
+}
+
+/** One named health check of the master services (Mesos leader, Marathon, ZooKeeper). */
+export interface ServiceCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+/** What provisioning asks of the cluster after it changed a host ("did the agent join?", "do the masters answer?"). */
+export interface ClusterProbe {
+  /**
+   * Polls the Mesos master until `hostname` is registered and active.
+   * @throws UpstreamError('mesos', …, timeout) when it does not appear within `timeoutMs`
+   */
+  waitForAgent(hostname: string, opts: { timeoutMs: number; signal: AbortSignal }): Promise<AgentSummary>;
+  /** Active agents and their summed resources, as the Mesos master reports them now. */
+  agentTotals(signal: AbortSignal): Promise<{ agents: number; cpus: number; memMb: number }>;
+  /** Checks a leading Mesos master, Marathon answering and registered as a framework, ZooKeeper ruok/mntr. */
+  checkMaster(signal: AbortSignal): Promise<readonly ServiceCheck[]>;
+}
+
+/** The last provisioning result per inventory host, for `/ci hosts`. */
+export interface ProvisionRecord {
+  host: string;
+  recipe: string;
+  outcome: 'changed' | 'no change' | 'dry run' | 'failed';
+  at: number;
+  jobId: string;
+  detail?: string;
+}
+
+export interface ProvisionLog {
+  record(entry: ProvisionRecord): Promise<void>;
+  last(hosts: readonly string[]): Promise<Readonly<Record<string, ProvisionRecord>>>;
+}

@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import type { AuditLog, Clock, Outbox, TaskHandler, TaskResult } from '../core/ports.ts';
 import { systemClock } from '../core/ports.ts';
 import { createProgressReporter } from '../workers/progress-reporter.ts';
-import type { TaskKind } from './task-kind.ts';
+import type { AnyTaskKind, TaskKind } from './task-kind.ts';
 import { createJobStore } from './job-store.ts';
 import { jitteredBackoffMs } from './backoff.ts';
 import { cancelKeys, subscribeCancels } from './cancel-bus.ts';
@@ -19,6 +19,11 @@ import { classifyFailure, type FailureLogger } from './failure.ts';
 export interface TaskWorkerOptions<T extends { requester: { userId: string; channelId: string } }> {
   kind: TaskKind<T>;
   handler: TaskHandler<T>;
+  /**
+   * Further kinds on the same queue, each with its handler. A BullMQ worker takes every job of its queue, so all
+   * kinds sharing a queue must be served by one worker that picks the handler by job name.
+   */
+  alsoHandles?: ReadonlyArray<{ kind: AnyTaskKind; handler: TaskHandler<never> }>;
   /** A worker connection (createWorkerConnection); duplicated for BullMQ's blocking and pub/sub clients. */
   connection: Redis;
   prefix: string;
@@ -53,7 +58,14 @@ export interface TaskWorker {
 export function createTaskWorker<T extends { requester: { userId: string; channelId: string } }>(
   opts: TaskWorkerOptions<T>,
 ): TaskWorker {
-  const { kind, prefix, connection: redis } = opts;
+  const { prefix, connection: redis } = opts;
+  const byName = new Map<string, { kind: AnyTaskKind; handler: TaskHandler<never> }>([
+    [opts.kind.name, { kind: opts.kind, handler: opts.handler as TaskHandler<never> }],
+    ...(opts.alsoHandles ?? []).map((h) => [h.kind.name, h] as const),
+  ]);
+  for (const { kind } of byName.values()) {
+    if (kind.queue !== opts.kind.queue) throw new Error(`task kind "${kind.name}" is on queue "${kind.queue}", not "${opts.kind.queue}"`);
+  }
   const clock = opts.clock ?? systemClock;
   const store = createJobStore({ redis, prefix });
   const excl = exclusiveKeys(prefix);
@@ -62,6 +74,9 @@ export function createTaskWorker<T extends { requester: { userId: string; channe
 
   const processor = async (job: Job, token: string | undefined, signal: AbortSignal | undefined) => {
     const jobId = job.id ?? '';
+    const entry = byName.get(job.name);
+    if (!entry) throw new UnrecoverableError(`no handler for job "${job.name}" on queue "${opts.kind.queue}"`);
+    const { kind, handler } = entry;
     const parsed = kind.schema.safeParse(withSlot(job));
     if (!parsed.success) throw new UnrecoverableError(`invalid ${kind.name} job data: ${parsed.error.issues[0]?.message}`);
     const data = parsed.data;
@@ -86,7 +101,7 @@ export function createTaskWorker<T extends { requester: { userId: string; channe
       await reporter.start();
       await opts.audit.append({ kind: 'task_started', user: data.requester.userId, command: kind.name, channel: data.requester.channelId, jobId });
       abort.signal.throwIfAborted();
-      const result: TaskResult = await opts.handler(data, { jobId, attempt, signal: abort.signal, progress: reporter, log: reporter.log });
+      const result: TaskResult = await (handler as TaskHandler<unknown>)(data, { jobId, attempt, signal: abort.signal, progress: reporter, log: reporter.log });
       await reporter.finish(result);
       await opts.audit.append({ kind: 'task_finished', user: data.requester.userId, command: kind.name, jobId, outcome: 'succeeded', detail: `${clock.now() - startedAt} ms` });
       return result;
@@ -105,7 +120,7 @@ export function createTaskWorker<T extends { requester: { userId: string; channe
     }
   };
 
-  const worker = new Worker(kind.queue, processor, {
+  const worker = new Worker(opts.kind.queue, processor, {
     connection: redis,
     prefix,
     concurrency: opts.concurrency ?? 1,
@@ -113,12 +128,12 @@ export function createTaskWorker<T extends { requester: { userId: string; channe
     stalledInterval: opts.stalledIntervalMs ?? 30_000,
     settings: {
       backoffStrategy: (attemptsMade: number, _type?: string, _err?: Error, job?: { opts: { backoff?: unknown } }) => {
-        const delay = (job?.opts.backoff as { delay?: number } | undefined)?.delay ?? kind.backoffMs;
+        const delay = (job?.opts.backoff as { delay?: number } | undefined)?.delay ?? opts.kind.backoffMs;
         return jitteredBackoffMs(attemptsMade, delay);
       },
     },
   });
-  worker.on('error', (err) => opts.log?.warn({ err, queue: kind.queue }, 'worker error'));
+  worker.on('error', (err) => opts.log?.warn({ err, queue: opts.kind.queue }, 'worker error'));
   const subscriber = redis.duplicate();
   subscriber.on('error', () => undefined);
   const unsubscribe = subscribeCancels(subscriber, prefix, (jobId, by) => {

@@ -2,6 +2,7 @@
 import type { Notifier, TaskHandler } from '../core/ports.ts';
 import { startOutboxDrainer, type OutboxDrainer } from '../queue/outbox-drainer.ts';
 import { createTaskWorker, type TaskWorker } from '../queue/task-worker.ts';
+import type { AnyTaskKind } from '../queue/task-kind.ts';
 import { createSelftestHandler } from '../workers/selftest.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -26,15 +27,21 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions): Promise<Wor
     ...rt.features.handlers,
     ...opts.handlers,
   };
-  const workers: TaskWorker[] = rt.registry.all().map((kind) => {
+  // One BullMQ worker per queue: it takes every job of its queue and picks the handler by the job's kind.
+  const byQueue = new Map<string, Array<{ kind: AnyTaskKind; handler: TaskHandler<never> }>>();
+  for (const kind of rt.registry.all()) {
     const handler = handlers[kind.name];
     if (!handler) throw new Error(`no handler for task kind "${kind.name}"`);
+    byQueue.set(kind.queue, [...(byQueue.get(kind.queue) ?? []), { kind, handler: timed(kind.name, handler as TaskHandler<unknown>, rt) as TaskHandler<never> }]);
+  }
+  const workers: TaskWorker[] = [...byQueue.values()].map(([first, ...rest]) => {
+    const { kind, handler } = first as { kind: AnyTaskKind; handler: TaskHandler<never> };
     return createTaskWorker({
-      kind, handler: timed(kind.name, handler as TaskHandler<unknown>, rt) as never, connection: rt.workerConnection(), prefix: rt.prefix,
+      kind: kind as never, handler, alsoHandles: rest, connection: rt.workerConnection(), prefix: rt.prefix,
       outbox: rt.outbox, audit: rt.audit, concurrency: 4,
       ...(opts.lockDurationMs ? { lockDurationMs: opts.lockDurationMs } : {}),
       ...(opts.stalledIntervalMs ? { stalledIntervalMs: opts.stalledIntervalMs } : {}),
-      log: rt.logger.child({ src: 'worker', kind: kind.name }),
+      log: rt.logger.child({ src: 'worker', queue: kind.queue }),
     });
   });
   await Promise.all(workers.map((w) => w.ready()));

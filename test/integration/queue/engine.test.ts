@@ -129,4 +129,27 @@ describe('task engine', () => {
     await worker.close({ graceMs: 1000 });
     await e.close();
   });
+
+  test('kinds sharing a queue: one worker runs each job with its own kind\'s handler', async () => {
+    const make = (name: string) => defineTaskKind<{ requester: typeof requester; n: number }>({
+      name, queue: 'shared', schema: z.object({ requester: requesterSchema, n: z.number() }),
+      jobId: (d) => `${name}-${d.n}`, title: () => name, progressMessage: false,
+    });
+    const [a, b] = [make('kind-a'), make('kind-b')];
+    const e = await engine(server, new TaskRegistry().register(a).register(b));
+    const ran: string[] = [];
+    const worker = createTaskWorker({
+      kind: a, handler: async (task) => (ran.push(`a${task.n}`), { summary: 'a' }), connection: e.workerRedis, prefix: e.prefix,
+      outbox: e.outbox, audit: e.audit, alsoHandles: [{ kind: b, handler: (async (task: { n: number }) => (ran.push(`b${task.n}`), { summary: 'b' })) as never }],
+    });
+    await worker.ready();
+    for (let n = 1; n <= 3; n += 1) {
+      await e.client.enqueue('kind-a', { requester, n });
+      await e.client.enqueue('kind-b', { requester, n });
+    }
+    await waitFor(() => ran.length === 6, { what: 'six jobs', deadlineMs: 8000 });
+    assert.deepEqual([...ran].sort(), ['a1', 'a2', 'a3', 'b1', 'b2', 'b3']);
+    await worker.close({ graceMs: 1000 });
+    await e.close();
+  });
 });
