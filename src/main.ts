@@ -38,17 +38,14 @@ export async function runRoles(loaded: LoadedConfig, role: string): Promise<numb
   }
   if (role === 'worker' || role === 'all' || role === 'watch') {
     const token = loaded.secrets.slackBotToken;
-    if (!token) throw new Error('worker needs SLACK_BOT_TOKEN to post progress');
+    if (!token) throw new Error(`${role} needs SLACK_BOT_TOKEN to post to Slack`);
     const slack = await createSlackApp({
       mode: 'http', botToken: token, signingSecret: 'unused-by-workers', apiUrl: loaded.config.slack.apiUrl,
       webApiRetries: 0, logger: rt.logger.child({ src: 'slack' }),
     });
-    const working = await startWorker(rt, {
-      notifier: new WebApiNotifier(slack.outboxClient),
-      lockDurationMs: numberEnv('CI_BOT_LOCK_MS'), stalledIntervalMs: numberEnv('CI_BOT_STALLED_MS'),
-      selftestStepMs: numberEnv('CI_BOT_SELFTEST_STEP_MS'), outboxLockMs: numberEnv('CI_BOT_OUTBOX_LOCK_MS'),
-    });
-    closers.unshift((graceMs = numberEnv('CI_BOT_GRACE_MS') ?? 10_000) => working.close({ graceMs }));
+    // `watch` delivers what watchers post; it runs no tasks. Watchers themselves arrive with the alerting feature.
+    const working = await startWorker(rt, { notifier: new WebApiNotifier(slack.outboxClient), tasks: role !== 'watch' });
+    closers.unshift(() => working.close({ graceMs: loaded.config.tasks.shutdownGraceMs }));
   }
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
@@ -58,11 +55,6 @@ export async function runRoles(loaded: LoadedConfig, role: string): Promise<numb
   for (const close of closers) await close();
   await rt.close();
   return 0;
-}
-
-function numberEnv(name: string): number | undefined {
-  const v = process.env[name];
-  return v && /^\d+$/.test(v) ? Number(v) : undefined;
 }
 
 function configCheck(sub: string | undefined): number {

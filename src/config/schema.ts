@@ -97,6 +97,20 @@ const jenkins = z.strictObject({
   label: z.string().default('mesos'),
 });
 
+const tasks = z.strictObject({
+  /** Jobs one worker process runs at once, per queue. */
+  concurrency: z.number().int().min(1).max(64).default(4),
+  /** BullMQ job lock: a crashed worker's task is resumed by another after about lock + stalled interval. */
+  lockDurationMs: ms(30_000),
+  stalledIntervalMs: ms(30_000),
+  /** On SIGTERM, running tasks get this long to finish before they are released back to the queue. */
+  shutdownGraceMs: ms(10_000),
+  /** Outbox channel lease: a crashed drainer's channel is taken over after it. */
+  outboxLockMs: ms(30_000),
+  /** Duration of each step of `/ci selftest`. */
+  selftestStepMs: ms(1000),
+});
+
 const digests = z.strictObject({
   defaultCron: z.string().default('0 9 * * 1-5'),
   defaultTz: z.string().default('UTC'),
@@ -119,6 +133,7 @@ export const configSchema = z.strictObject({
   ssh: ssh.prefault({}),
   packages: packages.prefault({}),
   jenkins: jenkins.prefault({}),
+  tasks: tasks.prefault({}),
   digests: digests.prefault({}),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

@@ -45,7 +45,7 @@ export async function runDemo(env: NodeJS.ProcessEnv): Promise<number> {
   const rt = await createRuntime(loaded, featureFactories);
   const served = await startServe(rt);
   const workerSlack = await createSlackApp({ mode: 'http', botToken, signingSecret: secret, apiUrl: slack.apiUrl, webApiRetries: 0, logger: rt.logger });
-  const working = await startWorker(rt, { notifier: new WebApiNotifier(workerSlack.outboxClient), selftestStepMs: 800 });
+  const working = await startWorker(rt, { notifier: new WebApiNotifier(workerSlack.outboxClient) });
   slack.setTarget({ mode: 'http', url: `http://127.0.0.1:${served.port}/slack/events` });
   slack.onRecord((e) => print(e.type, e.message));
 

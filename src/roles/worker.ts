@@ -10,11 +10,8 @@ export interface WorkerOptions {
   notifier: Notifier;
   /** Handlers of feature kinds, by kind name (selftest is built in). */
   handlers?: Readonly<Record<string, TaskHandler<never>>>;
-  lockDurationMs?: number;
-  stalledIntervalMs?: number;
-  selftestStepMs?: number;
-  /** Outbox channel lease; a crashed drainer's channel is taken over after it (default 30 000 ms). */
-  outboxLockMs?: number;
+  /** Run task workers (default true); `false` runs only the outbox drainer (the `watch` role). */
+  tasks?: boolean;
 }
 
 export interface Working {
@@ -22,14 +19,15 @@ export interface Working {
 }
 
 export async function startWorker(rt: Runtime, opts: WorkerOptions): Promise<Working> {
+  const t = rt.loaded.config.tasks;
   const handlers: Record<string, TaskHandler<never>> = {
-    selftest: createSelftestHandler({ stepMs: opts.selftestStepMs ?? 1000 }) as TaskHandler<never>,
+    selftest: createSelftestHandler({ stepMs: t.selftestStepMs }) as TaskHandler<never>,
     ...rt.features.handlers,
     ...opts.handlers,
   };
   // One BullMQ worker per queue: it takes every job of its queue and picks the handler by the job's kind.
   const byQueue = new Map<string, Array<{ kind: AnyTaskKind; handler: TaskHandler<never> }>>();
-  for (const kind of rt.registry.all()) {
+  for (const kind of opts.tasks === false ? [] : rt.registry.all()) {
     const handler = handlers[kind.name];
     if (!handler) throw new Error(`no handler for task kind "${kind.name}"`);
     byQueue.set(kind.queue, [...(byQueue.get(kind.queue) ?? []), { kind, handler: timed(kind.name, handler as TaskHandler<unknown>, rt) as TaskHandler<never> }]);
@@ -38,18 +36,18 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions): Promise<Wor
     const { kind, handler } = first as { kind: AnyTaskKind; handler: TaskHandler<never> };
     return createTaskWorker({
       kind: kind as never, handler, alsoHandles: rest, connection: rt.workerConnection(), prefix: rt.prefix,
-      outbox: rt.outbox, audit: rt.audit, concurrency: 4,
-      ...(opts.lockDurationMs ? { lockDurationMs: opts.lockDurationMs } : {}),
-      ...(opts.stalledIntervalMs ? { stalledIntervalMs: opts.stalledIntervalMs } : {}),
+      outbox: rt.outbox, audit: rt.audit, concurrency: t.concurrency,
+      lockDurationMs: t.lockDurationMs, stalledIntervalMs: t.stalledIntervalMs,
       log: rt.logger.child({ src: 'worker', queue: kind.queue }),
     });
   });
   await Promise.all(workers.map((w) => w.ready()));
   const drainer: OutboxDrainer = startOutboxDrainer({
     redis: rt.workerConnection(), prefix: rt.prefix, notifier: opts.notifier, log: rt.logger.child({ src: 'outbox' }),
-    ...(opts.outboxLockMs ? { lockMs: opts.outboxLockMs } : {}),
+    lockMs: t.outboxLockMs,
   });
-  rt.logger.info({ kinds: rt.registry.all().map((k) => k.name) }, 'ci-bot worker is taking tasks');
+  if (opts.tasks === false) rt.logger.info('ci-bot watch is delivering messages');
+  else rt.logger.info({ queues: [...byQueue.keys()] }, 'ci-bot worker is taking tasks');
   return {
     async close({ graceMs = 10_000 } = {}) {
       await Promise.all(workers.map((w) => w.close({ graceMs })));

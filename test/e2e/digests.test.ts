@@ -22,11 +22,13 @@ const botToken = `xoxb-e2e-${randomBytes(8).toString('hex')}`;
 const prefix = `e2edig${randomBytes(3).toString('hex')}`;
 
 const launch = () => startBot({
-  config: { redis: { prefix }, roles: { admins: [ALICE] }, cluster: { jenkins: { user: 'admin' } } },
+  config: {
+    redis: { prefix }, roles: { admins: [ALICE] }, cluster: { jenkins: { user: 'admin' } },
+    tasks: { lockDurationMs: 2000, stalledIntervalMs: 1000, outboxLockMs: 2000 },
+  },
   env: {
     SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: secret, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url,
     MESOS_URL: sim.urls.mesos, MARATHON_URL: sim.urls.marathon, JENKINS_URL: sim.urls.jenkins, JENKINS_API_TOKEN: 'sim-token',
-    CI_BOT_LOCK_MS: '2000', CI_BOT_STALLED_MS: '1000', CI_BOT_OUTBOX_LOCK_MS: '2000',
   },
 });
 

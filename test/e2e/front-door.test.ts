@@ -27,11 +27,12 @@ const config = {
   redis: { prefix },
   roles: { default: 'viewer', admins: [ALICE], operators: ['S0OPS00001'], confirmTtlMs: 2000 },
   inventory: { hosts: [{ name: 'slave1', address: '127.0.0.1', roles: ['agent'] }] },
+  tasks: { selftestStepMs: 1000 },
 };
 const canaries = { JENKINS_API_TOKEN: `canary-jenkins-${randomBytes(6).toString('hex')}`, MARATHON_PASSWORD: `canary-marathon-${randomBytes(6).toString('hex')}` };
 const env = () => ({
   SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: secret, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url,
-  CI_BOT_SELFTEST_STEP_MS: '200', MARATHON_USER: 'ci-bot', ...canaries,
+  MARATHON_USER: 'ci-bot', ...canaries,
 });
 const text = (m: { text?: unknown; blocks?: unknown }) => renderMessageText(m);
 
@@ -135,6 +136,23 @@ describe('HTTP mode', () => {
     assert.equal(copies.length, 1, 'one progress message, updated in place');
   });
 
+  test('a queued task: one live progress message, output in its thread, and Cancel mid-way', async () => {
+    const ack = await slack.command(BOB, 'selftest');
+    const jobId = /Queued `([^`]+)`/.exec(ack.body)?.[1] ?? assert.fail(ack.body);
+    const progress = await slack.waitForMessage((m) => m.kind === 'channel' && text(m).includes(jobId) && /⏳ check queue/.test(text(m)) && /\[ Cancel \]/.test(text(m)), 10_000);
+    const click = await slack.click(progress, 'cancel_job', { user: BOB });
+    assert.equal(click.status, 200);
+    await slack.waitForMessage((m) => m.ts === progress.ts && /Cancelled/.test(text(m)), 10_000);
+    const final = slack.messages().find((m) => m.ts === progress.ts) ?? assert.fail('progress message gone');
+    assert.ok(final.history.length >= 1, 'the message was updated in place');
+    assert.doesNotMatch(text(final), /\[ Cancel \]/, 'no Cancel button once finished');
+    assert.doesNotMatch(text(final), /verify — /, 'the last step never ran');
+    await slack.waitForMessage((m) => m.kind === 'thread' && m.thread_ts === progress.ts && /step 1\/4/.test(text(m)), 10_000);
+    assert.equal(slack.messages().filter((m) => m.kind === 'channel' && text(m).includes(jobId)).length, 1);
+    const log = await slack.command(BOB, `jobs ${jobId}`);
+    assert.match(log.body, /step 1\/4: check queue/, '/ci jobs <id> shows the kept log');
+  });
+
   test('bad input never crashes the process', async () => {
     const bad = [
       { rawBody: 'command=%2Fci&text=%E0%A4' }, // broken percent-encoding
@@ -224,5 +242,14 @@ describe('Socket Mode', () => {
     const again = await slack.command(CAROL, 'selftest');
     assert.ok(again.acked);
     assert.match(again.body, /needs the \*operator\* role/);
+  });
+
+  test('confirmation over the socket', async () => {
+    await slack.command(ALICE, `trust-host slave1 SHA256:${'D'.repeat(43)}`);
+    const prompt = await slack.waitForMessage((m) => /Confirm `\/ci trust-host slave1 SHA256:D/.test(text(m)), 5000);
+    const click = await slack.click(prompt, 'ci_confirm', { user: ALICE });
+    assert.ok(click.acked);
+    await slack.waitForMessage((m) => /Pinned `SHA256:D+` for \*slave1\*/.test(text(m)), 5000);
+    assert.match(await redis.command('SMEMBERS', `${prefix}:pins:slave1`), /SHA256:D{43}/);
   });
 });

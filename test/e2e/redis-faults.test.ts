@@ -24,8 +24,8 @@ before(async () => {
   redis = await startRedis({ aof: true });
   slack = await startSlackEmulator({ signingSecret: secret, botToken, appToken: 'xapp-unused' });
   bot = await startBot({
-    config: { roles: { admins: [ADMIN] } },
-    env: { SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: secret, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, CI_BOT_SELFTEST_STEP_MS: '100' },
+    config: { roles: { admins: [ADMIN] }, tasks: { selftestStepMs: 100 } },
+    env: { SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: secret, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url },
   });
   slack.setTarget({ mode: 'http', url: bot.eventsUrl });
 });

@@ -52,6 +52,7 @@ export async function startBot(opts: {
   const markers = [
     ...(role === 'all' || role === 'serve' ? ['ci-bot serve is listening'] : []),
     ...(role === 'all' || role === 'worker' ? ['ci-bot worker is taking tasks'] : []),
+    ...(role === 'watch' ? ['ci-bot watch is delivering messages'] : []),
   ];
   const marker = markers.join('" and "');
   const found = () => markers.every((m) => logs().some((l) => l.msg === m));

@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { registerListeners } from '../../src/slack/listeners.ts';
+import type { CommandOutcome } from '../../src/slack/command-flow.ts';
+
+type Handler = (args: Record<string, unknown>) => Promise<void>;
+
+/** Just enough of a Bolt App to capture the listeners ci-bot registers. */
+class CapturingApp {
+  commands = new Map<string, Handler>();
+  actions: Array<[string | RegExp, Handler]> = [];
+  command(name: string, fn: Handler) {
+    this.commands.set(name, fn);
+  }
+  action(id: string | RegExp, fn: Handler) {
+    this.actions.push([id, fn]);
+  }
+}
+
+const reply = (text: string) => ({ message: { text }, visibility: 'ephemeral' as const });
+const command = { user_id: 'U1', user_name: 'u', team_id: 'T1', channel_id: 'C1', text: 'status' };
+
+function setup(outcome: () => Promise<CommandOutcome>, ackDeadlineMs: number) {
+  const app = new CapturingApp();
+  const events: Array<[string, unknown, number]> = [];
+  const started = Date.now();
+  registerListeners(app as never, {
+    flow: { command: outcome } as never,
+    ackDeadlineMs,
+    actions: {},
+    logError: (err) => events.push(['error', err, Date.now() - started]),
+  });
+  const run = () =>
+    (app.commands.get('/ci') as Handler)({
+      command,
+      ack: async (body: unknown) => void events.push(['ack', body, Date.now() - started]),
+      respond: async (body: unknown) => void events.push(['respond', body, Date.now() - started]),
+    });
+  return { app, events, run };
+}
+
+test('our own ack deadline: a slow answer is acked in time and delivered afterwards on response_url', async () => {
+  const { events, run } = setup(() => new Promise((r) => setTimeout(() => r({ ack: reply('slow answer') }), 400)), 50);
+  await run();
+  const [first, second] = events;
+  assert.equal(first?.[0], 'ack');
+  assert.ok((first?.[2] ?? Infinity) < 300, `acked after ${first?.[2]} ms`);
+  assert.match(JSON.stringify(first?.[1]), /Working on it/);
+  assert.equal(second?.[0], 'respond');
+  assert.match(JSON.stringify(second?.[1]), /slow answer/);
+  assert.equal(events.length, 2);
+});
+
+test('a fast answer is the ack itself; deferred work is answered after the ack', async () => {
+  const fast = setup(async () => ({ ack: reply('fast') }), 1000);
+  await fast.run();
+  assert.deepEqual(fast.events.map((e) => e[0]), ['ack']);
+  assert.match(JSON.stringify(fast.events[0]?.[1]), /fast/);
+
+  const order: string[] = [];
+  const deferred = setup(async () => ({ later: async () => (order.push('upstream read'), reply('status')) }), 1000);
+  await deferred.run();
+  assert.deepEqual(deferred.events.map((e) => e[0]), ['ack', 'respond']);
+  assert.equal(deferred.events[0]?.[1], undefined, 'empty ack before any upstream read');
+  assert.deepEqual(order, ['upstream read']);
+});
+
+test('unknown action ids are acknowledged, not left to time out', async () => {
+  const { app } = setup(async () => ({}), 1000);
+  const catchAll = app.actions.find(([id]) => id instanceof RegExp);
+  assert.ok(catchAll);
+  const re = catchAll[0] as RegExp;
+  assert.ok(re.test('no_such_action'));
+  assert.ok(!re.test('ci_confirm') && !re.test('ci_confirm_cancel'));
+  let acked = false;
+  await catchAll[1]({ ack: async () => void (acked = true) });
+  assert.ok(acked);
+});
