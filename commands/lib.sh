@@ -44,15 +44,15 @@ detect_os() {
   ok "$id $version: $PKG"
 }
 
-# put_file PATH CONTENT: makes PATH hold CONTENT plus a newline. Sets FILE_CHANGED=1 when it (would) change.
+# put_file PATH CONTENT: makes PATH hold CONTENT plus a newline. Counts the files it (would) change in
+# FILES_CHANGED: reset it to 0 before a service's files, then pass it to ensure_service as RESTART.
 put_file() {
   local path=$1 want=$2 old=/dev/null tmp
-  FILE_CHANGED=0
   if [ -f "$path" ] && printf '%s\n' "$want" | cmp -s - "$path"; then
     ok "$path"
     return 0
   fi
-  FILE_CHANGED=1
+  FILES_CHANGED=$((${FILES_CHANGED:-0} + 1))
   [ -f "$path" ] && old=$path
   if dry_run; then
     printf '%s\n' "$want" | diff -u --label "$path (now)" --label "$path (new)" "$old" - || true
@@ -113,12 +113,13 @@ baseurl=$REPO_URL
 enabled=1
 gpgcheck=${REPO_GPGCHECK:-1}"
   else
+    FILES_CHANGED=0
     put_file /etc/apt/sources.list.d/ci-bot.list "deb $REPO_URL ${REPO_SUITE:-stable} main"
-    if [ "$FILE_CHANGED" = 1 ] && ! dry_run; then apt-get update -q; fi
+    if [ "$FILES_CHANGED" != 0 ] && ! dry_run; then apt-get update -q; fi
   fi
 }
 
-# ensure_service NAME RESTART: enabled and running; restarted when RESTART is 1 (its configuration changed).
+# ensure_service NAME RESTART: enabled and running; restarted when RESTART is not 0 (its configuration changed).
 ensure_service() {
   local svc=$1 restart=${2:-0} verb
   if ! systemctl is-enabled --quiet "$svc"; then
@@ -129,7 +130,7 @@ ensure_service() {
   fi
   if ! systemctl is-active --quiet "$svc"; then
     verb=start
-  elif [ "$restart" = 1 ]; then
+  elif [ "$restart" != 0 ]; then
     verb=restart
   else
     ok "$svc running"

@@ -13,10 +13,11 @@ const bin = (name: string) => join('node_modules', '.bin', name);
 const levels = process.env.TEST_ONLY ? [process.env.TEST_ONLY] : ['unit', 'integration', 'e2e'];
 const files = levels.flatMap((level) => listTests(join('test', level)));
 
+// Every recipe's run.sh and the shared shell library sent ahead of it.
 const recipes = existsSync('commands')
-  ? readdirSync('commands', { withFileTypes: true })
-      .filter((d) => d.isDirectory() && existsSync(join('commands', d.name, 'run.sh')))
-      .map((d) => join('commands', d.name, 'run.sh'))
+  ? readdirSync('commands', { withFileTypes: true }).flatMap((d) =>
+      d.isDirectory() ? (existsSync(join('commands', d.name, 'run.sh')) ? [join('commands', d.name, 'run.sh')] : []) : d.name.endsWith('.sh') ? [join('commands', d.name)] : [],
+    )
   : [];
 
 const steps: Array<[string, string, string[]]> = [

@@ -15,19 +15,14 @@ step 'install packages'
 ensure_packages $PACKAGES
 
 step 'configure mesos agent'
-restart=0
+FILES_CHANGED=0
 put_file /etc/mesos/zk "zk://$(zk_hosts)/mesos"
-[ "$FILE_CHANGED" = 1 ] && restart=1
 put_file /etc/mesos-slave/containerizers 'docker,mesos'
-[ "$FILE_CHANGED" = 1 ] && restart=1
 put_file /etc/mesos-slave/executor_registration_timeout '5mins'
-[ "$FILE_CHANGED" = 1 ] && restart=1
 put_file /etc/mesos-slave/hostname "$HOST_NAME"
-[ "$FILE_CHANGED" = 1 ] && restart=1
 put_file /etc/mesos-slave/ip "$HOST_IP"
-[ "$FILE_CHANGED" = 1 ] && restart=1
 
 step 'start services'
 # Docker first: the agent's docker containerizer needs the daemon when it starts.
 ensure_service docker 0
-ensure_service mesos-slave "$restart"
+ensure_service mesos-slave "$FILES_CHANGED"

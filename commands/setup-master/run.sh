@@ -25,39 +25,35 @@ for h in "${zk_list[@]}"; do
   servers="$servers
 server.$n=$h:2888:3888"
 done
-restart_zk=0
+FILES_CHANGED=0
 put_file /etc/zookeeper/conf/zoo.cfg "tickTime=2000
 initLimit=10
 syncLimit=5
 dataDir=$zk_data_dir
 clientPort=2181$servers"
-[ "$FILE_CHANGED" = 1 ] && restart_zk=1
 # The procedure writes conf/myid; ZooKeeper itself reads dataDir/myid: both hold the id.
 put_file /etc/zookeeper/conf/myid "$ZK_MYID"
-[ "$FILE_CHANGED" = 1 ] && restart_zk=1
 put_file "$zk_data_dir/myid" "$ZK_MYID"
-[ "$FILE_CHANGED" = 1 ] && restart_zk=1
+
+restart_zk=$FILES_CHANGED
 
 step 'configure mesos master'
 zk="zk://$(zk_hosts)"
-restart_master=0
+FILES_CHANGED=0
 put_file /etc/mesos/zk "$zk/mesos"
-[ "$FILE_CHANGED" = 1 ] && restart_master=1
 put_file /etc/mesos-master/cluster "$CLUSTER_NAME"
-[ "$FILE_CHANGED" = 1 ] && restart_master=1
 put_file /etc/mesos-master/hostname "$HOST_NAME"
-[ "$FILE_CHANGED" = 1 ] && restart_master=1
 put_file /etc/mesos-master/ip "$HOST_IP"
-[ "$FILE_CHANGED" = 1 ] && restart_master=1
+
+restart_master=$FILES_CHANGED
 
 step 'configure marathon'
-restart_marathon=0
+FILES_CHANGED=0
 put_file /etc/marathon/conf/hostname "$HOST_NAME"
-[ "$FILE_CHANGED" = 1 ] && restart_marathon=1
 put_file /etc/marathon/conf/master "$zk/mesos"
-[ "$FILE_CHANGED" = 1 ] && restart_marathon=1
 put_file /etc/marathon/conf/zk "$zk/marathon"
-[ "$FILE_CHANGED" = 1 ] && restart_marathon=1
+
+restart_marathon=$FILES_CHANGED
 
 step 'start services'
 ensure_service zookeeper "$restart_zk"

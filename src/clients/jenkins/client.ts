@@ -3,10 +3,9 @@
  * reused, and fetched again once when Jenkins answers 403 (crumbs expire with the session). A 404 from the crumb
  * issuer means CSRF protection is off, and no crumb is sent.
  */
-import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { UpstreamError } from '../../core/errors.ts';
-import { HttpClient, parseJson, type HttpRequest, type HttpResponse, type UpstreamResult } from '../http.ts';
+import { HttpClient, parseJson, type HttpRequest, type HttpResponse, type HttpOptions } from '../http.ts';
 import {
   BuildSchema,
   ComputerSetSchema,
@@ -22,23 +21,12 @@ import {
   type Job,
 } from './schemas.ts';
 
-export interface JenkinsClientOptions {
+export interface JenkinsClientOptions extends Omit<HttpOptions, 'service' | 'auth'> {
   /** Base URL, e.g. "http://slave1:8080" (a path prefix such as "/jenkins" is kept). */
   url: string;
   username: string;
   /** API token (preferred) or password. */
   apiToken: string;
-  /** Per-attempt deadline in ms (default 5000). */
-  timeoutMs?: number;
-  /** Extra attempts for reads on transient failures (default 2). */
-  retries?: number;
-  retryBaseMs?: number;
-  /** Largest body accepted in bytes (default 32 MiB). */
-  maxBodyBytes?: number;
-  ca?: string | Buffer;
-  dispatcher?: Dispatcher;
-  /** Told about every request once it ends: for metrics and readiness. */
-  onResult?: (result: UpstreamResult) => void;
 }
 
 export interface CallOptions {

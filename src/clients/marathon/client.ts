@@ -3,10 +3,9 @@
  * and resolved again when it stops answering. Non-leaders would proxy REST anyway, but `/v2/events` must reach
  * the leader (non-leaders answer 302), so the event stream always goes there.
  */
-import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { UpstreamError } from '../../core/errors.ts';
-import { HttpClient, describe, type HttpAuth, type HttpRequest, type UpstreamResult } from '../http.ts';
+import { HttpClient, describe, type HttpRequest, type HttpOptions } from '../http.ts';
 import { openEventStream, type EventStreamOptions } from './event-stream.ts';
 import type { MarathonEvent } from './event-schemas.ts';
 import {
@@ -27,21 +26,9 @@ import {
   type QueueItem,
 } from './schemas.ts';
 
-export interface MarathonClientOptions {
+export interface MarathonClientOptions extends Omit<HttpOptions, 'service'> {
   /** Marathon base URLs, e.g. ["http://master:8080"]; any instance can name the leader. */
   urls: string[];
-  /** Per-attempt deadline in ms (default 5000). */
-  timeoutMs?: number;
-  /** Extra attempts for reads on transient failures (default 2). */
-  retries?: number;
-  retryBaseMs?: number;
-  /** Largest body accepted in bytes (default 32 MiB). */
-  maxBodyBytes?: number;
-  ca?: string | Buffer;
-  auth?: HttpAuth;
-  dispatcher?: Dispatcher;
-  /** Told about every request once it ends: for metrics and readiness. */
-  onResult?: (result: UpstreamResult) => void;
 }
 
 export interface CallOptions {

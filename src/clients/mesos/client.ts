@@ -5,8 +5,7 @@
  */
 import type { z } from 'zod';
 import { UpstreamError } from '../../core/errors.ts';
-import { HttpClient, describe, parseJson, type HttpAuth, type HttpRequest, type UpstreamResult } from '../http.ts';
-import type { Dispatcher } from 'undici';
+import { HttpClient, describe, parseJson, type HttpRequest, type HttpOptions } from '../http.ts';
 import {
   FileReadSchema,
   FrameworksResponseSchema,
@@ -21,23 +20,11 @@ import {
   type SlavesResponse,
 } from './schemas.ts';
 
-export interface MesosClientOptions {
+export interface MesosClientOptions extends Omit<HttpOptions, 'service'> {
   /** Master base URLs, e.g. ["http://master:5050"]; any of them can name the leader. */
   masters: string[];
   /** Agent HTTP port for sandbox reads (default 5051). */
   agentPort?: number;
-  /** Per-attempt deadline in ms (default 5000). */
-  timeoutMs?: number;
-  /** Extra attempts for reads on transient failures (default 2). */
-  retries?: number;
-  retryBaseMs?: number;
-  /** Largest body accepted in bytes (default 32 MiB). */
-  maxBodyBytes?: number;
-  ca?: string | Buffer;
-  auth?: HttpAuth;
-  dispatcher?: Dispatcher;
-  /** Told about every request once it ends: for metrics and readiness. */
-  onResult?: (result: UpstreamResult) => void;
 }
 
 export interface CallOptions {
