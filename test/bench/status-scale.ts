@@ -40,7 +40,11 @@ async function main(): Promise<void> {
   const [redis, sim] = await Promise.all([startRedis(), startSimulator({})]);
   const slack = await startSlackEmulator({ signingSecret: secret, botToken, appToken: 'xapp-unused' });
   const gen = await (await fetch(`${sim.urls.control}/_control/generate`, { method: 'POST', body: JSON.stringify({ agents: AGENTS, tasks: TASKS }) })).json();
+  // BOT_NODE_ARGS overrides the production V8 flags (bin/ci-bot.js), to compare heap settings.
+  const nodeArgs = process.env.BOT_NODE_ARGS === undefined ? undefined : process.env.BOT_NODE_ARGS.split(' ').filter(Boolean);
+  console.log(`bot node args: ${(nodeArgs ?? ['--max-semi-space-size=1 (production default)']).join(' ') || '(none)'}`);
   const bot = await startBot({
+    ...(nodeArgs ? { nodeArgs } : {}),
     config: { redis: { prefix: 'bench' }, roles: { admins: ['U0ALICE001'] }, cluster: { jenkins: { user: 'admin' } }, logLevel: 'warn' },
     env: {
       SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: secret, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, LOG_LEVEL: 'info',

@@ -28,14 +28,14 @@ export async function startBot(opts: {
   deadlineMs?: number;
   /** Entry point (default src/main.ts; benchmarks pass the compiled dist/src/main.js). */
   entry?: string;
-  /** Extra Node options, e.g. V8 heap flags. */
+  /** Node options; default the production ones (bin/ci-bot.js, the Dockerfile): `--max-semi-space-size=1`. */
   nodeArgs?: string[];
 }): Promise<BotProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'ci-bot-e2e-'));
   const configPath = join(dir, 'ci-bot.yaml');
   writeFileSync(configPath, stringify(opts.config ?? {}));
   const env = { PATH: process.env.PATH ?? '', HOME: dir, CI_BOT_CONFIG: configPath, PORT: '0', LOG_LEVEL: 'info', ...opts.env };
-  const proc = start(process.execPath, [...(opts.nodeArgs ?? []), opts.entry ?? MAIN, opts.role ?? 'all'], { env, cwd: dir });
+  const proc = start(process.execPath, [...(opts.nodeArgs ?? ['--max-semi-space-size=1']), opts.entry ?? MAIN, opts.role ?? 'all'], { env, cwd: dir });
   const logs = () =>
     proc
       .output()
