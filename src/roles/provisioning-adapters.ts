@@ -19,6 +19,7 @@ import type { SshTarget } from '../ssh/ssh-target.ts';
 import { MesosClient } from '../clients/mesos/client.ts';
 import { MarathonClient } from '../clients/marathon/client.ts';
 import { ZooKeeperClient } from '../clients/zookeeper/client.ts';
+import type { UpstreamResult } from '../clients/http.ts';
 import { inventoryHost } from './services.ts';
 
 /** The SSH target of an inventory host (its bastion resolved from the inventory too). */
@@ -99,11 +100,15 @@ export function createSshRecipePort(opts: { config: Config; secrets: Secrets; re
 }
 
 /** The cluster as provisioning checks it; undefined when no Mesos master URL is configured. */
-export function createClusterProbe(config: Config): (ClusterProbe & { close(): Promise<void> }) | undefined {
+export function createClusterProbe(
+  config: Config,
+  onResult?: (r: UpstreamResult) => void,
+): (ClusterProbe & { close(): Promise<void> }) | undefined {
   const { mesos: m, marathon: mt, zookeeper: zk } = config.cluster;
   if (m.urls.length === 0) return undefined;
-  const mesos = new MesosClient({ masters: m.urls, timeoutMs: m.timeoutMs });
-  const marathon = mt.urls.length > 0 ? new MarathonClient({ urls: mt.urls, timeoutMs: mt.timeoutMs }) : undefined;
+  const observed = onResult ? { onResult } : {};
+  const mesos = new MesosClient({ masters: m.urls, timeoutMs: m.timeoutMs, ...observed });
+  const marathon = mt.urls.length > 0 ? new MarathonClient({ urls: mt.urls, timeoutMs: mt.timeoutMs, ...observed }) : undefined;
   const toSummary = (a: { hostname: string; resources: { cpus?: number; mem?: number; disk?: number } }): AgentSummary => ({
     hostname: a.hostname, cpus: a.resources.cpus ?? 0, memMb: a.resources.mem ?? 0, diskMb: a.resources.disk ?? 0,
   });
@@ -156,13 +161,13 @@ function sum(xs: readonly number[]): number {
   return xs.reduce((a, b) => a + b, 0);
 }
 
-/** The last provisioning result per host, in one Redis hash (shared by every replica). */
-/** The two hash commands the log needs (an ioredis client has them). */
+/** The two hash commands the provisioning log needs (an ioredis client has them). */
 export interface HashStore {
   hset(key: string, field: string, value: string): Promise<unknown>;
   hmget(key: string, ...fields: string[]): Promise<Array<string | null>>;
 }
 
+/** The last provisioning result per host, in one Redis hash (shared by every replica). */
 export function createRedisProvisionLog(redis: HashStore, prefix: string): ProvisionLog {
   const key = `${prefix}:provision:last`;
   return {

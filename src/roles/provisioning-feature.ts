@@ -100,9 +100,19 @@ export const provisioningFeature: FeatureFactory = (base) => {
   const pins = new RedisPinStore(base.redis, base.prefix);
   const history = createRedisProvisionLog(base.redis, base.prefix);
   const ssh = createSshRecipePort({ config, secrets: base.loaded.secrets, recipes, pins });
-  const cluster = createClusterProbe(config);
+  const cluster = createClusterProbe(config, base.onUpstreamResult);
+  // The pooled-connection gauge follows every recipe run (connections open on first use and close on errors).
+  const observedSsh: typeof ssh = Object.assign(Object.create(ssh) as typeof ssh, {
+    run: async (...a: Parameters<typeof ssh.run>) => {
+      try {
+        return await ssh.run(...a);
+      } finally {
+        base.metrics.sshConnections.set(ssh.connections);
+      }
+    },
+  });
   const deps: ProvisionDeps = {
-    recipes: ssh, ...(cluster ? { cluster } : {}), history, joinTimeoutMs: config.ssh.agentJoinTimeoutMs,
+    recipes: observedSsh, ...(cluster ? { cluster } : {}), history, joinTimeoutMs: config.ssh.agentJoinTimeoutMs,
     params: (recipe, host) => recipeParams(config, recipe, host),
   };
 

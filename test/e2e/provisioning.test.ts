@@ -107,6 +107,9 @@ describe('/ci setup-agent', () => {
     assert.equal(h.file('etc/mesos-slave/containerizers'), 'docker,mesos\n');
     assert.equal(h.file('etc/mesos-slave/hostname'), 'slave2\n');
     assert.equal(existsSync('/etc/mesos-slave'), false, "the test machine's /etc is untouched");
+    const metrics = await (await fetch(`http://127.0.0.1:${bot.port}/metrics`)).text();
+    assert.match(metrics, /cibot_ssh_connections [1-9]/, 'the pooled connection is counted');
+    assert.match(metrics, /cibot_task_duration_seconds_count\{kind="setup-agent",outcome="ok"\} 1/);
   });
 
   test('running it again changes nothing and says so', async () => {
