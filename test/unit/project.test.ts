@@ -1,0 +1,40 @@
+/** What a fresh clone promises: the Slack app manifest, Node 24, the layout the import rules rely on. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+
+const root = new URL('../../', import.meta.url);
+const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
+
+test('the Slack app manifest declares /ci, interactivity, Socket Mode and exactly the bot scopes ci-bot needs', () => {
+  const manifest = parse(read('slack-app-manifest.yaml')) as {
+    features: { slash_commands: Array<{ command: string; should_escape?: boolean }> };
+    oauth_config: { scopes: { bot: string[] } };
+    settings: { interactivity: { is_enabled: boolean }; socket_mode_enabled: boolean };
+  };
+  assert.deepEqual(manifest.features.slash_commands.map((c) => c.command), ['/ci']);
+  assert.equal(manifest.features.slash_commands[0]?.should_escape, true, 'mentions and channels arrive as <@U…> / <#C…|name>');
+  assert.equal(manifest.settings.interactivity.is_enabled, true);
+  assert.equal(manifest.settings.socket_mode_enabled, true);
+  assert.deepEqual([...manifest.oauth_config.scopes.bot].sort(), ['chat:write', 'chat:write.public', 'commands', 'im:write', 'usergroups:read', 'users:read']);
+});
+
+test('Node 24: engines, the node devDependency that npm scripts run, and the Dockerfile base image', () => {
+  const pkg = JSON.parse(read('package.json')) as { engines: { node: string }; devDependencies: Record<string, string>; type: string };
+  assert.match(pkg.engines.node, /24/);
+  assert.match(pkg.devDependencies.node ?? '', /^24\./);
+  assert.equal(pkg.type, 'module');
+  assert.equal(process.versions.node.split('.')[0], '24', 'npm test runs on Node 24');
+  assert.match(read('Dockerfile'), /FROM node:24-slim/);
+  assert.match(read('Dockerfile'), /USER node/);
+  assert.match(read('Dockerfile'), /HEALTHCHECK/);
+});
+
+test('the fixed layout exists', () => {
+  for (const path of ['src/', 'commands/', 'dockerfiles/', 'config/', 'test/', 'tsconfig.json', 'README.md', '.ci/run', 'package-lock.json', 'config/ci-bot.example.yaml']) {
+    assert.ok(existsSync(new URL(path, root)), path);
+  }
+  const readme = read('README.md');
+  assert.match(readme.split('\n').slice(0, 5).join('\n'), /npm start[\s\S]*npm test/, 'the two commands come first');
+});
