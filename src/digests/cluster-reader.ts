@@ -33,7 +33,8 @@ export interface MarathonReader {
 export interface JenkinsReader {
   /** Base URL as configured (shown to users). */
   url: string;
-  root(o: ReadOptions): Promise<JenkinsRoot>;
+  /** `GET /api/json`; snapshots pass `tree` = STATUS_ROOT_TREE (jobs with their recent builds). */
+  root(o: ReadOptions & { tree?: string }): Promise<JenkinsRoot>;
   computers(o: ReadOptions): Promise<ComputerSet>;
   queue(o: ReadOptions): Promise<JenkinsQueueItem[]>;
 }

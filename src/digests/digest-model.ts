@@ -3,6 +3,7 @@
  * previous digest of the same schedule. Anything that could not be read is `undefined` and is not shown — a
  * digest says nothing rather than a wrong zero.
  */
+import { buildsInPeriod, type BuildsInPeriod } from './build-history.ts';
 import type { ClusterSnapshot } from './snapshot-types.ts';
 
 /** What one digest stores for the next one to compare with. */
@@ -40,6 +41,8 @@ export interface DigestChanges {
   queueBefore?: number;
   /** Undefined until an incident source is wired in: then nothing is said about incidents. */
   incidents?: IncidentNote[];
+  /** Jenkins builds that finished in the period; undefined when Jenkins (or its build lists) could not be read now. */
+  builds?: BuildsInPeriod;
 }
 
 export function digestRecord(s: ClusterSnapshot): DigestRecord {
@@ -50,6 +53,12 @@ export function digestRecord(s: ClusterSnapshot): DigestRecord {
     rec.jenkinsQueue = s.jenkins.value.queue;
   }
   return rec;
+}
+
+/** The Jenkins builds that finished in (fromMs, snapshot time]; undefined when they could not be read now. */
+export function periodBuilds(s: ClusterSnapshot, fromMs: number): BuildsInPeriod | undefined {
+  const recent = s.jenkins.ok ? s.jenkins.value.recentBuilds : undefined;
+  return recent ? buildsInPeriod(recent, fromMs, s.takenAtMs) : undefined;
 }
 
 /** The cluster's utilisation in a snapshot, from `/metrics/snapshot` totals (undefined if not read). */

@@ -59,6 +59,25 @@ export interface JenkinsAppView {
   lastFailure?: { host?: string; message?: string; atMs?: number };
 }
 
+/** One finished Jenkins build, from the root read's `builds[…]` tree. Times in epoch ms, durations in ms. */
+export interface BuildView {
+  job: string;
+  number: number;
+  /** SUCCESS, FAILURE, UNSTABLE, ABORTED, NOT_BUILT. */
+  result: string;
+  startedMs: number;
+  durationMs: number;
+}
+
+/** Each job's newest builds (at most RECENT_BUILDS_PER_JOB per job). */
+export interface RecentBuilds {
+  finished: BuildView[];
+  /** Builds running at the read. */
+  running: number;
+  /** Jobs whose list hit the bound, with the start of the oldest build listed: older ones were not read. */
+  cut: Array<{ job: string; oldestStartMs: number }>;
+}
+
 /** Jenkins itself, from its JSON API. */
 export interface JenkinsView {
   url: string;
@@ -73,6 +92,8 @@ export interface JenkinsView {
   /** Oldest waiting item, epoch ms. */
   oldestQueuedMs?: number;
   jobs: { total: number; passing: number; notBuilt: number; failing: string[]; building: string[] };
+  /** Undefined when the answer carried no build lists (e.g. a reader that did not ask for them). */
+  recentBuilds?: RecentBuilds;
 }
 
 export interface ZooKeeperView {

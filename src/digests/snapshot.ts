@@ -4,6 +4,7 @@
  * from `/metrics/snapshot`, agents from `/master/slaves`, and `/master/frameworks` (which carries every task)
  * only when the metrics say the cluster is small.
  */
+import { STATUS_ROOT_TREE } from '../clients/jenkins/schemas.ts';
 import type { ClusterReader, MesosReader } from './cluster-reader.ts';
 import { notRead, readPart, upstreamSignal } from './read-part.ts';
 import type { ClusterSnapshot, Part } from './snapshot-types.ts';
@@ -82,7 +83,7 @@ async function readJenkins(reader: ClusterReader, label: string, parent?: AbortS
   const ms = reader.timeoutsMs.jenkins;
   const signal = upstreamSignal(ms, parent);
   return readPart(async () => {
-    const [root, computers, queue] = await Promise.all([j.root({ signal }), j.computers({ signal }), j.queue({ signal })]);
+    const [root, computers, queue] = await Promise.all([j.root({ signal, tree: STATUS_ROOT_TREE }), j.computers({ signal }), j.queue({ signal })]);
     return jenkinsView(j.url, root, computers, queue, label);
   }, signal, ms);
 }

@@ -3,6 +3,7 @@ import type { ComputerSet, JenkinsQueueItem, JenkinsRoot } from '../clients/jenk
 import type { App } from '../clients/marathon/schemas.ts';
 import type { FrameworksResponse, MetricsSnapshot, SlavesResponse } from '../clients/mesos/schemas.ts';
 import type { Srvr } from '../clients/zookeeper/schemas.ts';
+import { recentBuildsView } from './build-history.ts';
 import type { AgentView, FrameworkView, JenkinsAppView, JenkinsView, MesosTotals, ZooKeeperView } from './snapshot-types.ts';
 
 const RUNNING = new Set(['TASK_RUNNING', 'TASK_STARTING', 'TASK_STAGING']);
@@ -83,7 +84,7 @@ export function jenkinsAppView(app: App): JenkinsAppView {
   return view;
 }
 
-/** Jenkins executors, nodes, queue and job colours. `label` names the Mesos plugin's build agents. */
+/** Jenkins executors, nodes, queue, job colours and recent builds. `label` names the Mesos plugin's build agents. */
 export function jenkinsView(url: string, root: JenkinsRoot, computers: ComputerSet, queue: JenkinsQueueItem[], label: string): JenkinsView {
   const jobs = root.jobs ?? [];
   const colour = (j: { color?: string }) => (j.color ?? 'notbuilt').replace(/_anime$/, '');
@@ -108,6 +109,8 @@ export function jenkinsView(url: string, root: JenkinsRoot, computers: ComputerS
     },
   };
   if (since.length > 0) view.oldestQueuedMs = Math.min(...since);
+  const recent = recentBuildsView(jobs);
+  if (recent) view.recentBuilds = recent;
   return view;
 }
 

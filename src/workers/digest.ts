@@ -6,7 +6,7 @@
 import type { Outbox, TaskHandler } from '../core/ports.ts';
 import { renderDigest } from '../chat/render/digest.ts';
 import type { AgentSize } from '../digests/capacity.ts';
-import { diffDigest, digestRecord, utilSample, type IncidentNote } from '../digests/digest-model.ts';
+import { diffDigest, digestRecord, periodBuilds, utilSample, type IncidentNote } from '../digests/digest-model.ts';
 import type { DigestStore } from '../digests/digest-store.ts';
 import type { ClusterSnapshot } from '../digests/snapshot-types.ts';
 
@@ -50,6 +50,8 @@ export function createDigestHandler(deps: DigestDeps): TaskHandler<DigestTask> {
     const samples = await deps.store.samples(from, record.atMs);
     const incidents = deps.incidents ? await deps.incidents(from, record.atMs) : undefined;
     const changes = diffDigest(baseline, record, samples, incidents);
+    const builds = periodBuilds(snap, from);
+    if (builds) changes.builds = builds;
     signal.throwIfAborted();
     await deps.outbox.put({ key, channel, message: renderDigest(snap, changes, { agentSize: deps.agentSize, scheduleId: task.schedulerId ?? 'now' }) });
     await deps.store.commit(id, slot, record, baseline);

@@ -1,6 +1,6 @@
 /**
  * Digests end to end: `/ci digest add|list|remove|now` through the Slack emulator, a schedule a few seconds
- * ahead that fires once and posts, and a process SIGKILLed in the middle of a digest and restarted: the slot
+ * ahead that fires once and posts, the Jenkins builds of a period (run by the simulator), and a process SIGKILLed in the middle of a digest and restarted: the slot
  * still posts exactly once (R17). ci-bot runs as its own process against the simulator and a real Redis.
  */
 import { after, before, describe, test } from 'node:test';
@@ -90,6 +90,47 @@ describe('digests', () => {
     const ack = await slack.command(ALICE, 'digest now');
     assert.match(ack.body, /Queued `/);
     await slack.waitForMessage((m) => m.kind === 'channel' && /CI cluster digest/.test(renderMessageText(m)) && /schedule `now`/.test(renderMessageText(m)), 15_000);
+  });
+
+  test('a digest lists the Jenkins builds that finished since the previous one, counted from the simulator', async () => {
+    const j = sim.sim.jenkins;
+    await waitFor(() => j.up, { deadlineMs: 20_000, what: 'Jenkins up' });
+    const nowDigests = () => slack.messages().filter((m) => m.kind === 'channel' && /CI cluster digest/.test(renderMessageText(m)) && /schedule `now`/.test(renderMessageText(m)));
+    const digestNow = async () => {
+      const before = nowDigests().length;
+      assert.match((await slack.command(ALICE, 'digest now')).body, /Queued `/);
+      await waitFor(() => nowDigests().length > before, { deadlineMs: 15_000, what: 'the digest' });
+      return renderMessageText(nowDigests().at(-1)!);
+    };
+    const idle = () => [...j.jobs.values()].every((job) => job.builds.every((b) => !b.building)) && [...j.queue.values()].every((i) => i.left);
+    j.setBuildDuration(300, 'job-1');
+    j.setBuildDuration(1500, 'job-3');
+    // One build before the baseline digest: it must not be counted in the next period.
+    j.trigger('job-3', {});
+    await waitFor(idle, { deadlineMs: 10_000, what: 'the early build' });
+    await digestNow();
+    const periodStart = Date.now();
+    j.setBuildResult('FAILURE', 'job-1');
+    for (const job of ['job-1', 'job-1', 'job-3']) j.trigger(job, {});
+    await waitFor(idle, { deadlineMs: 10_000, what: 'the period builds' });
+    const text = await digestNow();
+
+    const ran = [...j.jobs.values()].flatMap((job) => job.builds.filter((b) => b.timestamp >= periodStart).map((b) => ({ job: job.name, ...b })));
+    const failed = ran.filter((b) => b.result === 'FAILURE');
+    const longest = ran.reduce((a, b) => (b.duration > a.duration ? b : a));
+    assert.equal(ran.length, 3, 'the simulator ran the three builds');
+    const line = (re: RegExp) => text.split('\n').find((l) => re.test(l)) ?? assert.fail(`no ${re} line in:\n${text}`);
+    const counts = line(/Jenkins builds\* since the last digest/);
+    assert.match(counts, new RegExp(`\\*${ran.length} builds\\*`), 'the build before the baseline is not counted');
+    assert.match(counts, new RegExp(`\\b${failed.length} failed\\b`));
+    assert.match(counts, new RegExp(`\\b${ran.length - failed.length} succeeded\\b`));
+    for (const f of failed) assert.match(line(/Failed:/), new RegExp(`\`${f.job}\` #${f.number}\\b`));
+    assert.match(line(/^Longest:/), new RegExp(`^Longest: \`${longest.job}\` #${longest.number}, `));
+    for (const job of new Set(ran.map((b) => b.job))) {
+      const mine = ran.filter((b) => b.job === job);
+      const bad = mine.filter((b) => b.result === 'FAILURE').length;
+      assert.match(line(/^Per job:/), new RegExp(`\`${job}\` ${mine.length}${bad ? ` \\(${bad} failed\\)` : '(,|$)'}`));
+    }
   });
 
   test('killed during a digest and restarted: the slot posts exactly once (R17), schedulers intact', async () => {

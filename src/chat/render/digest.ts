@@ -4,10 +4,12 @@
  * Also the replies of `/ci digest add|list|remove`.
  */
 import type { Block, RenderedMessage } from '../../core/types.ts';
+import { RECENT_BUILDS_PER_JOB } from '../../clients/jenkins/schemas.ts';
+import type { BuildsInPeriod } from '../../digests/build-history.ts';
 import type { DigestChanges } from '../../digests/digest-model.ts';
 import type { ClusterSnapshot } from '../../digests/snapshot-types.ts';
 import { statusSections, statusSummary, type StatusRenderOptions } from './status.ts';
-import { context, count, divider, esc, header, nameList, pct, section, utc } from './status-format.ts';
+import { context, count, divider, duration, esc, header, nameList, pct, plural, section, utc } from './status-format.ts';
 
 export interface DigestRenderOptions extends StatusRenderOptions {
   /** Schedule id shown in the footer (`now` for `/ci digest now`). */
@@ -20,6 +22,7 @@ export function renderDigest(s: ClusterSnapshot, changes: DigestChanges, opts: D
     ...statusSections(s, opts),
     divider,
     section(changesText(changes)),
+    ...(changes.builds ? [section(buildsText(changes.builds, changes.sinceMs === undefined))] : []),
     context(`Read at ${utc(s.takenAtMs)} · schedule \`${esc(opts.scheduleId)}\` · \`/ci digest list\``),
   ];
   return { text: `Digest — ${statusSummary(s)}`, blocks };
@@ -45,6 +48,36 @@ export function changesText(c: DigestChanges): string {
     lines.push(c.incidents.length === 0 ? 'Incidents: none' : `:rotating_light: ${count(c.incidents.length)} incidents:`);
     for (const i of c.incidents.slice(0, 10)) lines.push(`• ${utc(i.atMs)} ${esc(i.text)}`);
   }
+  return lines.join('\n');
+}
+
+const RESULT_WORDS: Record<string, string> = { SUCCESS: 'succeeded', FAILURE: 'failed', UNSTABLE: 'unstable', ABORTED: 'aborted', NOT_BUILT: 'not built' };
+/** Per-job counts are listed only when this few jobs built (a digest stays short). */
+const PER_JOB_MAX = 8;
+
+/** The Jenkins builds of the period: counts by result, failures by name, the longest, per job when short. */
+export function buildsText(b: BuildsInPeriod, first: boolean): string {
+  const period = first ? `in the last ${duration(b.toMs - b.fromMs)}` : 'since the last digest';
+  const running = b.running > 0 ? ` · ${count(b.running)} running now` : '';
+  const atLeast = b.cutJobs.length > 0 ? 'at least ' : '';
+  if (b.total === 0 && !atLeast) return `*Jenkins builds* ${period}: none finished${running}`;
+  const results = Object.entries(b.byResult)
+    .sort(([x, m], [y, n]) => n - m || x.localeCompare(y))
+    .map(([r, n]) => `${count(n)} ${RESULT_WORDS[r] ?? esc(r.toLowerCase())}`);
+  const lines = [`*Jenkins builds* ${period}: *${atLeast}${plural(b.total, 'build')}*${results.length ? ` (${results.join(', ')})` : ''}${running}`];
+  if (b.failed.length > 0) {
+    const shown = b.failed.slice(0, 10).map((f) => `\`${esc(f.job)}\` #${f.number}${f.result === 'FAILURE' ? '' : ` (${RESULT_WORDS[f.result] ?? esc(f.result)})`}`);
+    const more = b.failed.length > 10 ? ` and ${count(b.failed.length - 10)} more` : '';
+    lines.push(`:red_circle: Failed: ${shown.join(', ')}${more}`);
+  }
+  if (b.longest) {
+    const l = b.longest;
+    lines.push(`Longest: \`${esc(l.job)}\` #${l.number}, ${duration(l.durationMs)} (${RESULT_WORDS[l.result] ?? esc(l.result)})`);
+  }
+  if (b.perJob.length > 1 && b.perJob.length <= PER_JOB_MAX) {
+    lines.push(`Per job: ${b.perJob.map((j) => `\`${esc(j.job)}\` ${count(j.total)}${j.failed ? ` (${count(j.failed)} failed)` : ''}`).join(', ')}`);
+  }
+  if (atLeast) lines.push(`:warning: Lower bounds: only each job's newest ${RECENT_BUILDS_PER_JOB} builds are read, and ${nameList(b.cutJobs, 5)} ran more.`);
   return lines.join('\n');
 }
 

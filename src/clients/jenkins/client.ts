@@ -55,7 +55,10 @@ export class JenkinsClient {
     this.base = opts.url.replace(/\/+$/, '');
   }
 
-  /** `GET /api/json`, optionally with `tree` (e.g. "jobs[name,color,url]"). */
+  /**
+   * `GET /api/json`, optionally with `tree` (e.g. "jobs[name,color,url]"). Status and digests pass
+   * `STATUS_ROOT_TREE` (schemas.ts): every job with its newest RECENT_BUILDS_PER_JOB builds, so memory stays bounded.
+   */
   root(opts: CallOptions & { tree?: string } = {}): Promise<JenkinsRoot> {
     return this.get('/api/json', RootSchema, opts, { tree: opts.tree });
   }

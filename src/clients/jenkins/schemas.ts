@@ -4,14 +4,50 @@
  */
 import { z } from 'zod';
 
+/**
+ * A build as listed by a job. Plain `/api/json` gives `number` and `url` only; with `?tree=` the other fields
+ * (and `url` may be left out).
+ */
+export const BuildRefSchema = z.looseObject({
+  _class: z.string().optional(),
+  number: z.number(),
+  url: z.string(),
+  /** SUCCESS, FAILURE, UNSTABLE, ABORTED, NOT_BUILT; null while running. */
+  result: z.string().nullable().optional(),
+  /** Start, epoch ms. */
+  timestamp: z.number().optional(),
+  /** ms; 0 while running. */
+  duration: z.number().optional(),
+  building: z.boolean().optional(),
+});
+export type BuildRef = z.output<typeof BuildRefSchema>;
+
+/** A build in a root `?tree=` answer, which need not ask for `url`. */
+export const RecentBuildSchema = BuildRefSchema.extend({ url: z.string().optional() });
+export type RecentBuild = z.output<typeof RecentBuildSchema>;
+
 export const JobRefSchema = z.looseObject({
   _class: z.string().optional(),
   name: z.string(),
   url: z.string().optional(),
   /** blue, red, notbuilt, disabled, aborted; suffix `_anime` = building. */
   color: z.string().optional(),
+  /** Only with `?tree=…builds[…]`; newest first. Folders have none (they nest `jobs`). */
+  builds: z.array(RecentBuildSchema).optional(),
 });
 export type JobRef = z.output<typeof JobRefSchema>;
+
+/**
+ * Builds per job the status/digest root read asks for (`{0,N}`): bounds the answer on big installations
+ * (jobs × N builds, ~80 bytes each). A job with more builds than this in a digest period is counted as cut.
+ */
+export const RECENT_BUILDS_PER_JOB = 50;
+
+/**
+ * The `tree` of the root read behind `/ci status` and digests: each job's colour and its newest
+ * {@link RECENT_BUILDS_PER_JOB} builds (number, result, start and duration in ms, building).
+ */
+export const STATUS_ROOT_TREE = `jobs[name,url,color,builds[number,result,timestamp,duration,building]{0,${RECENT_BUILDS_PER_JOB}}]`;
 
 /** `GET /api/json` (root). */
 export const RootSchema = z.looseObject({
@@ -24,8 +60,6 @@ export const RootSchema = z.looseObject({
   useSecurity: z.boolean().optional(),
 });
 export type JenkinsRoot = z.output<typeof RootSchema>;
-
-const BuildRefSchema = z.looseObject({ number: z.number(), url: z.string() });
 
 export const JobSchema = z.looseObject({
   name: z.string(),

@@ -27,6 +27,8 @@ export interface SimJob {
   configXml: string;
   label: string | undefined;
   durationMs: number | undefined;
+  /** Result its builds finish with (undefined: the engine's default, SUCCESS unless set). */
+  result: string | undefined;
   builds: SimBuild[];
   nextBuildNumber: number;
 }
@@ -66,6 +68,7 @@ export class JenkinsEngine {
   crumb = randomUUID().replaceAll('-', '');
   private readonly homes = new Map<string, JenkinsHome>();
   private homeKey = 'seed';
+  private defaultResult = 'SUCCESS';
   private nextQueueId = 1;
   private readonly state: SimState;
   private readonly clock: SimClock;
@@ -111,10 +114,21 @@ export class JenkinsEngine {
     j.durationMs = ms;
   }
 
+  /** Result builds finish with (SUCCESS, FAILURE, UNSTABLE, ABORTED…) for one job, or the default for all. */
+  setBuildResult(result: string, job?: string): void {
+    if (job === undefined) {
+      this.defaultResult = result;
+      return;
+    }
+    const j = this.jobs.get(job);
+    if (!j) throw new Error(`no job ${job}`);
+    j.result = result;
+  }
+
   createJob(name: string, configXml: string): boolean {
     if (this.jobs.has(name)) return false;
     const label = /<assignedNode>([^<]*)<\/assignedNode>/.exec(configXml)?.[1];
-    this.jobs.set(name, { name, configXml, label, durationMs: undefined, builds: [], nextBuildNumber: 1 });
+    this.jobs.set(name, { name, configXml, label, durationMs: undefined, result: undefined, builds: [], nextBuildNumber: 1 });
     return true;
   }
 
@@ -221,7 +235,7 @@ export class JenkinsEngine {
     this.clock.after(job.durationMs ?? this.opts.buildDurationMs, () => {
       if (!build.building) return;
       build.building = false;
-      build.result = 'SUCCESS';
+      build.result = job.result ?? this.defaultResult;
       build.duration = Date.now() - build.timestamp;
       computer.busy = Math.max(0, computer.busy - 1);
       if (computer.mesosTaskId && computer.busy === 0) this.scheduleIdleTermination(computer);

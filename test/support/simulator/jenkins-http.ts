@@ -5,7 +5,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Simulation } from './simulation.ts';
 import { json, readBody, text } from './http-util.ts';
-import { buildView, computerSetView, jobView, queueItemView, rootView } from './jenkins-views.ts';
+import type { JenkinsEngine } from './jenkins-engine.ts';
+import { parseTree, pickTree, TreeSyntaxError } from './jenkins-tree.ts';
+import { buildView, computerSetView, deepRootView, jobView, queueItemView, rootView } from './jenkins-views.ts';
 
 function authorized(sim: Simulation, req: IncomingMessage): boolean {
   const expected = Buffer.from(`${sim.opts.jenkinsUser}:${sim.opts.jenkinsToken}`).toString('base64');
@@ -28,7 +30,7 @@ export function jenkinsHandler(sim: Simulation) {
     if (path === '/crumbIssuer/api/json') {
       return json(res, 200, { _class: 'hudson.security.csrf.DefaultCrumbIssuer', crumb: j.crumb, crumbRequestField: 'Jenkins-Crumb' });
     }
-    if (path === '/api/json') return json(res, 200, rootView(base, j));
+    if (path === '/api/json') return rootRoute(res, base, j, url.searchParams.get('tree'));
     if (path === '/computer/api/json') return json(res, 200, computerSetView(j));
     if (path === '/queue/api/json') {
       const waiting = [...j.queue.values()].filter((i) => !i.left);
@@ -44,6 +46,19 @@ export function jenkinsHandler(sim: Simulation) {
     if (jm) return jobRoute(sim, res, decodeURIComponent(jm[1] ?? ''), jm[2], jm[3] ?? '');
     text(res, 404, 'Not Found', 'text/html');
   };
+}
+
+/** `/api/json`, with `?tree=` honoured (400 for a malformed one, as Jenkins answers). */
+function rootRoute(res: ServerResponse, base: string, j: JenkinsEngine, tree: string | null): void {
+  if (tree === null) return json(res, 200, rootView(base, j));
+  let spec: ReturnType<typeof parseTree>;
+  try {
+    spec = parseTree(tree);
+  } catch (err) {
+    if (!(err instanceof TreeSyntaxError)) throw err;
+    return text(res, 400, err.message, 'text/html');
+  }
+  json(res, 200, pickTree(deepRootView(base, j), spec));
 }
 
 function jobRoute(sim: Simulation, res: ServerResponse, name: string, build: string | undefined, leaf: string): void {

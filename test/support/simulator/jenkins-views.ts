@@ -3,10 +3,12 @@
  */
 import type { JenkinsEngine, SimBuild, SimComputer, SimJob, SimQueueItem } from './jenkins-engine.ts';
 
+const COLOURS: Record<string, string> = { SUCCESS: 'blue', UNSTABLE: 'yellow', ABORTED: 'aborted', NOT_BUILT: 'notbuilt' };
+
 export function jobRef(base: string, job: SimJob): Record<string, unknown> {
   const building = job.builds.some((b) => b.building);
   const last = job.builds.find((b) => !b.building);
-  const color = last ? (last.result === 'SUCCESS' ? 'blue' : 'red') : 'notbuilt';
+  const color = last ? (COLOURS[last.result ?? ''] ?? 'red') : 'notbuilt';
   return { _class: 'hudson.model.FreeStyleProject', name: job.name, url: `${base}/job/${job.name}/`, color: building ? `${color}_anime` : color };
 }
 
@@ -29,6 +31,22 @@ export function rootView(base: string, jenkins: JenkinsEngine): Record<string, u
     useSecurity: true,
     views: [{ _class: 'hudson.model.AllView', name: 'all', url: `${base}/` }],
   };
+}
+
+/** Jobs' exported `builds` list is capped (core `Job.getBuilds()` is limited to 100 in the API). */
+const JOB_BUILDS_EXPORTED = 100;
+
+/**
+ * The root with everything a `?tree=` may reach: each job as `/job/<name>/api/json` shows it, its `builds`
+ * as full build objects. Only ever sent through `pickTree` (plain `/api/json` is {@link rootView}).
+ */
+export function deepRootView(base: string, jenkins: JenkinsEngine): Record<string, unknown> {
+  const waiting = new Set([...jenkins.queue.values()].filter((i) => !i.left).map((i) => i.job));
+  const jobs = [...jenkins.jobs.values()].map((j) => ({
+    ...jobView(base, j, waiting.has(j.name)),
+    builds: j.builds.slice(0, JOB_BUILDS_EXPORTED).map((b) => buildView(base, j, b)),
+  }));
+  return { ...rootView(base, jenkins), jobs };
 }
 
 const ref = (base: string, job: SimJob, b: SimBuild | undefined) =>
