@@ -87,8 +87,12 @@ export class CommandFlow {
     if (!spec) return eph(`\`/ci ${name}\` is not available.`);
     try {
       const role = await this.deps.roles.roleOf(requester.userId);
-      if (!roleAtLeast(role, spec.role)) return { message: deniedReply(spec, role), visibility: 'ephemeral' };
-      await this.audit({ kind: 'command', user: requester.userId, command: name, args: describeCommand(spec, args), channel: requester.channelId, outcome: 'button' });
+      const line = describeCommand(spec, args);
+      if (!roleAtLeast(role, spec.role)) {
+        await this.audit({ kind: 'denied', user: requester.userId, command: name, args: line, channel: requester.channelId, outcome: `needs ${spec.role}` });
+        return { message: deniedReply(spec, role), visibility: 'ephemeral' };
+      }
+      await this.audit({ kind: 'command', user: requester.userId, command: name, args: line, channel: requester.channelId, outcome: 'button' });
       return { message: await this.deps.services.run(spec, args, { requester, role }), visibility: 'ephemeral' };
     } catch (err) {
       return this.failure(err, name, requester);
@@ -104,8 +108,8 @@ export class CommandFlow {
       const mayDecide = pending.requester.userId === clicker.userId || (this.deps.secondAdminMayConfirm && clickerRole === 'admin');
       if (!mayDecide) {
         await this.audit({ kind: 'denied', user: clicker.userId, command: pending.command, channel: clicker.channelId, outcome: 'not the requester' });
+        // Answered beside the prompt, not in its place: the requester still needs its buttons.
         return eph(`:no_entry: Only <@${pending.requester.userId}>${this.deps.secondAdminMayConfirm ? ' or another admin' : ''} can answer this confirmation.`);
-        // (not replacing the prompt: the requester still needs its buttons)
       }
       const taken = await this.deps.confirmations.take(id);
       if (!taken) return eph(':hourglass: This confirmation was already answered; nothing more was done.');
