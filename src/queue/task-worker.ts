@@ -96,10 +96,14 @@ export function createTaskWorker<T extends { requester: { userId: string; channe
     });
     const startedAt = clock.now();
     try {
-      const cancelledBy = await redis.get(cancelKeys(prefix).flag(jobId));
+      // The progress message is shown while the handler starts: the reporter orders its own writes, and a failed
+      // progress write is reported through onError, never failing the task. Cancel flag and audit: one round trip.
+      reporter.start().catch(() => undefined);
+      const [cancelledBy] = await Promise.all([
+        redis.get(cancelKeys(prefix).flag(jobId)),
+        opts.audit.append({ kind: 'task_started', user: data.requester.userId, command: kind.name, channel: data.requester.channelId, jobId }),
+      ]);
       if (cancelledBy) abort.abort(cancelReason(cancelledBy));
-      await reporter.start();
-      await opts.audit.append({ kind: 'task_started', user: data.requester.userId, command: kind.name, channel: data.requester.channelId, jobId });
       abort.signal.throwIfAborted();
       const result: TaskResult = await (handler as TaskHandler<unknown>)(data, { jobId, attempt, signal: abort.signal, progress: reporter, log: reporter.log });
       await reporter.finish(result);

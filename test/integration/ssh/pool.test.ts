@@ -56,6 +56,19 @@ describe('pool', () => {
     }
   });
 
+  test('sudo: the constant remote command becomes `sudo -n bash -s`', async () => {
+    const pool = poolFor(th);
+    try {
+      const script = 'printf "%s:%s" "${SUDO_USER:-none}" "$(id -u)"';
+      const plain = await pool.exec(targetOf(th.get('a')), { script });
+      const sudo = await pool.exec(targetOf(th.get('a'), { sudo: true }), { script });
+      assert.equal(plain.stdout, 'none:0');
+      assert.equal(sudo.stdout, 'root:0', 'ran through sudo');
+    } finally {
+      pool.close();
+    }
+  });
+
   test('handshakes are capped', async () => {
     const pool = poolFor(th, { maxHandshakes: 2 });
     let peak = 0;
