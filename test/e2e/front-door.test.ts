@@ -83,6 +83,10 @@ describe('HTTP mode', () => {
     assert.match(jobs.body, /none/);
     const audit = await redis.command('XRANGE', `${prefix}:audit`, '-', '+');
     assert.match(audit, /denied[\s\S]*U0CAROL001|U0CAROL001[\s\S]*denied/);
+    const history = await slack.command(CAROL, 'history 3');
+    assert.match(history.body, /Audit trail \(newest first\)/);
+    assert.match(history.body, /command · <@U0CAROL001> · \/ci jobs/, 'the newest entry first');
+    assert.match(history.body, /denied · <@U0CAROL001> · \/ci selftest/);
   });
 
   test('a user-group member gets the group role', async () => {
