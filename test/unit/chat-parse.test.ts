@@ -93,6 +93,29 @@ describe('registry.parse', () => {
   });
 });
 
+describe('validators', () => {
+  test('Docker image references', () => {
+    const ok = ['jenkins/jenkins:lts', 'amazoncorretto:8', 'mesosphere/jenkins:3.5.2-2.107.2', 'localhost:5000/team/app',
+      `registry.example.com:5000/team/app@sha256:${'a'.repeat(64)}`, 'ubuntu', 'my_org/app.v2:1.0_rc1'];
+    for (const image of ok) assert.equal(registry.parse(`prepull ${image}`).args.image, image);
+    for (const bad of ['Jenkins', 'a//b', '/abs', 'a:', 'a/b:', '-rm', 'a b', 'a;b']) fails(`prepull "${bad}"`);
+  });
+
+  test('no pattern runs on an over-long argument: pathological inputs are refused in microseconds', () => {
+    const attacks = [`prepull ${'a/'.repeat(4900)}!`, `prepull ${'a.'.repeat(4900)}!`, `setup-agent ${'a-'.repeat(4900)}!`,
+      `trust-host slave1 SHA256:${'A'.repeat(9000)}`, `digest add "${'1 '.repeat(3000)}"`];
+    for (const text of attacks) {
+      const started = performance.now();
+      assert.equal(fails(text).code, 'bad_arguments');
+      assert.ok(performance.now() - started < 20, `${text.slice(0, 20)}… took ${(performance.now() - started).toFixed(1)} ms`);
+    }
+  });
+
+  test('a fingerprint with a trailing = is pinned without it (ssh fingerprints carry no padding)', () => {
+    assert.equal(registry.parse(`trust-host slave1 SHA256:${'A'.repeat(43)}=`).args.fingerprint, `SHA256:${'A'.repeat(43)}`);
+  });
+});
+
 describe('help', () => {
   test('lists every command, generated from the registry', () => {
     const help = renderHelp(registry);
