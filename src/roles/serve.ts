@@ -9,6 +9,7 @@ import { startOpsServer } from '../slack/ops-server.ts';
 import { RoleResolver } from '../slack/rbac.ts';
 import { RedisConfirmationStore } from '../store/redis-confirmations.ts';
 import { RedisPinStore } from '../store/redis-pins.ts';
+import { ReplayGuard } from '../store/replay-guard.ts';
 import { createCommandImpls, servicesOf, type CommandImpl } from './services.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -63,6 +64,7 @@ export async function startServe(rt: Runtime, opts: ServeOptions = {}): Promise<
     },
   });
   slack.app.error(async (err) => rt.logger.error({ err }, 'bolt error'));
+  const replay = new ReplayGuard(rt.producer, rt.prefix);
   const ops = await startOpsServer({
     port: config.http.port,
     routes: {
@@ -82,6 +84,7 @@ export async function startServe(rt: Runtime, opts: ServeOptions = {}): Promise<
           slack: {
             signingSecret: secrets.slackSigningSecret,
             listener: slack.httpListener,
+            firstSeen: (sig: string) => replay.firstSeen(sig),
             onRejected: (reason: string) => {
               rt.logger.warn({ reason }, 'rejected a Slack request');
               rt.audit.append({ kind: 'rejected_request', outcome: reason }).catch(() => undefined);

@@ -19,6 +19,8 @@ export interface OpsServerOptions {
     signingSecret: string;
     listener: (req: IncomingMessage, res: ServerResponse) => void;
     onRejected: (reason: string, req: IncomingMessage) => void;
+    /** False when this signature was already accepted (a replayed request). */
+    firstSeen: (signature: string) => Promise<boolean>;
   };
   /** Largest accepted Slack request body, in bytes. Default 1 MiB. */
   bodyLimitBytes?: number;
@@ -61,6 +63,10 @@ async function handle(opts: OpsServerOptions, req: IncomingMessage, res: ServerR
     );
     if (problem) {
       opts.slack.onRejected(problem, req);
+      return end(res, 401);
+    }
+    if (!(await opts.slack.firstSeen(header(req, 'x-slack-signature') as string))) {
+      opts.slack.onRejected('replayed request', req);
       return end(res, 401);
     }
     (req as IncomingMessage & { rawBody: Buffer }).rawBody = body;

@@ -4,7 +4,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { startRedis, type RedisServer } from '../support/redis.ts';
 import { startBot, type BotProcess } from '../support/bot-process.ts';
 import { renderMessageText, startSlackEmulator, type SlackEmulator } from '../support/slack-emulator/index.ts';
@@ -87,6 +87,27 @@ describe('HTTP mode', () => {
     assert.match(history.body, /Audit trail \(newest first\)/);
     assert.match(history.body, /command · <@U0CAROL001> · \/ci jobs/, 'the newest entry first');
     assert.match(history.body, /denied · <@U0CAROL001> · \/ci selftest/);
+  });
+
+  test('S1: a replayed request (same signed body, within the window) gets 401 and runs nothing the second time', async () => {
+    const ts = String(Math.floor(Date.now() / 1000));
+    const body = new URLSearchParams({
+      token: 'x', team_id: 'T0CIBOT001', channel_id: 'C0CI000001', channel_name: 'ci', user_id: BOB, user_name: 'bob',
+      command: '/ci', text: 'selftest', api_app_id: 'A0CIBOT001', is_enterprise_install: 'false',
+      response_url: `${slack.origin}/response/replay-test`, trigger_id: 'replay.1',
+    }).toString();
+    const signature = `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}`;
+    const send = () => fetch(bot.eventsUrl, {
+      method: 'POST', body,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': ts, 'x-slack-signature': signature },
+    });
+    const first = await send();
+    assert.equal(first.status, 200);
+    assert.match(await first.text(), /Queued `/);
+    const again = await send();
+    assert.equal(again.status, 401);
+    const audit = await redis.command('XRANGE', `${prefix}:audit`, '-', '+');
+    assert.match(audit, /replayed request/);
   });
 
   test('a user-group member gets the group role', async () => {

@@ -1,0 +1,40 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * Remembers the signatures of accepted Slack requests for Slack's 5-minute window, so a captured request cannot be
+ * replayed (S1). Checked in this process first, then in Redis (SET NX) so every replica sees it. Redis gets
+ * `budgetMs` on the ack path; when it does not answer in time the request is judged on the local memory alone.
+ */
+export class ReplayGuard {
+  private readonly local = new Map<string, number>();
+  private readonly redis: Redis;
+  private readonly prefix: string;
+  private readonly windowMs: number;
+  private readonly budgetMs: number;
+  constructor(redis: Redis, prefix: string, { windowMs = 300_000, budgetMs = 50 } = {}) {
+    this.redis = redis;
+    this.prefix = `${prefix}:slack-sig:`;
+    this.windowMs = windowMs;
+    this.budgetMs = budgetMs;
+  }
+
+  /** True the first time a signature is seen within the window. */
+  async firstSeen(signature: string, now = Date.now()): Promise<boolean> {
+    this.forgetExpired(now);
+    if (this.local.has(signature)) return false;
+    this.local.set(signature, now + this.windowMs);
+    const set = this.redis.set(this.prefix + signature, '1', 'PX', this.windowMs, 'NX').then((r) => r === 'OK', () => true);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), this.budgetMs)));
+    const first = await Promise.race([set, timeout]);
+    clearTimeout(timer);
+    return first;
+  }
+
+  private forgetExpired(now: number): void {
+    for (const [sig, until] of this.local) {
+      if (until > now) break; // insertion order is expiry order
+      this.local.delete(sig);
+    }
+  }
+}
