@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { UserFacingError } from '../core/errors.ts';
 import type { Role } from '../core/types.ts';
 import { tokenText, tokenize, type Token } from './tokenize.ts';
+import { clip, escapeMrkdwn } from './render/text.ts';
 
 export interface Positional {
   name: string;
@@ -93,7 +94,7 @@ export class CommandRegistry {
     }
     const close = this.suggest(typed);
     const hint = close.length > 0 ? ` Did you mean ${close.map((n) => `\`/ci ${n}\``).join(' or ')}?` : '';
-    return new UserFacingError('unknown_command', `There is no \`/ci ${clip(typed)}\` command.${hint} See \`/ci help\`.`);
+    return new UserFacingError('unknown_command', `There is no \`/ci ${echo(typed)}\` command.${hint} See \`/ci help\`.`);
   }
 
   private mustFind(name: string): CommandSpec {
@@ -112,7 +113,7 @@ function bindArguments(spec: CommandSpec, tokens: readonly Token[]): Record<stri
     if (t.kind === 'word' && t.value.startsWith('--') && t.value.length > 2) {
       const [flag, inline] = t.value.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
       const kind = spec.flags?.[flag];
-      if (kind === undefined) throw bad(`Unknown option \`--${clip(flag)}\`.`);
+      if (kind === undefined) throw bad(`Unknown option \`--${echo(flag)}\`.`);
       const key = flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
       if (kind === 'boolean') {
         if (inline !== undefined) throw bad(`\`--${flag}\` takes no value.`);
@@ -130,7 +131,7 @@ function bindArguments(spec: CommandSpec, tokens: readonly Token[]): Record<stri
     else if (positional[index] !== undefined) raw[p.name] = positional[index];
   });
   if (!decl.some((p) => p.variadic) && positional.length > decl.length) {
-    throw bad(`Unexpected \`${clip(positional[decl.length] as string)}\`.`);
+    throw bad(`Unexpected \`${echo(positional[decl.length] as string)}\`.`);
   }
   const parsed = spec.schema.safeParse(raw);
   if (!parsed.success) {
@@ -144,8 +145,7 @@ function tokenValue(t: Token): string {
   return t.kind === 'word' ? t.value : t.id;
 }
 
-/** Keeps echoed user input short and on one line. */
-export function clip(s: string, max = 40): string {
-  const one = s.replace(/[\r\n\t\0]+/g, ' ');
-  return one.length > max ? `${one.slice(0, max)}…` : one;
+/** Echoed user input: short, on one line, and unable to form Slack links or mentions. */
+function echo(s: string): string {
+  return escapeMrkdwn(clip(s));
 }

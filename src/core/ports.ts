@@ -99,6 +99,8 @@ export type TaskHandler<T> = (task: T, ctx: TaskContext) => Promise<TaskResult>;
 export interface PendingConfirmation {
   id: string;
   command: string;
+  /** The text after `/ci` as typed: parsed and validated again when confirmed (Redis content is untrusted). */
+  text: string;
   args: Record<string, unknown>;
   requester: Requester;
   createdAt: number;

@@ -2,6 +2,7 @@
  * Runs one upstream read under its own deadline and turns any failure into a {@link PartFailure} with a reason a
  * person can act on. A slow upstream only ever costs its own part.
  */
+import { clip } from '../chat/render/text.ts';
 import { UpstreamError } from '../core/errors.ts';
 import type { Part, PartFailure } from './snapshot-types.ts';
 
@@ -39,13 +40,13 @@ export function failureOf(err: unknown, signal: AbortSignal, timeoutMs: number):
     case 'auth':
       return { failure: 'auth', text: `credentials refused (HTTP ${err.status ?? 401})` };
     case 'bad_answer':
-      return { failure: 'bad_answer', text: `bad answer: ${clip(detail || 'unreadable')}` };
+      return { failure: 'bad_answer', text: `bad answer: ${clip(detail || 'unreadable', 120)}` };
     case 'http':
       return { failure: 'http', text: `HTTP ${err.status ?? '?'} on ${err.request}` };
     case 'aborted':
       return { failure: 'aborted', text: 'cancelled' };
     default:
-      return { failure: 'network', text: `network error: ${clip(detail || 'unreachable')}` };
+      return { failure: 'network', text: `network error: ${clip(detail || 'unreachable', 120)}` };
   }
 }
 
@@ -54,10 +55,7 @@ function seconds(ms: number): string {
 }
 
 function short(err: unknown): string {
-  return clip(err instanceof Error ? err.message : String(err));
+  return clip((err instanceof Error ? err.message : String(err)).trim(), 120);
 }
 
-function clip(s: string): string {
-  const one = s.replace(/\s+/g, ' ').trim();
-  return one.length > 120 ? `${one.slice(0, 119)}…` : one;
-}
+

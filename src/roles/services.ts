@@ -22,7 +22,7 @@ export interface ServiceDeps {
   /** Turns a queued command into task data per job; returns `[kind, data]` pairs (fan-out commands give several). */
   toTasks: Readonly<Record<string, (args: Record<string, unknown>, requester: Requester) => Array<[string, unknown]>>>;
   /** Run-time host-key pins (`/ci trust-host`). */
-  pins: { get(host: string): Promise<readonly string[]>; add(host: string, fingerprint: string): Promise<void> };
+  pins: { get(host: string): Promise<readonly string[]>; replace(host: string, fingerprint: string): Promise<string[]> };
   extra?: Readonly<Record<string, CommandImpl>>;
 }
 
@@ -40,11 +40,13 @@ export function createCommandImpls(deps: ServiceDeps, registry: () => CommandReg
     'trust-host': async (args, { requester }) => {
       const host = inventoryHost(deps.config, args.host as string);
       const fingerprint = args.fingerprint as string;
-      const pinned = [...(host.hostKey ? [host.hostKey] : []), ...(await deps.pins.get(host.name))];
-      if (pinned.includes(fingerprint)) return textReply(`\`${fingerprint}\` is already pinned for *${host.name}*; nothing changed.`);
-      await deps.pins.add(host.name, fingerprint);
+      if (host.hostKey?.replace(/=$/, '') === fingerprint) {
+        return textReply(`\`${fingerprint}\` is the key pinned for *${host.name}* in the inventory; nothing changed.`);
+      }
+      const replaced = await deps.pins.replace(host.name, fingerprint);
       await deps.audit.append({ kind: 'command', user: requester.userId, command: 'trust-host', args: `${host.name} ${fingerprint}`, outcome: 'pinned' });
-      return textReply(`:lock: Pinned \`${fingerprint}\` for *${host.name}*. ci-bot will now talk to it over SSH.`);
+      const was = replaced.length > 0 ? ` It replaces ${replaced.map((f) => `\`${f}\``).join(', ')}, which is no longer trusted.` : '';
+      return textReply(`:lock: Pinned \`${fingerprint}\` for *${host.name}*.${was} ci-bot will now talk to it over SSH.`);
     },
     ...deps.extra,
   };
@@ -52,15 +54,30 @@ export function createCommandImpls(deps: ServiceDeps, registry: () => CommandReg
     impls[name] = async (args, { requester }) => {
       const lines: string[] = [];
       for (const [kind, data] of toTasks(args, requester)) {
-        const res = await deps.tasks.enqueue(kind, data);
-        if (res.state === 'queued_behind') lines.push(`:double_vertical_bar: \`${res.jobId}\` is queued behind \`${res.behind}\`, which runs on the same host now.`);
-        else if (res.state === 'duplicate') lines.push(`:repeat: \`${res.jobId}\` is already queued; not added twice.`);
-        else lines.push(`:inbox_tray: Queued \`${res.jobId}\`; progress follows in this channel.`);
+        try {
+          lines.push(enqueuedLine(await deps.tasks.enqueue(kind, data)));
+        } catch (err) {
+          // Fan-out: say which tasks were queued before the queue failed, not only "nothing was queued".
+          if (lines.length === 0 || !(err instanceof UserFacingError)) throw err;
+          lines.push(`:x: ${taskLabel(data)} was not queued: ${err.message}`);
+          break;
+        }
       }
       return textReply(lines.join('\n'));
     };
   }
   return impls;
+}
+
+function enqueuedLine(res: { jobId: string; state: string; behind?: string | undefined }): string {
+  if (res.state === 'queued_behind') return `:double_vertical_bar: \`${res.jobId}\` is queued behind \`${res.behind}\`, which runs on the same host now.`;
+  if (res.state === 'duplicate') return `:repeat: \`${res.jobId}\` is already queued; not added twice.`;
+  return `:inbox_tray: Queued \`${res.jobId}\`; progress follows in this channel.`;
+}
+
+function taskLabel(data: unknown): string {
+  const host = (data as { host?: unknown }).host;
+  return typeof host === 'string' ? `the task for ${host}` : 'the next task';
 }
 
 /** The inventory entry for `name`, or a UserFacingError that lists the known hosts. */

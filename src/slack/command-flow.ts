@@ -68,7 +68,7 @@ export class CommandFlow {
         this.deps.onCommand?.(spec.name, 'denied');
         return { ack: { message: deniedReply(spec, role), visibility: 'ephemeral' } };
       }
-      if (spec.confirm) return await this.askToConfirm(spec, args, requester, line);
+      if (spec.confirm) return await this.askToConfirm(spec, args, requester, line, text);
       await this.audit({ kind: 'command', user: requester.userId, command: spec.name, args: line, channel: requester.channelId, outcome: 'accepted' });
       const visibility = this.deps.visibility[spec.name] ?? spec.visibility ?? 'ephemeral';
       const run = async (): Promise<Reply> => ({ message: await this.deps.services.run(spec, args, { requester, role }), visibility });
@@ -84,8 +84,11 @@ export class CommandFlow {
   /** Runs a command on behalf of a button click, with the same authorisation and audit as typed commands. */
   async runAs(name: string, args: Record<string, unknown>, requester: Requester): Promise<Reply> {
     const spec = this.deps.registry.find(name);
-    if (!spec) return eph(`\`/ci ${name}\` is not available.`);
+    if (!spec || spec.confirm) return eph(`\`/ci ${name}\` cannot be run from a button.`);
     try {
+      const checked = spec.schema.safeParse(args);
+      if (!checked.success) return eph('That button carries a value ci-bot does not accept; nothing was done.');
+      args = checked.data as Record<string, unknown>;
       const role = await this.deps.roles.roleOf(requester.userId);
       const line = describeCommand(spec, args);
       if (!roleAtLeast(role, spec.role)) {
@@ -127,16 +130,23 @@ export class CommandFlow {
   }
 
   private async runConfirmed(spec: CommandSpec, taken: PendingConfirmation, clicker: Requester, line: string): Promise<Reply> {
-    await this.audit({ kind: 'confirmed', user: clicker.userId, command: spec.name, args: line, channel: taken.requester.channelId });
+    // What runs is the typed text, parsed and validated again, by someone who still has the role.
+    const again = this.deps.registry.parse(taken.text);
+    if (again.spec.name !== spec.name) return eph('That confirmation does not match its command; nothing was done.');
     const role = await this.deps.roles.roleOf(taken.requester.userId);
-    const message = await this.deps.services.run(spec, taken.args, { requester: taken.requester, role });
+    if (!roleAtLeast(role, spec.role)) {
+      await this.audit({ kind: 'denied', user: taken.requester.userId, command: spec.name, args: line, channel: taken.requester.channelId, outcome: `needs ${spec.role}` });
+      return { message: deniedReply(spec, role), visibility: 'ephemeral', replaceOriginal: true };
+    }
+    await this.audit({ kind: 'confirmed', user: clicker.userId, command: spec.name, args: line, channel: taken.requester.channelId });
+    const message = await this.deps.services.run(spec, again.args, { requester: taken.requester, role });
     this.deps.onCommand?.(spec.name, 'ok');
     return { message: prefix(`Confirmed by <@${clicker.userId}>.`, message), visibility: 'in_channel', replaceOriginal: true };
   }
 
-  private async askToConfirm(spec: CommandSpec, args: Record<string, unknown>, requester: Requester, line: string): Promise<CommandOutcome> {
+  private async askToConfirm(spec: CommandSpec, args: Record<string, unknown>, requester: Requester, line: string, text: string): Promise<CommandOutcome> {
     const ttlMs = this.deps.confirmTtlMs ?? CONFIRM_TTL_MS;
-    const pending = await this.deps.confirmations.create({ command: spec.name, args, requester }, ttlMs);
+    const pending = await this.deps.confirmations.create({ command: spec.name, text, args, requester }, ttlMs);
     await this.audit({ kind: 'confirm_requested', user: requester.userId, command: spec.name, args: line, channel: requester.channelId });
     this.deps.onCommand?.(spec.name, 'confirm_requested');
     const visibility: Visibility = this.deps.secondAdminMayConfirm ? 'in_channel' : 'ephemeral';

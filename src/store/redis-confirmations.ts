@@ -6,6 +6,7 @@ import type { ConfirmationStore, PendingConfirmation } from '../core/ports.ts';
 const pendingSchema = z.object({
   id: z.string(),
   command: z.string(),
+  text: z.string().max(10_240),
   args: z.record(z.string(), z.unknown()),
   requester: z.object({ userId: z.string(), userName: z.string().optional(), teamId: z.string().optional(), channelId: z.string() }),
   createdAt: z.number(),
@@ -37,6 +38,10 @@ export class RedisConfirmationStore implements ConfirmationStore {
 
 function parse(raw: string | null): PendingConfirmation | undefined {
   if (raw === null) return undefined;
-  const parsed = pendingSchema.safeParse(JSON.parse(raw));
-  return parsed.success ? parsed.data : undefined;
+  try {
+    const parsed = pendingSchema.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined; // not JSON: treated like an expired confirmation
+  }
 }

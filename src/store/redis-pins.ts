@@ -19,4 +19,14 @@ export class RedisPinStore {
   async add(host: string, fingerprint: string): Promise<void> {
     await this.redis.sadd(this.prefix + host, fingerprint);
   }
+
+  /**
+   * Makes `fingerprint` the host's only run-time pin: after a host's key changed, the key pinned before must stop
+   * being trusted. Returns the pins it replaced.
+   */
+  async replace(host: string, fingerprint: string): Promise<string[]> {
+    const key = this.prefix + host;
+    const [[, before]] = (await this.redis.multi().smembers(key).del(key).sadd(key, fingerprint).exec()) as [[unknown, string[]]];
+    return before.filter((f) => f !== fingerprint).sort();
+  }
 }

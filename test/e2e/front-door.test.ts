@@ -274,7 +274,9 @@ describe('Socket Mode', () => {
     const prompt = await slack.waitForMessage((m) => /Confirm `\/ci trust-host slave1 SHA256:D/.test(text(m)), 5000);
     const click = await slack.click(prompt, 'ci_confirm', { user: ALICE });
     assert.ok(click.acked);
-    await slack.waitForMessage((m) => /Pinned `SHA256:D+` for \*slave1\*/.test(text(m)), 5000);
-    assert.match(await redis.command('SMEMBERS', `${prefix}:pins:slave1`), /SHA256:D{43}/);
+    await slack.waitForMessage((m) => /Pinned `SHA256:D+` for \*slave1\*\. It replaces `SHA256:A+`, which is no longer trusted/.test(text(m)), 5000);
+    const pins = await redis.command('SMEMBERS', `${prefix}:pins:slave1`);
+    assert.match(pins, /SHA256:D{43}/);
+    assert.doesNotMatch(pins, /SHA256:A{43}/, 'the key pinned before is no longer trusted');
   });
 });

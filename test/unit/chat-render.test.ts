@@ -22,7 +22,7 @@ test('help, help <command>', () => {
 });
 
 test('confirmation and denial', () => {
-  const pending = { id: '5f0c1b2a', command: 'setup-master', args: { host: 'master', dryRun: false }, requester: { userId: 'U0ALICE001', channelId: 'C0CI000001' }, createdAt: 0 };
+  const pending = { id: '5f0c1b2a', command: 'setup-master', text: 'setup-master master', args: { host: 'master', dryRun: false }, requester: { userId: 'U0ALICE001', channelId: 'C0CI000001' }, createdAt: 0 };
   assertGolden('chat/confirm-setup-master', valid(confirmReply(spec('setup-master'), pending, '/ci setup-master master', 300_000)));
   assertGolden('chat/denied', valid(deniedReply(spec('setup-agent'), 'viewer')));
 });

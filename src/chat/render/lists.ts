@@ -1,6 +1,7 @@
 /** Renderers for list answers: history, hosts, jobs. Pure functions within Block Kit limits. */
 import type { AuditRecord } from '../../core/ports.ts';
 import type { Block, RenderedMessage } from '../../core/types.ts';
+import { escapeMrkdwn } from './text.ts';
 
 const SECTION_MAX = 2900;
 
@@ -32,8 +33,10 @@ export function renderHistory(records: readonly AuditRecord[]): RenderedMessage 
   const lines = records.map((r) => {
     const when = new Date(r.at).toISOString().replace('T', ' ').slice(0, 19);
     const who = r.user ? `<@${r.user}>` : 'ci-bot';
-    const what = r.args ?? r.command ?? r.detail ?? '';
-    return `\`${when}\` ${r.kind} · ${who} · ${what}${r.jobId ? ` · job \`${r.jobId}\`` : ''}${r.outcome ? ` → ${r.outcome}` : ''}`;
+    // Arguments are what someone typed: escaped so a crafted command cannot become a link in an admin's view.
+    const what = escapeMrkdwn(r.args ?? r.command ?? r.detail ?? '');
+    const outcome = r.outcome ? ` → ${escapeMrkdwn(r.outcome)}` : '';
+    return `\`${when}\` ${r.kind} · ${who} · ${what}${r.jobId ? ` · job \`${escapeMrkdwn(r.jobId)}\`` : ''}${outcome}`;
   });
   return listMessage('Audit trail (newest first)', lines, 'nothing recorded yet.');
 }
