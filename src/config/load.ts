@@ -56,6 +56,7 @@ export function loadConfig({ env = process.env, file, cwd = process.cwd() }: Loa
     marathonPassword: env.MARATHON_PASSWORD || undefined,
     sshPrivateKeyPath: env.SSH_PRIVATE_KEY_PATH || undefined,
     sshAuthSock: env.SSH_AUTH_SOCK || undefined,
+    redisPassword: passwordOf(env.REDIS_URL),
   });
   if (!secrets.success) problems.push(...describe(secrets.error, 'env'));
   if (!parsed.success || !secrets.success) throw new ConfigError(problems);
@@ -139,6 +140,14 @@ function slackMode(config: Config, secrets: Secrets, problems: string[]): SlackM
     problems.push('env.SLACK_SIGNING_SECRET: HTTP mode needs the signing secret to verify requests');
   }
   return mode;
+}
+
+function passwordOf(url: string | undefined): string | undefined {
+  try {
+    return url ? decodeURIComponent(new URL(url).password) || undefined : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** zod issues → "path: sentence" lines. */

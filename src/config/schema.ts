@@ -7,6 +7,8 @@ import { z } from 'zod';
 const slackId = (prefix: string) =>
   z.string().regex(new RegExp(`^${prefix}[A-Z0-9]{2,}$`), `must be a Slack id starting with ${prefix}`);
 const url = z.url({ protocol: /^(https?|redis|rediss)$/, message: 'must be a URL (http, https or redis)' });
+/** Upstream URLs: credentials come from their own variables, so a URL with user:password@ is refused (it would be shown). */
+const upstreamUrl = url.refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), 'must not contain a user or password; use JENKINS_USER / JENKINS_API_TOKEN, MARATHON_USER / MARATHON_PASSWORD');
 const hostName = z
   .string()
   .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i, 'must be a host name: letters, digits and dashes');
@@ -58,11 +60,11 @@ const host = z.strictObject({
 });
 
 const cluster = z.strictObject({
-  mesos: z.strictObject({ urls: z.array(url).default([]), timeoutMs: ms(5000) }).prefault({}),
+  mesos: z.strictObject({ urls: z.array(upstreamUrl).default([]), timeoutMs: ms(5000) }).prefault({}),
   marathon: z
-    .strictObject({ urls: z.array(url).default([]), timeoutMs: ms(5000), jenkinsAppId: z.string().default('/jenkins') })
+    .strictObject({ urls: z.array(upstreamUrl).default([]), timeoutMs: ms(5000), jenkinsAppId: z.string().default('/jenkins') })
     .prefault({}),
-  jenkins: z.strictObject({ url: url.optional(), user: z.string().optional(), timeoutMs: ms(5000) }).prefault({}),
+  jenkins: z.strictObject({ url: upstreamUrl.optional(), user: z.string().optional(), timeoutMs: ms(5000) }).prefault({}),
   zookeeper: z
     .strictObject({ hosts: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port')).default([]), timeoutMs: ms(3000) })
     .prefault({}),
@@ -148,6 +150,8 @@ export const secretsSchema = z.object({
   marathonUser: z.string().optional(),
   sshPrivateKeyPath: z.string().optional(),
   sshAuthSock: z.string().optional(),
+  /** The password inside REDIS_URL, if any: not used directly, only redacted wherever it could appear. */
+  redisPassword: z.string().optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

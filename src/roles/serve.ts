@@ -58,6 +58,7 @@ export async function startServe(rt: Runtime, opts: ServeOptions = {}): Promise<
   registerListeners(slack.app, {
     flow, ackDeadlineMs: config.slack.ackDeadlineMs, logError,
     onAck: (ms) => rt.metrics.ackLatency.observe(ms / 1000),
+    scrub: rt.scrub,
     actions: {
       // The Cancel button on a progress message: the same path as `/ci cancel <job>`, same permission rule.
       cancel_job: (jobId, clicker) => flow.runAs('cancel', { job: jobId }, clicker),

@@ -16,6 +16,8 @@ export interface ListenerOptions {
   actions: ActionHandlers;
   logError: (err: unknown, context: Record<string, unknown>) => void;
   onAck?: (latencyMs: number) => void;
+  /** Removes configured secrets from everything sent to Slack (last line of defence; default: nothing). */
+  scrub?: (text: string) => string;
 }
 
 const LATE = Symbol('late');
@@ -27,12 +29,12 @@ export function registerListeners(app: App, opts: ListenerOptions): void {
     const work = opts.flow.command(command.text ?? '', requester);
     const first = await Promise.race([work, deadline(opts.ackDeadlineMs)]);
     if (first === LATE) {
-      await ack(body({ message: textReply(':hourglass_flowing_sand: Working on it; the answer follows here.'), visibility: 'ephemeral' }));
+      await ack(body({ message: textReply(':hourglass_flowing_sand: Working on it; the answer follows here.'), visibility: 'ephemeral' }, opts));
       opts.onAck?.(performance.now() - started);
       await follow(respond, await work, opts);
       return;
     }
-    await ack(first.ack ? body(first.ack) : undefined);
+    await ack(first.ack ? body(first.ack, opts) : undefined);
     opts.onAck?.(performance.now() - started);
     if (first.later) await send(respond, await first.later(), opts, false);
   });
@@ -59,8 +61,10 @@ export function registerListeners(app: App, opts: ListenerOptions): void {
   app.action(new RegExp(`^(?!(?:${known})$)`), async ({ ack }) => ack());
 }
 
-function body(reply: Reply): Record<string, unknown> {
-  return { response_type: reply.visibility, text: reply.message.text, ...(reply.message.blocks ? { blocks: reply.message.blocks } : {}) };
+function body(reply: Reply, opts: ListenerOptions): Record<string, unknown> {
+  const scrub = opts.scrub ?? ((t: string) => t);
+  const blocks = reply.message.blocks ? { blocks: JSON.parse(scrub(JSON.stringify(reply.message.blocks))) as unknown } : {};
+  return { response_type: reply.visibility, text: scrub(reply.message.text), ...blocks };
 }
 
 async function follow(respond: RespondFn, outcome: CommandOutcome, opts: ListenerOptions): Promise<void> {
@@ -70,7 +74,7 @@ async function follow(respond: RespondFn, outcome: CommandOutcome, opts: Listene
 
 async function send(respond: RespondFn, reply: Reply, opts: ListenerOptions, replace: boolean): Promise<void> {
   try {
-    await respond({ ...body(reply), replace_original: replace } as Parameters<RespondFn>[0]);
+    await respond({ ...body(reply, opts), replace_original: replace } as Parameters<RespondFn>[0]);
   } catch (err) {
     opts.logError(err, { where: 'respond' });
   }

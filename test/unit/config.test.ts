@@ -74,3 +74,10 @@ test('secrets are refused in the file and redacted from text', () => {
   const secrets = secretValues({ slackBotToken: 'xoxb-secret-123', jenkinsApiToken: 'jenkins-canary-9' });
   assert.equal(redact('token xoxb-secret-123 and jenkins-canary-9 and xapp-1-A0-zzzzzz', secrets), 'token [redacted] and [redacted] and [redacted]');
 });
+
+test('upstream URLs carrying credentials are refused; a Redis password is redacted', () => {
+  const found = problems(() => loadConfig({ env: { JENKINS_URL: 'https://bot:s3cret@jenkins.example' }, cwd: dir }));
+  assert.match(found.join('\n'), /cluster.jenkins.url: must not contain a user or password/);
+  const loaded = loadConfig({ env: { REDIS_URL: 'redis://:hunter2-redis@127.0.0.1:6379' }, cwd: dir });
+  assert.equal(redact('connecting to redis://:hunter2-redis@127.0.0.1:6379', secretValues(loaded.secrets)), 'connecting to redis://:[redacted]@127.0.0.1:6379');
+});

@@ -76,3 +76,15 @@ test('unknown action ids are acknowledged, not left to time out', async () => {
   await catchAll[1]({ ack: async () => void (acked = true) });
   assert.ok(acked);
 });
+
+test('everything sent to Slack passes through scrub', async () => {
+  const app = new CapturingApp();
+  const events: unknown[] = [];
+  registerListeners(app as never, {
+    flow: { command: async () => ({ ack: { message: { text: 'token xoxb-leak', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'xoxb-leak' } }] }, visibility: 'ephemeral' } }) } as never,
+    ackDeadlineMs: 1000, actions: {}, logError: () => undefined, scrub: (t) => t.replaceAll('xoxb-leak', '[redacted]'),
+  });
+  await (app.commands.get('/ci') as Handler)({ command, ack: async (b: unknown) => void events.push(b), respond: async () => undefined });
+  assert.doesNotMatch(JSON.stringify(events), /xoxb-leak/);
+  assert.match(JSON.stringify(events), /\[redacted\]/);
+});
