@@ -45,13 +45,20 @@ export async function runRoles(loaded: LoadedConfig, role: string): Promise<numb
     });
     // `watch` delivers what watchers post; it runs no tasks. Watchers themselves arrive with the alerting feature.
     const working = await startWorker(rt, { notifier: new WebApiNotifier(slack.outboxClient), tasks: role !== 'watch' });
-    closers.unshift(() => working.close({ graceMs: loaded.config.tasks.shutdownGraceMs }));
+    // After the front door (closed first: no new commands while tasks drain), before Redis.
+    closers.push(() => working.close({ graceMs: loaded.config.tasks.shutdownGraceMs }));
   }
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
   rt.logger.info('shutting down');
+  // Bounded even if something hangs (e.g. Redis gone mid-shutdown): the grace period plus a margin, then exit.
+  const deadlineMs = loaded.config.tasks.shutdownGraceMs + 15_000;
+  setTimeout(() => {
+    rt.logger.error({ deadlineMs }, 'shutdown did not finish in time; exiting');
+    process.exit(1);
+  }, deadlineMs).unref();
   for (const close of closers) await close();
   await rt.close();
   return 0;

@@ -20,6 +20,7 @@ import { MesosClient } from '../clients/mesos/client.ts';
 import { MarathonClient } from '../clients/marathon/client.ts';
 import { ZooKeeperClient } from '../clients/zookeeper/client.ts';
 import type { UpstreamResult } from '../clients/http.ts';
+import { marathonAuth } from './upstream-auth.ts';
 import { inventoryHost } from './services.ts';
 
 /** The SSH target of an inventory host (its bastion resolved from the inventory too). */
@@ -102,13 +103,14 @@ export function createSshRecipePort(opts: { config: Config; secrets: Secrets; re
 /** The cluster as provisioning checks it; undefined when no Mesos master URL is configured. */
 export function createClusterProbe(
   config: Config,
+  secrets: Secrets,
   onResult?: (r: UpstreamResult) => void,
 ): (ClusterProbe & { close(): Promise<void> }) | undefined {
   const { mesos: m, marathon: mt, zookeeper: zk } = config.cluster;
   if (m.urls.length === 0) return undefined;
   const observed = onResult ? { onResult } : {};
   const mesos = new MesosClient({ masters: m.urls, timeoutMs: m.timeoutMs, ...observed });
-  const marathon = mt.urls.length > 0 ? new MarathonClient({ urls: mt.urls, timeoutMs: mt.timeoutMs, ...observed }) : undefined;
+  const marathon = mt.urls.length > 0 ? new MarathonClient({ urls: mt.urls, timeoutMs: mt.timeoutMs, ...observed, ...marathonAuth(secrets) }) : undefined;
   const toSummary = (a: { hostname: string; resources: { cpus?: number; mem?: number; disk?: number } }): AgentSummary => ({
     hostname: a.hostname, cpus: a.resources.cpus ?? 0, memMb: a.resources.mem ?? 0, diskMb: a.resources.disk ?? 0,
   });

@@ -100,7 +100,7 @@ export const provisioningFeature: FeatureFactory = (base) => {
   const pins = new RedisPinStore(base.redis, base.prefix);
   const history = createRedisProvisionLog(base.redis, base.prefix);
   const ssh = createSshRecipePort({ config, secrets: base.loaded.secrets, recipes, pins });
-  const cluster = createClusterProbe(config, base.onUpstreamResult);
+  const cluster = createClusterProbe(config, base.loaded.secrets, base.onUpstreamResult);
   // The pooled-connection gauge follows every recipe run (connections open on first use and close on errors).
   const observedSsh: typeof ssh = Object.assign(Object.create(ssh) as typeof ssh, {
     run: async (...a: Parameters<typeof ssh.run>) => {

@@ -21,6 +21,7 @@ import { defineTaskKind, requesterSchema } from '../queue/task-kind.ts';
 import { createDigestHandler, type DigestTask } from '../workers/digest.ts';
 import type { UpstreamResult } from '../clients/http.ts';
 import { UpstreamError } from '../core/errors.ts';
+import { marathonAuth } from './upstream-auth.ts';
 import type { FeatureFactory } from './feature.ts';
 
 /** `digest` jobs: scheduled (schedulerId + slotMs) or `/ci digest now` (requestId). Retried once if transient. */
@@ -101,8 +102,7 @@ export function createClusterReader(
     };
   }
   if (c.marathon.urls.length > 0) {
-    const auth = secrets.marathonUser && secrets.marathonPassword ? { auth: { username: secrets.marathonUser, password: secrets.marathonPassword } } : {};
-    const m = new MarathonClient({ urls: c.marathon.urls, timeoutMs: c.marathon.timeoutMs, ...common, ...auth });
+    const m = new MarathonClient({ urls: c.marathon.urls, timeoutMs: c.marathon.timeoutMs, ...common, ...marathonAuth(secrets) });
     closers.push(() => m.close());
     reader.marathon = { jenkinsAppId: c.marathon.jenkinsAppId, leader: (o) => m.leader(o), app: (id: string, o) => m.app(id, o) };
   }

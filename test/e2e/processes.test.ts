@@ -9,6 +9,9 @@ import { randomBytes } from 'node:crypto';
 import { startRedis, type RedisServer } from '../support/redis.ts';
 import { startBot, type BotProcess } from '../support/bot-process.ts';
 import { renderMessageText, startSlackEmulator, type SlackEmulator } from '../support/slack-emulator/index.ts';
+import { waitFor } from '../support/ports.ts';
+import { createProducerConnection } from '../../src/queue/connection.ts';
+import { createRedisOutbox } from '../../src/queue/outbox.ts';
 
 const OPERATOR = 'U0BOB00001';
 const secret = randomBytes(16).toString('hex');
@@ -54,6 +57,7 @@ test('R2: SIGTERM mid-task — bounded close, the task is released and finished 
   const closeMs = Date.now() - stopping;
   assert.ok(closeMs < 5000, `worker closed in ${closeMs} ms (grace 500 ms)`);
   assert.equal(first.proc.child.signalCode, null, 'exited by itself, not killed');
+  assert.equal(first.proc.child.exitCode, 0, 'a clean shutdown');
 
   await launch('worker');
   await slack.waitForMessage((m) => m.ts === progress.ts && /selftest passed/.test(text(m)), 30_000);
@@ -63,12 +67,27 @@ test('R2: SIGTERM mid-task — bounded close, the task is released and finished 
 });
 
 test('watch delivers messages and runs no tasks', async () => {
+  for (const bot of bots.splice(0)) await bot.stop();
+  const serve = await launch('serve');
+  slack.setTarget({ mode: 'http', url: serve.eventsUrl });
   const watch = await startBot({
     role: 'watch',
     config: {},
     env: { SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: secret, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url },
-  }).catch((err: Error) => assert.fail(err.message));
+  });
   bots.push(watch);
-  assert.ok(watch.logs().some((l) => l.msg === 'ci-bot watch is delivering messages'));
-  assert.ok(!watch.logs().some((l) => l.msg === 'ci-bot worker is taking tasks'));
+  // A message in the outbox, as a watcher would put it: the watch process delivers it.
+  const producer = createProducerConnection({ url: redis.url });
+  try {
+    await waitFor(() => producer.status === 'ready', { what: 'redis' });
+    await createRedisOutbox({ redis: producer, prefix: 'ci-bot' }).put({ key: 'alert:test', channel: 'C0CI000001', message: { text: 'watcher says hello' } });
+    await slack.waitForMessage((m) => m.kind === 'channel' && /watcher says hello/.test(text(m)), 10_000);
+  } finally {
+    producer.disconnect();
+  }
+  // …and it runs no tasks: a queued selftest stays waiting.
+  const ack = await slack.command(OPERATOR, 'selftest');
+  const jobId = /Queued `([^`]+)`/.exec(ack.body)?.[1] ?? assert.fail(ack.body);
+  await new Promise((r) => setTimeout(r, 2000)); // long enough for any worker to have taken it
+  assert.match((await slack.command(OPERATOR, 'jobs')).body, new RegExp(`${jobId}\` selftest · waiting`));
 });

@@ -11,7 +11,7 @@ import { startBot, type BotProcess } from '../support/bot-process.ts';
 import { renderMessageText, startSlackEmulator, type SlackEmulator, type RecordedMessage } from '../support/slack-emulator/index.ts';
 import { startSimulator, seedAgents, type RunningSimulator } from '../support/simulator/index.ts';
 import { startTestHosts, type TestHosts } from '../support/ssh-hosts/index.ts';
-import { startZooKeeper, zookeeperAvailable, type ZooKeeperServer } from '../support/zookeeper.ts';
+import { startZooKeeper, type ZooKeeperServer } from '../support/zookeeper.ts';
 import { treeHashes, MUTATING } from '../integration/ssh/helpers.ts';
 
 const ALICE = 'U0ALICE001'; // admin
@@ -24,7 +24,7 @@ let redis: RedisServer;
 let slack: SlackEmulator;
 let sim: RunningSimulator;
 let th: TestHosts;
-let zk: ZooKeeperServer | undefined;
+let zk: ZooKeeperServer;
 let bot: BotProcess;
 const text = (m: { text?: unknown; blocks?: unknown }) => renderMessageText(m);
 
@@ -35,7 +35,7 @@ before(async () => {
   th = await startTestHosts({ names: ['master', 'slave1', 'slave2', 'slave3'], simulatorControlUrl: sim.urls.control });
   // Agents must name the master's ZooKeeper by the address the inventory gives it, as on a real cluster.
   sim.sim.opts.zkUrl = `zk://${th.get('master').address}:2181/mesos`;
-  if (zookeeperAvailable()) zk = await startZooKeeper();
+  zk = await startZooKeeper(); // the real one (Debian's zookeeper), as the issue asks
   slack = await startSlackEmulator({ signingSecret: secret, botToken, appToken: 'xapp-unused' });
   const host = (name: string, roles: string[], pinned = true) => {
     const h = th.get(name);
@@ -46,7 +46,7 @@ before(async () => {
     roles: { default: 'viewer', admins: [ALICE], operators: [BOB] },
     inventory: { hosts: [host('master', ['master']), host('slave1', ['agent']), host('slave2', ['agent']), host('slave3', ['agent'], false)] },
     ssh: { connectTimeoutMs: 5000, agentJoinTimeoutMs: 6000 },
-    cluster: { zookeeper: { hosts: zk ? [zk.address] : [] } },
+    cluster: { zookeeper: { hosts: [zk.address] } },
   };
   bot = await startBot({
     config,
@@ -196,7 +196,7 @@ describe('/ci setup-master', () => {
     assert.equal(h.file('etc/marathon/conf/zk'), `${zkUrl}/marathon\n`);
     const starts = h.calls().filter((c) => /^systemctl (start|restart)/.test(c));
     assert.deepEqual(starts, ['systemctl start zookeeper', 'systemctl start mesos-master', 'systemctl start marathon']);
-    if (zk) await waitThread(await finished(jobId), /ZooKeeper: 127\.0\.0\.1:\d+: imok, mode standalone/);
+    await waitThread(await finished(jobId), /ZooKeeper: 127\.0\.0\.1:\d+: imok, mode standalone/);
   });
 });
 

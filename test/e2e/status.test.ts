@@ -10,14 +10,14 @@ import { startRedis, type RedisServer } from '../support/redis.ts';
 import { startBot, type BotProcess } from '../support/bot-process.ts';
 import { renderMessageText, startSlackEmulator, type RecordedMessage, type SlackEmulator } from '../support/slack-emulator/index.ts';
 import { startSimulator, seedAgents, type RunningSimulator } from '../support/simulator/index.ts';
-import { startZooKeeper, zookeeperAvailable, type ZooKeeperServer } from '../support/zookeeper.ts';
+import { startZooKeeper, type ZooKeeperServer } from '../support/zookeeper.ts';
 import { cpus, size } from '../../src/chat/render/status-format.ts';
 
 const ALICE = 'U0ALICE001';
 let redis: RedisServer;
 let slack: SlackEmulator;
 let sim: RunningSimulator;
-let zk: ZooKeeperServer | undefined;
+let zk: ZooKeeperServer;
 let bot: BotProcess;
 const secret = randomBytes(16).toString('hex');
 const botToken = `xoxb-e2e-${randomBytes(8).toString('hex')}`;
@@ -42,12 +42,12 @@ const AGENTS = /== Mesos agents ==/;
 const JENKINS = /== Jenkins ==/;
 
 before(async () => {
-  [redis, sim, zk] = await Promise.all([startRedis(), startSimulator({}), zookeeperAvailable() ? startZooKeeper() : Promise.resolve(undefined)]);
+  [redis, sim, zk] = await Promise.all([startRedis(), startSimulator({}), startZooKeeper()]);
   slack = await startSlackEmulator({ signingSecret: secret, botToken, appToken: 'xapp-unused' });
   bot = await startBot({
     config: {
       redis: { prefix: `e2estatus${randomBytes(3).toString('hex')}` }, roles: { admins: [ALICE] },
-      cluster: { jenkins: { user: 'admin', timeoutMs: 1500 }, mesos: { timeoutMs: 3000 }, zookeeper: { hosts: zk ? [zk.address] : [] } },
+      cluster: { jenkins: { user: 'admin', timeoutMs: 1500 }, mesos: { timeoutMs: 3000 }, zookeeper: { hosts: [zk.address] } },
     },
     env: {
       SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: secret, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url,
@@ -81,7 +81,7 @@ describe('/ci status against the simulator', () => {
     assert.match(text, new RegExp(`Jenkins app\\* \`/jenkins\` on \`${jenkinsHost}\``));
     assert.match(text, /room for \*\d+ more build agents\*/);
     assert.match(text, /busiest `slave\d` \d+%, idlest `slave\d` \d+%/);
-    if (zk) assert.match(text, /ZooKeeper\*: 1 of 1 answering[\s\S]*standalone/);
+    assert.match(text, /ZooKeeper\*: 1 of 1 answering[\s\S]*standalone/);
     const requests = await control<Record<string, number>>('requests');
     assert.equal(requests['mesos /master/state'] ?? 0, 0, 'never /master/state');
     assert.ok((requests['mesos /metrics/snapshot'] ?? 0) >= 1 && (requests['mesos /master/slaves'] ?? 0) >= 1);
