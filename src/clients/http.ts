@@ -280,15 +280,14 @@ function errorText(err: unknown): string {
 async function backoff(attempt: number, baseMs: number, signal?: AbortSignal): Promise<void> {
   const ms = Math.random() * baseMs * 2 ** attempt;
   await new Promise<void>((resolve) => {
-    // An abort ends the wait early; the next attempt then fails at once as 'aborted'.
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
+    // An abort ends the wait early; the next attempt then fails at once as 'aborted'. The listener is removed
+    // when the timer fires, so many retries on one long-lived signal do not pile up listeners.
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
 }

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Notifier } from '../core/ports.ts';
 import type { RenderedMessage } from '../core/types.ts';
-import { PermanentError, RetryLaterError } from '../core/errors.ts';
+import { PermanentError, RetryLaterError, UpstreamError } from '../core/errors.ts';
 import { outboxKeys, outboxScripts, type OutboxKeys } from './outbox-keys.ts';
 import { interruptibleSleep } from './sleep.ts';
 
@@ -128,7 +128,12 @@ async function step(ctx: Ctx, channel: string, key: string): Promise<number> {
   }
   const cooldown = await cooldownMs(ctx, channel, ts === null);
   if (cooldown > 0) return cooldown;
-  const message = JSON.parse(fields.message) as RenderedMessage;
+  const message = parseStored(fields.message);
+  if (message instanceof Error) {
+    // A corrupt entry at the head would otherwise throw on every step and block its channel forever.
+    await deadLetter(ctx, channel, key, fields.message, message);
+    return 0;
+  }
   try {
     if (ts === null) {
       const ref = await o.notifier.post(channel, message, threadTs ? { threadTs } : undefined);
@@ -143,6 +148,17 @@ async function step(ctx: Ctx, channel: string, key: string): Promise<number> {
     return 0;
   } catch (err) {
     return failed(ctx, channel, key, message, err);
+  }
+}
+
+/** The stored content of a message, or the Error saying why it is unusable (bad JSON, no `text`). */
+function parseStored(raw: string): RenderedMessage | Error {
+  try {
+    const m = JSON.parse(raw) as unknown;
+    if (m !== null && typeof m === 'object' && typeof (m as { text?: unknown }).text === 'string') return m as RenderedMessage;
+    return new Error('corrupt outbox entry: no message text');
+  } catch (err) {
+    return new Error(`corrupt outbox entry: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
@@ -195,9 +211,19 @@ async function deadLetter(ctx: Ctx, channel: string, key: string, text: string, 
   await s.ack(channel, key, '', true);
 }
 
-/** Slack said no for good (ok:false other than rate limits), or our own PermanentError. */
+/**
+ * Slack said no for good: our own PermanentError, a non-transient UpstreamError (an `ok:false` answer wrapped by a
+ * notifier), or a raw Slack platform error — anywhere along the `cause` chain (depth ≤ 5), so a wrapper cannot
+ * hide it and turn it into 5 retries that hold up the channel.
+ */
 function isPermanent(err: unknown): boolean {
-  if (err instanceof PermanentError) return true;
-  const e = err as { code?: unknown; data?: { ok?: unknown } } | null;
-  return e?.code === 'slack_webapi_platform_error' || e?.data?.ok === false;
+  let e: unknown = err;
+  for (let depth = 0; depth < 5 && e !== null && typeof e === 'object'; depth++) {
+    if (e instanceof PermanentError) return true;
+    if (e instanceof UpstreamError && !e.transient) return true;
+    const x = e as { code?: unknown; data?: { ok?: unknown }; cause?: unknown };
+    if (x.code === 'slack_webapi_platform_error' || x.data?.ok === false) return true;
+    e = x.cause;
+  }
+  return false;
 }

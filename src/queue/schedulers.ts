@@ -35,17 +35,34 @@ export interface Schedulers {
   close(): Promise<void>;
 }
 
-/** Schedulers on queue `queue` (default `report`) producing jobs named `jobName` (default `digest`). */
-export function createSchedulers(opts: { redis: Redis; prefix: string; queue?: string; jobName?: string }): Schedulers {
+export interface SchedulersOptions {
+  redis: Redis;
+  prefix: string;
+  /** Queue the jobs go to (default `report`). */
+  queue?: string;
+  /** Job name (default `digest`). */
+  jobName?: string;
+  /**
+   * Tries per scheduled job, the first included (default 2, as the digest kind declares). BullMQ takes this from
+   * the template only: without it a transient failure would lose the slot.
+   */
+  attempts?: number;
+  /** Base of the exponential retry backoff, ms (default 2000), ± 50 % jitter. */
+  backoffMs?: number;
+}
+
+/** Schedulers producing jobs that are retried (only transient failures, the worker decides) like the digest kind. */
+export function createSchedulers(opts: SchedulersOptions): Schedulers {
   const queue = new Queue(opts.queue ?? 'report', { connection: opts.redis, prefix: opts.prefix });
   const name = opts.jobName ?? 'digest';
+  const retry = { attempts: opts.attempts ?? 2, backoff: { type: 'exponential', delay: opts.backoffMs ?? 2000, jitter: 0.5 } };
   return {
     async add(s) {
       if (!/^[A-Za-z0-9_-]{1,64}$/.test(s.id)) throw new Error(`bad scheduler id "${s.id}"`);
       await queue.upsertJobScheduler(s.id, { pattern: s.cron, tz: s.tz ?? 'UTC' }, {
         name,
         data: { schedulerId: s.id, requester: { userId: s.userId, channelId: s.channel } },
-        opts: { removeOnComplete: 100, removeOnFail: 100 },
+        opts: { removeOnComplete: 100, removeOnFail: 100, ...retry },
       });
     },
     async list() {

@@ -88,6 +88,8 @@ export function createTaskWorker<T extends { requester: { userId: string; channe
     const renew = exclKey ? setInterval(() => void renewExclusive(redis, exclKey, jobId, lockMs).catch(() => undefined), lockMs / 3) : undefined;
     const abort = new AbortController();
     signal?.addEventListener('abort', () => abort.abort(signal.reason), { once: true });
+    // Attached after an await: a cancel or shutdown that came during it fired no event and must not be lost.
+    if (signal?.aborted) abort.abort(signal.reason);
     const attempt = job.attemptsMade + 1;
     const reporter = createProgressReporter({
       jobId, title: kind.title(data), channel: data.requester.channelId, requesterId: data.requester.userId, attempt,
@@ -160,11 +162,17 @@ export function createTaskWorker<T extends { requester: { userId: string; channe
         const done = await Promise.race([closing.then(() => true), sleep(2000).then(() => false)]);
         if (!done) await worker.close(true).catch(() => undefined);
       }
-      await (await unsubscribe.catch(() => async () => undefined))();
+      // The subscriber queues commands offline and retries forever: with Redis down or stalled an awaited
+      // UNSUBSCRIBE would never answer. Give it a moment, then drop the connection (that unsubscribes too).
+      const unsubscribed = unsubscribe.then((off) => off()).catch(() => undefined);
+      await Promise.race([unsubscribed, sleep(UNSUBSCRIBE_WAIT_MS)]);
       subscriber.disconnect();
     },
   };
 }
+
+/** How long close() waits for the cancel subscription to end cleanly before disconnecting it, ms. */
+const UNSUBSCRIBE_WAIT_MS = 500;
 
 /** Progress of kinds without a progress message still goes to the job log, but not to chat. */
 const silentOutbox: Outbox = { put: async () => undefined };

@@ -1,9 +1,11 @@
 /**
  * The Web API side of the outbox: posts and updates with no retries of its own (the outbox retries, in order),
- * turning 429 and 5xx into RetryLaterError so the outbox waits as Slack asks.
+ * turning 429 and 5xx into RetryLaterError so the outbox waits as Slack asks, and Slack's `ok:false` answers
+ * (channel_not_found, invalid_blocks, message_not_found…) into PermanentError so the outbox dead-letters them at
+ * once instead of retrying a message Slack will never take.
  */
 import { ErrorCode, type WebClient } from '@slack/web-api';
-import { RetryLaterError, UpstreamError } from '../core/errors.ts';
+import { PermanentError, RetryLaterError, UpstreamError } from '../core/errors.ts';
 import type { Notifier } from '../core/ports.ts';
 import type { MessageRef, RenderedMessage } from '../core/types.ts';
 
@@ -39,6 +41,7 @@ async function call<T>(method: string, fn: () => Promise<T>): Promise<T> {
       throw new RetryLaterError(`${method}: ${e.statusCode ?? 'network'} error`, 1000, { cause: err });
     }
     const detail = e.data?.error ?? (err instanceof Error ? err.message : String(err));
+    if (e.code === ErrorCode.PlatformError) throw new PermanentError('upstream', `slack ${method} refused: ${detail}`, { cause: err });
     throw new UpstreamError('slack', method, { failure: 'bad_answer', detail }, { cause: err });
   }
 }

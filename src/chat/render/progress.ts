@@ -117,13 +117,56 @@ function finalLine(view: ProgressView, now: number): string {
   }
 }
 
+/** Sections the checklist may use: 50 blocks minus the title, final line, Cancel button and context. */
+const CHECKLIST_SECTIONS = MAX_BLOCKS - 4;
+
+type Step = ProgressView['steps'][number];
+const FINISHED: ReadonlySet<Step['state']> = new Set(['done', 'changed', 'skipped']);
+
+/** The checklist as section texts, several steps per section; condensed when all steps would not fit. */
+function checklistSections(steps: readonly Step[], now: number): string[] {
+  const full = packLines(steps.map((s) => stepLine(s, now)), SECTION_MAX_CHARS);
+  return full.length <= CHECKLIST_SECTIONS ? full : condensedChecklist(steps, now);
+}
+
+/**
+ * Too many steps for the block budget: finished steps become one count line, running and failed steps are always
+ * listed (they are what the reader looks for), pending ones follow in order as room allows, and an "…and K more"
+ * line counts what is left out, so no step disappears silently.
+ */
+function condensedChecklist(steps: readonly Step[], now: number): string[] {
+  const indexed = steps.map((step, i) => ({ step, i }));
+  const rank = (s: Step) => (s.state === 'running' ? 0 : s.state === 'failed' ? 1 : 2);
+  // Priority order: running, failed, then pending, each in step order; the tail is dropped first.
+  let chosen = indexed.filter((x) => !FINISHED.has(x.step.state)).sort((a, b) => rank(a.step) - rank(b.step) || a.i - b.i);
+  const open = chosen.length;
+  const head = finishedSummary(steps);
+  for (;;) {
+    const shown = [...chosen].sort((a, b) => a.i - b.i).map((x) => stepLine(x.step, now));
+    const more = open - chosen.length;
+    const lines = [...(head ? [head] : []), ...shown, ...(more > 0 ? [`…and ${more} more not shown`] : [])];
+    const packed = packLines(lines, SECTION_MAX_CHARS);
+    if (packed.length <= CHECKLIST_SECTIONS || chosen.length === 0) return packed;
+    chosen = chosen.slice(0, Math.floor(chosen.length * 0.9));
+  }
+}
+
+/** `✅ 1990 steps finished (12 changed, 3 skipped)`, or '' when none is finished. */
+function finishedSummary(steps: readonly Step[]): string {
+  const count = (state: Step['state']) => steps.filter((s) => s.state === state).length;
+  const changed = count('changed');
+  const skipped = count('skipped');
+  const total = count('done') + changed + skipped;
+  if (total === 0) return '';
+  const extra = [changed ? `${changed} changed` : '', skipped ? `${skipped} skipped` : ''].filter(Boolean).join(', ');
+  return `${STEP_ICON.done} ${total} steps finished${extra ? ` (${extra})` : ''}`;
+}
+
 /** The progress message: title, checklist, final line, Cancel button while running, job id in context. */
 export function renderProgress(view: ProgressView, now: number): RenderedMessage {
   const title = escapeMrkdwn(clip(view.title, 150));
   const blocks: Block[] = [{ type: 'section', text: { type: 'mrkdwn', text: `*${title}*` } }];
-  const lines = view.steps.map((s) => stepLine(s, now));
-  // Keep room for the final line, the button and the context block.
-  for (const chunk of packLines(lines, SECTION_MAX_CHARS).slice(0, MAX_BLOCKS - 4)) {
+  for (const chunk of checklistSections(view.steps, now)) {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
   }
   blocks.push({ type: 'section', text: { type: 'mrkdwn', text: finalLine(view, now) } });

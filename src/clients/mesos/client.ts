@@ -179,9 +179,15 @@ function abortError(what: string, signal: AbortSignal): UpstreamError {
   return new UpstreamError('mesos', what, { failure: 'aborted' }, { cause: signal.reason });
 }
 
+/** Ends early on abort; removes its listener when done (waitForAgent polls for minutes on one signal). */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
 }

@@ -1,5 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { MesosClient } from '../../../src/clients/mesos/client.ts';
 import { UpstreamError } from '../../../src/core/errors.ts';
 import { startSimulator, type RunningSimulator } from '../../support/simulator/index.ts';
@@ -69,4 +70,11 @@ test('waitForAgent gives up with a timeout naming the host', async () => {
     assert.match(e.message, /agent ghost did not register/);
     return true;
   });
+});
+
+test('waitForAgent polling on one signal leaves no abort listeners behind (no MaxListenersExceededWarning)', async () => {
+  const signal = new AbortController().signal;
+  await assert.rejects(mesos.waitForAgent('ghost', { timeoutMs: 600, intervalMs: 5, signal }));
+  const left = getEventListeners(signal, 'abort').length;
+  assert.ok(left <= 1, `${left} abort listeners left after polling`);
 });

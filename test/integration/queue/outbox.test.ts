@@ -6,7 +6,7 @@ import { waitFor } from '../../support/ports.ts';
 import { createWorkerConnection } from '../../../src/queue/connection.ts';
 import { createRedisOutbox } from '../../../src/queue/outbox.ts';
 import { startOutboxDrainer } from '../../../src/queue/outbox-drainer.ts';
-import { RetryLaterError, PermanentError } from '../../../src/core/errors.ts';
+import { RetryLaterError, PermanentError, UpstreamError } from '../../../src/core/errors.ts';
 import { FakeNotifier } from './fake-notifier.ts';
 
 let server: RedisServer;
@@ -90,6 +90,45 @@ describe('outbox', () => {
     assert.deepEqual(dead.map((d) => d.key).sort(), ['bad', 'orphan']);
     assert.match(dead.find((d) => d.key === 'bad')!.error, /channel_not_found/);
     redis.disconnect();
+  });
+
+  test('a corrupt stored entry at the head is dead-lettered, not retried forever; the channel moves on', async () => {
+    const { prefix, redis, outbox } = setup();
+    const notifier = new FakeNotifier();
+    await outbox.put({ key: 'corrupt', channel: 'C6', message: msg('will be overwritten') });
+    await outbox.put({ key: 'next', channel: 'C6', message: msg('next') });
+    await redis.hset(`${prefix}:outbox:msg:corrupt`, 'message', '{"text": "cut off');
+    const drainer = startOutboxDrainer({ redis, prefix, notifier, postIntervalMs: 50, updateIntervalMs: 10 });
+    try {
+      await waitFor(() => notifier.posts().length >= 1, { what: 'the next message', deadlineMs: 3000 });
+      assert.deepEqual(notifier.posts().map((c) => c.message.text), ['next']);
+      const dead = await outbox.deadLetters();
+      assert.deepEqual(dead.map((d) => d.key), ['corrupt']);
+      assert.match(dead[0]!.error, /corrupt outbox entry/);
+      assert.equal(await outbox.backlog(), 0);
+    } finally {
+      await drainer.close();
+      redis.disconnect();
+    }
+  });
+
+  test('a non-transient UpstreamError (a wrapped Slack ok:false) is dead-lettered without retries', async () => {
+    const { prefix, redis, outbox } = setup();
+    const notifier = new FakeNotifier();
+    notifier.failNext(new UpstreamError('slack', 'chat.postMessage', { failure: 'bad_answer', detail: 'invalid_blocks' }));
+    await outbox.put({ key: 'bad', channel: 'C7', message: msg('bad') });
+    await outbox.put({ key: 'ok', channel: 'C7', message: msg('ok') });
+    const started = Date.now();
+    const drainer = startOutboxDrainer({ redis, prefix, notifier, postIntervalMs: 50, updateIntervalMs: 10 });
+    try {
+      await waitFor(() => notifier.posts().length >= 1, { what: 'the next message', deadlineMs: 3000 });
+      assert.ok(Date.now() - started < 480, `no retry backoff (${Date.now() - started} ms)`);
+      assert.deepEqual(notifier.posts().map((c) => c.message.text), ['ok']);
+      assert.deepEqual((await outbox.deadLetters()).map((d) => d.key), ['bad']);
+    } finally {
+      await drainer.close();
+      redis.disconnect();
+    }
   });
 
   test('two drainers on the same channel still deliver each message once, in order', async () => {

@@ -5,6 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { getEventListeners } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -129,4 +130,15 @@ test('onResult reports each request once it ends: duration, and the failure if a
     ['GET /ok', undefined], ['GET /fail', 'http'], ['GET /garbage', undefined], ['GET /garbage', 'bad_answer'],
   ]);
   assert.ok(results.every((r) => r.durationMs >= 0));
+});
+
+test('retry backoffs on one long-lived signal leave no abort listeners behind', async () => {
+  handler = (_q, r) => r.writeHead(503).end();
+  // Full-jitter backoff doubles per attempt: 6 retries with a 1 ms base wait ≤ 126 ms per request.
+  const client = new HttpClient({ service: 'mesos', retries: 6, retryBaseMs: 1 });
+  const signal = new AbortController().signal;
+  for (let i = 0; i < 5; i++) await assert.rejects(client.send(base, { path: '/busy', signal }));
+  await client.close();
+  const left = getEventListeners(signal, 'abort').length;
+  assert.ok(left <= 1, `${left} abort listeners left after 30 backoff waits`);
 });

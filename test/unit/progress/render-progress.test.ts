@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { renderOutput, renderProgress, formatDuration, type ProgressView } from '../../../src/chat/render/progress.ts';
+import { validateBlocks } from '../../support/slack-emulator/block-limits.ts';
 
 const GOLDEN = new URL('../../golden/progress/', import.meta.url);
 const T0 = 1_700_000_000_000;
@@ -55,6 +56,50 @@ test('within Block Kit limits: 200 steps → ≤ 50 blocks, sections ≤ 3,000 c
     const t = (b as { text?: { text: string } }).text?.text ?? '';
     assert.ok(t.length <= 3000, `section of ${t.length}`);
   }
+});
+
+/** 2,000 steps with names long enough that the full checklist needs far more than 46 sections. */
+function manySteps(stateOf: (i: number) => ProgressView['steps'][number]['state']): ProgressView['steps'] {
+  return Array.from({ length: 2000 }, (_, i) => ({ name: `step ${i} ${'x'.repeat(140)}`, state: stateOf(i) }));
+}
+
+function checklistText(m: ReturnType<typeof renderProgress>): string {
+  return (m.blocks ?? []).slice(1, -1).map((b) => (b as { text?: { text: string } }).text?.text ?? '').join('\n');
+}
+
+test('2,000 steps: within 50 blocks, the running step is shown, finished ones counted, the rest "…and K more"', () => {
+  const steps = manySteps((i) => (i < 1000 ? (i % 100 === 0 ? 'changed' : 'done') : i === 1000 ? 'running' : 'pending'));
+  steps[1000] = { ...steps[1000]!, startedAt: T0 };
+  const m = renderProgress({ ...base, steps }, T0 + 5000);
+  assert.deepEqual(validateBlocks(m.blocks), []);
+  const text = checklistText(m);
+  assert.match(text, /⏳ step 1000 x+ — 5\.0 s/, 'the running step is shown');
+  assert.match(text, /^✅ 1000 steps finished \(10 changed\)$/m);
+  const shown = text.split('\n').filter((l) => l.startsWith('⬜ ')).length;
+  const more = Number(/…and (\d+) more not shown/.exec(text)?.[1]);
+  assert.ok(shown > 100, `pending steps still listed while room allows (${shown})`);
+  assert.equal(1000 + 1 + shown + more, 2000, 'every step is shown or counted');
+  assert.match(text, /⬜ step 1001 /, 'the next pending step comes first');
+});
+
+test('2,000 steps, failed run: the failed step is shown even far down the list', () => {
+  const steps = manySteps((i) => (i < 1900 ? 'pending' : i === 1950 ? 'failed' : 'skipped'));
+  const m = renderProgress({ ...base, outcome: 'failed', endedAt: T0 + 1000, steps }, T0 + 1000);
+  assert.deepEqual(validateBlocks(m.blocks), []);
+  const text = checklistText(m);
+  assert.match(text, /❌ step 1950 /);
+  assert.match(text, /^✅ 99 steps finished \(99 skipped\)$/m);
+  assert.match(text, /…and \d+ more not shown/);
+  assert.ok(text.indexOf('step 1950') > text.indexOf('⬜ step 0 '), 'steps keep their order');
+});
+
+test('2,000 short steps still fit in full, several per section', () => {
+  const steps = Array.from({ length: 2000 }, (_, i) => ({ name: `s${i}`, state: 'done' as const }));
+  const m = renderProgress({ ...base, steps }, T0);
+  assert.deepEqual(validateBlocks(m.blocks), []);
+  const text = checklistText(m);
+  assert.ok(text.includes('✅ s0\n') && text.includes('✅ s1999'), 'all steps listed');
+  assert.doesNotMatch(text, /more not shown/);
 });
 
 test('output: code blocks ≤ 3,000 chars, long lines cut, order kept', () => {

@@ -1,0 +1,68 @@
+/**
+ * The outbox over the real notifier stack: WebApiNotifier → @slack/web-api WebClient → Slack emulator. The other
+ * outbox tests inject errors into a fake notifier; this one checks that what Slack really answers is classified
+ * right (an `ok:false` answer is dead-lettered at once, not retried for seconds while the channel waits).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { WebClient } from '@slack/web-api';
+import { startRedis, type RedisServer } from '../../support/redis.ts';
+import { waitFor } from '../../support/ports.ts';
+import { startSlackEmulator, type SlackEmulator } from '../../support/slack-emulator/index.ts';
+import { createWorkerConnection } from '../../../src/queue/connection.ts';
+import { createRedisOutbox } from '../../../src/queue/outbox.ts';
+import { startOutboxDrainer } from '../../../src/queue/outbox-drainer.ts';
+import { WebApiNotifier } from '../../../src/slack/notifier.ts';
+
+const SECRETS = {
+  signingSecret: 'test-signing-secret-0123456789abcdef',
+  botToken: 'xoxb-0000-emulated-bot-token',
+  appToken: 'xapp-1-A0CIBOT001-emulated-app-token',
+};
+
+let server: RedisServer;
+let slack: SlackEmulator;
+before(async () => {
+  server = await startRedis();
+  slack = await startSlackEmulator(SECRETS);
+});
+after(async () => {
+  await slack.stop();
+  await server.stop();
+});
+
+describe('outbox over the real Slack notifier', () => {
+  test('an ok:false answer (channel_not_found) is dead-lettered at once; the next message goes right after', async () => {
+    const prefix = `t-${randomUUID().slice(0, 8)}`;
+    const redis = createWorkerConnection({ url: server.url });
+    const outbox = createRedisOutbox({ redis, prefix });
+    const client = new WebClient(SECRETS.botToken, {
+      slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true,
+    });
+    const channel = 'C0SLACK0001';
+    await outbox.put({ key: 'bad', channel, message: { text: 'refused' } });
+    await outbox.put({ key: 'good', channel, message: { text: 'delivered' } });
+    // Only the first call fails: a retry (the bug) would then get the refused message posted instead of dead-lettered.
+    slack.failNext('chat.postMessage', { ok: false, error: 'channel_not_found' });
+    const started = Date.now();
+    const drainer = startOutboxDrainer({ redis, prefix, notifier: new WebApiNotifier(client) });
+    try {
+      const dead = await waitFor(async () => (await outbox.deadLetters()).find((d) => d.key === 'bad'), {
+        what: 'dead letter', deadlineMs: 3000,
+      });
+      const deadAfter = Date.now() - started;
+      assert.match(dead.error, /channel_not_found/);
+      await waitFor(() => slack.messages(channel).find((m) => m.text === 'delivered'), { what: 'next message', deadlineMs: 3000 });
+      const deliveredAfter = Date.now() - started;
+      assert.ok(deadAfter < 1000, `dead-lettered after ${deadAfter} ms (no retries with backoff)`);
+      assert.ok(deliveredAfter < 1000, `next message delivered after ${deliveredAfter} ms`);
+      assert.equal(slack.calls('chat.postMessage').length, 2, 'one call for the refused message, one for the next');
+      assert.ok(!slack.allMessages().some((m) => m.text === 'refused'), 'a refused message is not sent again');
+      assert.equal(await outbox.backlog(), 0);
+    } finally {
+      await drainer.close();
+      redis.disconnect();
+    }
+  });
+});
