@@ -3,6 +3,7 @@
  * retries with full jitter for idempotent reads only, a bound on body size, and zod parsing that turns
  * any failure into an {@link UpstreamError} with a stable `failure` code.
  */
+import { interruptibleSleep } from '../core/sleep.ts';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { UpstreamError, type UpstreamFailure, type UpstreamService } from '../core/errors.ts';
@@ -279,15 +280,6 @@ function errorText(err: unknown): string {
 /** Full-jitter backoff: a random wait in 0..base·2^attempt ms; aborts with the caller's signal. */
 async function backoff(attempt: number, baseMs: number, signal?: AbortSignal): Promise<void> {
   const ms = Math.random() * baseMs * 2 ** attempt;
-  await new Promise<void>((resolve) => {
-    // An abort ends the wait early; the next attempt then fails at once as 'aborted'. The listener is removed
-    // when the timer fires, so many retries on one long-lived signal do not pile up listeners.
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
+  // An abort ends the wait early; the next attempt then fails at once as 'aborted'.
+  await interruptibleSleep(ms, signal);
 }

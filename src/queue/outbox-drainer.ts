@@ -11,7 +11,7 @@ import type { Notifier } from '../core/ports.ts';
 import type { RenderedMessage } from '../core/types.ts';
 import { PermanentError, RetryLaterError, UpstreamError } from '../core/errors.ts';
 import { outboxKeys, outboxScripts, type OutboxKeys } from './outbox-keys.ts';
-import { interruptibleSleep } from './sleep.ts';
+import { interruptibleSleep } from '../core/sleep.ts';
 
 /** Minimal logger (pino-compatible). */
 export interface DrainLogger {

@@ -3,6 +3,7 @@
  * `/master/redirect` (307, `Location: //host:port`) and cached; a refused connection or a 307 from a
  * master that lost leadership makes the client resolve the leader again and retry once.
  */
+import { interruptibleSleep } from '../../core/sleep.ts';
 import type { z } from 'zod';
 import { UpstreamError } from '../../core/errors.ts';
 import { HttpClient, describe, parseJson, type HttpRequest, type HttpOptions } from '../http.ts';
@@ -110,7 +111,7 @@ export class MesosClient {
       }
       if (opts.signal?.aborted) throw abortError('wait for agent', opts.signal);
       if (Date.now() + (opts.intervalMs ?? 1000) > until) break;
-      await sleep(opts.intervalMs ?? 1000, opts.signal);
+      await interruptibleSleep(opts.intervalMs ?? 1000, opts.signal);
     }
     const detail = `agent ${hostname} did not register within ${Math.round(timeoutMs / 1000)} s`;
     throw new UpstreamError('mesos', `wait for agent ${hostname}`, { failure: 'timeout', detail }, { cause: last });
@@ -179,15 +180,3 @@ function abortError(what: string, signal: AbortSignal): UpstreamError {
   return new UpstreamError('mesos', what, { failure: 'aborted' }, { cause: signal.reason });
 }
 
-/** Ends early on abort; removes its listener when done (waitForAgent polls for minutes on one signal). */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
