@@ -10,17 +10,21 @@ export interface PartFailure {
 /** One part of a snapshot. */
 export type Part<T> = { ok: true; value: T } | { ok: false; reason: PartFailure };
 
-/** One Mesos agent, from `/master/slaves`. Resources in cpus and MB. */
-export interface AgentView {
-  id: string;
-  hostname: string;
-  active: boolean;
+/** Resources offered and used, in cpus and MB: of one agent, or of the whole cluster. */
+export interface ResourceUsage {
   cpus: number;
   cpusUsed: number;
   memMb: number;
   memUsedMb: number;
   diskMb: number;
   diskUsedMb: number;
+}
+
+/** One Mesos agent, from `/master/slaves`. */
+export interface AgentView extends ResourceUsage {
+  id: string;
+  hostname: string;
+  active: boolean;
   /** When the agent (re)registered, epoch ms. */
   sinceMs?: number;
   /** Running tasks; only known on small clusters (see FRAMEWORKS_MAX_TASKS). */
@@ -28,16 +32,10 @@ export interface AgentView {
 }
 
 /** Totals and counts from `/metrics/snapshot`. */
-export interface MesosTotals {
+export interface MesosTotals extends ResourceUsage {
   elected: boolean;
   agentsActive: number;
   agentsInactive: number;
-  cpus: number;
-  cpusUsed: number;
-  memMb: number;
-  memUsedMb: number;
-  diskMb: number;
-  diskUsedMb: number;
   tasksRunning: number;
   tasksStaging: number;
   frameworksActive: number;

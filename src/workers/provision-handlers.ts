@@ -87,6 +87,16 @@ function dryRunSummary(host: string, outcome: RecipeOutcome): TaskResult {
   return { summary, changed: false, details: would };
 }
 
+/** With no Mesos master configured there is nothing to verify against: the step is skipped, and the result says so. */
+async function unverified(
+  deps: ProvisionDeps, ctx: TaskContext, host: string, recipe: string, step: string, outcome: RecipeOutcome, what: string,
+): Promise<TaskResult> {
+  const change = outcome.changed ? 'changed' : 'no change';
+  await ctx.progress.step(step, 'skipped', 'no Mesos master configured (cluster.mesos.urls)');
+  await record(deps, ctx, host, recipe, change);
+  return { summary: `${host}: ${change}; ${what} not verified (no Mesos master configured)`, changed: outcome.changed };
+}
+
 const gb = (mb: number) => `${(mb / 1024).toFixed(1)} GB`;
 const cpus = (n: number) => `${Number.isInteger(n) ? n : n.toFixed(1)} cpus`;
 
@@ -100,12 +110,7 @@ export function createSetupAgentHandler(deps: ProvisionDeps): TaskHandler<SetupT
       await record(deps, ctx, task.host, 'setup-agent', 'dry run');
       return dryRunSummary(task.host, outcome);
     }
-    const change = outcome.changed ? 'changed' : 'no change';
-    if (!deps.cluster) {
-      await ctx.progress.step(VERIFY_AGENT, 'skipped', 'no Mesos master configured (cluster.mesos.urls)');
-      await record(deps, ctx, task.host, 'setup-agent', outcome.changed ? 'changed' : 'no change');
-      return { summary: `${task.host}: ${change}; registration not verified (no Mesos master configured)`, changed: outcome.changed };
-    }
+    if (!deps.cluster) return unverified(deps, ctx, task.host, 'setup-agent', VERIFY_AGENT, outcome, 'registration');
     const agent = await waitForAgent(deps, deps.cluster, task.host, params.HOST_NAME ?? task.host, ctx);
     const totals = await deps.cluster.agentTotals(ctx.signal);
     const mine = `${cpus(agent.cpus)}, ${gb(agent.memMb)}`;
@@ -144,12 +149,7 @@ export function createSetupMasterHandler(deps: ProvisionDeps): TaskHandler<Setup
       await record(deps, ctx, task.host, 'setup-master', 'dry run');
       return dryRunSummary(task.host, outcome);
     }
-    const change = outcome.changed ? 'set up' : 'no change';
-    if (!deps.cluster) {
-      await ctx.progress.step(VERIFY_MASTER, 'skipped', 'no Mesos master configured (cluster.mesos.urls)');
-      await record(deps, ctx, task.host, 'setup-master', outcome.changed ? 'changed' : 'no change');
-      return { summary: `${task.host}: ${change}; services not verified (no Mesos master configured)`, changed: outcome.changed };
-    }
+    if (!deps.cluster) return unverified(deps, ctx, task.host, 'setup-master', VERIFY_MASTER, outcome, 'services');
     const checks = await pollChecks(deps, deps.cluster, ctx);
     ctx.progress.output(checks.map((c) => `${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`));
     const bad = checks.filter((c) => !c.ok);
@@ -161,7 +161,7 @@ export function createSetupMasterHandler(deps: ProvisionDeps): TaskHandler<Setup
     }
     await ctx.progress.step(VERIFY_MASTER, 'done', line);
     await record(deps, ctx, task.host, 'setup-master', outcome.changed ? 'changed' : 'no change', line);
-    return { summary: `${task.host}: ${change} — ${line}`, changed: outcome.changed, details: checks.map((c) => `${c.name}: ${c.detail}`) };
+    return { summary: `${task.host}: ${outcome.changed ? 'set up' : 'no change'} — ${line}`, changed: outcome.changed, details: checks.map((c) => `${c.name}: ${c.detail}`) };
   };
 }
 
