@@ -108,7 +108,7 @@ export function createClusterProbe(
 ): (ClusterProbe & { close(): Promise<void> }) | undefined {
   const { mesos: m, marathon: mt, zookeeper: zk } = config.cluster;
   if (m.urls.length === 0) return undefined;
-  const observed = onResult ? { onResult } : {};
+  const observed = { maxBodyBytes: config.cluster.maxBodyMb * 1024 * 1024, ...(onResult ? { onResult } : {}) };
   const mesos = new MesosClient({ masters: m.urls, timeoutMs: m.timeoutMs, ...observed });
   const marathon = mt.urls.length > 0 ? new MarathonClient({ urls: mt.urls, timeoutMs: mt.timeoutMs, ...observed, ...marathonAuth(secrets) }) : undefined;
   const toSummary = (a: { hostname: string; resources: { cpus?: number; mem?: number; disk?: number } }): AgentSummary => ({

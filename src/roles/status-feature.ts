@@ -83,7 +83,7 @@ export function createClusterReader(
 ): { reader: ClusterReader; close: () => Promise<void>; configured: Record<string, boolean> } {
   const c = config.cluster;
   const ca = c.caFile ? readFileSync(c.caFile) : undefined;
-  const common = { retries: 1, onResult, ...(ca ? { ca } : {}) };
+  const common = { retries: 1, onResult, maxBodyBytes: c.maxBodyMb * 1024 * 1024, ...(ca ? { ca } : {}) };
   const closers: Array<() => Promise<void>> = [];
   const reader: ClusterReader = {
     zookeeper: c.zookeeper.hosts.map((address) => {
