@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'not_found'
   | 'conflict'
   | 'queue_unavailable'
+  | 'queue_full'
   | 'upstream'
   | 'host_key'
   | 'ssh'
