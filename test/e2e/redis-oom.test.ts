@@ -7,38 +7,21 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { startRedis, type RedisServer } from '../support/redis.ts';
-import { startBot, type BotProcess } from '../support/bot-process.ts';
-import { startSlackEmulator, renderMessageText, type SlackEmulator } from '../support/slack-emulator/index.ts';
+import { startBotStack, type BotStack } from '../support/bot-stack.ts';
+import { renderMessageText } from '../support/slack-emulator/index.ts';
 import { waitFor } from '../support/ports.ts';
 
 const ADMIN = 'U0ALICE001';
-const secret = randomBytes(16).toString('hex');
-const botToken = `xoxb-r7-${randomBytes(6).toString('hex')}`;
-let redis: RedisServer;
-let slack: SlackEmulator;
-let bot: BotProcess;
+let stack: BotStack;
 
 before(async () => {
-  redis = await startRedis();
-  slack = await startSlackEmulator({ signingSecret: secret, botToken, appToken: 'xapp-unused' });
-  bot = await startBot({
-    config: { roles: { admins: [ADMIN] }, tasks: { selftestStepMs: 50 } },
-    env: { SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: secret, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url },
-  });
-  slack.setTarget({ mode: 'http', url: bot.eventsUrl });
+  stack = await startBotStack({ simulator: false, config: { roles: { admins: [ADMIN] }, tasks: { selftestStepMs: 50 } } });
 });
-
-after(async () => {
-  await bot?.stop();
-  await slack?.stop();
-  await redis?.stop();
-});
+after(() => stack?.stop());
 
 /** `INFO memory` field, in bytes. */
 async function usedMemory(): Promise<number> {
-  const info = await redis.command('INFO', 'memory');
+  const info = await stack.redis.command('INFO', 'memory');
   return Number(/used_memory:(\d+)/.exec(info)?.[1]);
 }
 
@@ -47,14 +30,14 @@ async function usedMemory(): Promise<number> {
  * below use, so the bot's own churn (finished jobs removed, buffers freed) cannot bring Redis back under it.
  */
 async function fillUntilOom(): Promise<string[]> {
-  await redis.command('CONFIG', 'SET', 'maxmemory', String((await usedMemory()) + 2 * 1024 * 1024));
+  await stack.redis.command('CONFIG', 'SET', 'maxmemory', String((await usedMemory()) + 2 * 1024 * 1024));
   const value = 'x'.repeat(64 * 1024);
   const keys: string[] = [];
   for (let i = 0; i < 1000; i++) {
     const key = `r7-fill:${i}`;
-    const reply = await redis.command('SET', key, value);
+    const reply = await stack.redis.command('SET', key, value);
     if (reply.startsWith('-OOM')) {
-      await redis.command('CONFIG', 'SET', 'maxmemory', String(Math.floor((await usedMemory()) / 2)));
+      await stack.redis.command('CONFIG', 'SET', 'maxmemory', String(Math.floor((await usedMemory()) / 2)));
       return keys;
     }
     keys.push(key);
@@ -63,22 +46,22 @@ async function fillUntilOom(): Promise<string[]> {
 }
 
 test('R7: Redis out of memory → "queue is full" to the user, no crash; tasks queue again once memory is freed', async () => {
-  const before = await slack.command(ADMIN, 'selftest');
+  const before = await stack.slack.command(ADMIN, 'selftest');
   assert.match(before.body, /Queued `/, 'a task is queued while Redis has room');
   const keys = await fillUntilOom();
 
-  const ack = await slack.command(ADMIN, 'selftest');
+  const ack = await stack.slack.command(ADMIN, 'selftest');
   assert.equal(ack.status, 200);
   assert.match(ack.body, /task queue is full \(Redis is out of memory\)/);
   assert.match(ack.body, /nothing was queued/);
   assert.doesNotMatch(ack.body, /OOM command not allowed|at \S+\.ts:\d+|ReplyError/, 'no raw error or stack trace');
-  const help = await slack.command(ADMIN, 'help');
+  const help = await stack.slack.command(ADMIN, 'help');
   assert.match(help.body, /\/ci selftest/, 'commands that need no queue still answer');
 
-  await redis.command('DEL', ...keys);
-  await redis.command('CONFIG', 'SET', 'maxmemory', '0');
-  const again = await waitFor(async () => /Queued `([^`]+)`/.exec((await slack.command(ADMIN, 'selftest')).body)?.[1], { what: 'queued again', deadlineMs: 10_000, intervalMs: 250 });
-  await slack.waitForMessage((m) => m.kind === 'channel' && renderMessageText(m).includes(again) && /selftest passed/.test(renderMessageText(m)), 20_000);
-  assert.equal(bot.proc.child.exitCode, null, 'still running');
-  assert.doesNotMatch(bot.proc.output(), /unhandled|Unhandled/);
+  await stack.redis.command('DEL', ...keys);
+  await stack.redis.command('CONFIG', 'SET', 'maxmemory', '0');
+  const again = await waitFor(async () => /Queued `([^`]+)`/.exec((await stack.slack.command(ADMIN, 'selftest')).body)?.[1], { what: 'queued again', deadlineMs: 10_000, intervalMs: 250 });
+  await stack.slack.waitForMessage((m) => m.kind === 'channel' && renderMessageText(m).includes(again) && /selftest passed/.test(renderMessageText(m)), 20_000);
+  assert.equal(stack.bot.proc.child.exitCode, null, 'still running');
+  assert.doesNotMatch(stack.bot.proc.output(), /unhandled|Unhandled/);
 });
