@@ -5,7 +5,7 @@
 import { ConfigError, loadConfig, type LoadedConfig } from './config/load.ts';
 import { EvictionPolicyError } from './queue/connection.ts';
 import { createRuntime } from './roles/runtime.ts';
-import { featureFactories } from './roles/features.ts';
+import { featureFactories } from './features/list.ts';
 import { startServe } from './roles/serve.ts';
 import { startWorker } from './roles/worker.ts';
 import { createSlackApp } from './slack/app.ts';

@@ -5,8 +5,8 @@
  */
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { DigestRecord, UtilSample } from '../digests/digest-model.ts';
-import type { DigestStore } from '../digests/digest-store.ts';
+import type { DigestRecord, UtilSample } from '../cluster/digest-model.ts';
+import type { DigestStore } from '../core/digest-store.ts';
 
 const recordSchema = z.object({
   atMs: z.number(),

@@ -4,7 +4,7 @@
  */
 import type { Redis } from 'ioredis';
 import { progressViewSchema, type ProgressView } from '../chat/render/progress.ts';
-import type { ProgressStore } from '../workers/progress-reporter.ts';
+import type { ProgressStore } from './progress-reporter.ts';
 
 export interface JobStoreOptions {
   redis: Redis;

@@ -15,7 +15,7 @@ import { startServe } from './serve.ts';
 import { startWorker } from './worker.ts';
 import { createSlackApp } from '../slack/app.ts';
 import { WebApiNotifier } from '../slack/notifier.ts';
-import { featureFactories } from './features.ts';
+import { featureFactories } from '../features/list.ts';
 
 const DEMO_USER = 'U0ALICE001';
 

@@ -13,11 +13,11 @@ import { createRedisAuditLog } from '../audit/redis-audit-log.ts';
 import { assertNoEviction, createProducerConnection, createWorkerConnection } from '../queue/connection.ts';
 import { createRedisOutbox, type RedisOutbox } from '../queue/outbox.ts';
 import { createTaskClient, type TaskClient } from '../queue/task-client.ts';
-import { TaskRegistry } from '../queue/task-kind.ts';
-import { selftestKind } from '../queue/kinds.ts';
+import { TaskRegistry } from '../core/task-kind.ts';
+import { selftestKind } from '../features/selftest/kind.ts';
 import type { AuditLog } from '../core/ports.ts';
 import type { Requester } from '../core/types.ts';
-import type { Feature, FeatureBase, FeatureFactory, ToTasks } from './feature.ts';
+import type { Feature, FeatureBase, FeatureFactory, ToTasks } from '../features/define-feature.ts';
 
 type Redis = ReturnType<typeof createProducerConnection>;
 

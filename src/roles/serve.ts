@@ -1,6 +1,6 @@
 /** `ci-bot serve`: the Slack front door (HTTP or Socket Mode) and the ops endpoints. */
 import { systemClock } from '../core/ports.ts';
-import { commandSpecs, createRegistry } from '../chat/commands.ts';
+import { commandSpecs, createRegistry } from '../features/command-specs.ts';
 import type { CommandRegistry } from '../chat/registry.ts';
 import { CommandFlow } from '../slack/command-flow.ts';
 import { createSlackApp } from '../slack/app.ts';
@@ -10,7 +10,7 @@ import { RoleResolver } from '../slack/rbac.ts';
 import { RedisConfirmationStore } from '../store/redis-confirmations.ts';
 import { RedisPinStore } from '../store/redis-pins.ts';
 import { ReplayGuard } from '../store/replay-guard.ts';
-import { createCommandImpls, servicesOf, type CommandImpl } from './services.ts';
+import { createCommandImpls, servicesOf, type CommandImpl } from '../features/tasks/index.ts';
 import type { Runtime } from './runtime.ts';
 
 export interface ServeOptions {

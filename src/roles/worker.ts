@@ -2,8 +2,8 @@
 import type { Notifier, TaskHandler } from '../core/ports.ts';
 import { startOutboxDrainer, type OutboxDrainer } from '../queue/outbox-drainer.ts';
 import { createTaskWorker, type TaskWorker } from '../queue/task-worker.ts';
-import type { AnyTaskKind } from '../queue/task-kind.ts';
-import { createSelftestHandler } from '../workers/selftest.ts';
+import type { AnyTaskKind } from '../core/task-kind.ts';
+import { createSelftestHandler } from '../features/selftest/handler.ts';
 import type { Runtime } from './runtime.ts';
 
 export interface WorkerOptions {

@@ -11,7 +11,7 @@ import { waitFor } from '../support/ports.ts';
 import { createProducerConnection, createWorkerConnection } from '../../src/queue/connection.ts';
 import { createTaskClient } from '../../src/queue/task-client.ts';
 import { createTaskWorker } from '../../src/queue/task-worker.ts';
-import { TaskRegistry, defineTaskKind, requesterSchema } from '../../src/queue/task-kind.ts';
+import { TaskRegistry, defineTaskKind, requesterSchema } from '../../src/core/task-kind.ts';
 import { createRedisOutbox } from '../../src/queue/outbox.ts';
 import { createRedisAuditLog } from '../../src/audit/redis-audit-log.ts';
 

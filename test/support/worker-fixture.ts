@@ -8,10 +8,10 @@ import { createWorkerConnection } from '../../src/queue/connection.ts';
 import { createRedisOutbox } from '../../src/queue/outbox.ts';
 import { createRedisAuditLog } from '../../src/audit/redis-audit-log.ts';
 import { createTaskWorker } from '../../src/queue/task-worker.ts';
-import { selftestKind } from '../../src/queue/kinds.ts';
-import { defineTaskKind, requesterSchema } from '../../src/queue/task-kind.ts';
+import { selftestKind } from '../../src/features/selftest/kind.ts';
+import { defineTaskKind, requesterSchema } from '../../src/core/task-kind.ts';
 import { digestSlotKey } from '../../src/queue/schedulers.ts';
-import { createSelftestHandler } from '../../src/workers/selftest.ts';
+import { createSelftestHandler } from '../../src/features/selftest/handler.ts';
 import type { TaskHandler } from '../../src/core/ports.ts';
 
 const opts = z.object({

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UserFacingError } from '../../src/core/errors.ts';
-import { createRegistry } from '../../src/chat/commands.ts';
+import { createRegistry } from '../../src/features/command-specs.ts';
 import { renderHelp } from '../../src/chat/help.ts';
 import { tokenize } from '../../src/chat/tokenize.ts';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRegistry } from '../../src/chat/commands.ts';
+import { createRegistry } from '../../src/features/command-specs.ts';
 import { renderHelp } from '../../src/chat/help.ts';
 import { confirmReply, deniedReply } from '../../src/chat/render/replies.ts';
 import { listMessage, renderHistory, renderHosts } from '../../src/chat/render/lists.ts';

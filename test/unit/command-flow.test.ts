@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CommandFlow } from '../../src/slack/command-flow.ts';
-import { createRegistry } from '../../src/chat/commands.ts';
+import { createRegistry } from '../../src/features/command-specs.ts';
 import { MemoryConfirmationStore } from '../../src/store/memory-confirmations.ts';
 import type { AuditEntry } from '../../src/core/ports.ts';
 import type { Role } from '../../src/core/types.ts';

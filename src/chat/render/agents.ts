@@ -3,8 +3,8 @@
  * monospaced sections that each stay under 3,000 characters; beyond `maxRows` the rest is "and K more".
  */
 import type { Block, RenderedMessage } from '../../core/types.ts';
-import { byAttention, loadOf } from '../../digests/capacity.ts';
-import type { AgentView, ClusterSnapshot } from '../../digests/snapshot-types.ts';
+import { byAttention, loadOf } from '../../cluster/capacity.ts';
+import type { AgentView, ClusterSnapshot } from '../../cluster/snapshot-types.ts';
 import { context, count, cpus, duration, header, pct, reasonLine, section, SECTION_MAX, size, utc } from './status-format.ts';
 
 /** Rows shown by default: 100 agents fit in a handful of sections, far below the 50-block limit. */

@@ -5,9 +5,9 @@
  */
 import type { Block, RenderedMessage } from '../../core/types.ts';
 import { RECENT_BUILDS_PER_JOB } from '../../clients/jenkins/schemas.ts';
-import type { BuildsInPeriod } from '../../digests/build-history.ts';
-import type { DigestChanges } from '../../digests/digest-model.ts';
-import type { ClusterSnapshot } from '../../digests/snapshot-types.ts';
+import type { BuildsInPeriod } from '../../cluster/build-history.ts';
+import type { DigestChanges } from '../../cluster/digest-model.ts';
+import type { ClusterSnapshot } from '../../cluster/snapshot-types.ts';
 import { statusSections, statusSummary, type StatusRenderOptions } from './status.ts';
 import { context, count, divider, duration, esc, header, nameList, pct, plural, section, utc } from './status-format.ts';
 

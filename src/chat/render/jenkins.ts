@@ -1,6 +1,6 @@
 /** `/ci jenkins`: where Jenkins runs and whether it is healthy, executors, queue, dynamic Mesos agents, jobs. */
 import type { Block, RenderedMessage } from '../../core/types.ts';
-import type { ClusterSnapshot, JenkinsView } from '../../digests/snapshot-types.ts';
+import type { ClusterSnapshot, JenkinsView } from '../../cluster/snapshot-types.ts';
 import { appLine } from './status.ts';
 import { context, count, duration, esc, header, nameList, partOr, plural, section, utc } from './status-format.ts';
 

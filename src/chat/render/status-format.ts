@@ -1,6 +1,6 @@
 /** Number, size, time and reason formatting shared by the status, agents, Jenkins and digest renderers. */
 import type { Block } from '../../core/types.ts';
-import type { Part, PartFailure } from '../../digests/snapshot-types.ts';
+import type { Part, PartFailure } from '../../cluster/snapshot-types.ts';
 
 /** Slack section text limit (3,000 characters). */
 export const SECTION_MAX = 3000;

@@ -4,8 +4,8 @@
  * is never blank. Pure functions, golden-tested.
  */
 import type { Block, RenderedMessage } from '../../core/types.ts';
-import { capacityOf, UNEVEN_SPREAD, type AgentSize } from '../../digests/capacity.ts';
-import type { ClusterSnapshot, JenkinsAppView, JenkinsView, MesosTotals } from '../../digests/snapshot-types.ts';
+import { capacityOf, UNEVEN_SPREAD, type AgentSize } from '../../cluster/capacity.ts';
+import type { ClusterSnapshot, JenkinsAppView, JenkinsView, MesosTotals } from '../../cluster/snapshot-types.ts';
 import { context, count, cpus, duration, esc, header, partOr, pct, plural, reasonLine, section, size, utc } from './status-format.ts';
 
 export interface StatusRenderOptions {

@@ -6,7 +6,7 @@ import { createRedisOutbox } from '../../../src/queue/outbox.ts';
 import { startOutboxDrainer } from '../../../src/queue/outbox-drainer.ts';
 import { createRedisAuditLog } from '../../../src/audit/redis-audit-log.ts';
 import { createTaskClient } from '../../../src/queue/task-client.ts';
-import type { TaskRegistry } from '../../../src/queue/task-kind.ts';
+import type { TaskRegistry } from '../../../src/core/task-kind.ts';
 import { waitFor } from '../../support/ports.ts';
 import { FakeNotifier } from './fake-notifier.ts';
 

@@ -7,7 +7,7 @@ import { startRedis, type RedisServer } from '../../support/redis.ts';
 import { waitFor } from '../../support/ports.ts';
 import { UpstreamError } from '../../../src/core/errors.ts';
 import type { TaskHandler } from '../../../src/core/ports.ts';
-import { TaskRegistry, defineTaskKind, requesterSchema } from '../../../src/queue/task-kind.ts';
+import { TaskRegistry, defineTaskKind, requesterSchema } from '../../../src/core/task-kind.ts';
 import { createSchedulers } from '../../../src/queue/schedulers.ts';
 import { createTaskWorker } from '../../../src/queue/task-worker.ts';
 import { engine } from './engine-harness.ts';

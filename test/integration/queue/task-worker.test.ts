@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { Worker } from 'bullmq';
 import { z } from 'zod';
 import { startRedis, type RedisServer } from '../../support/redis.ts';
-import { TaskRegistry, defineTaskKind, requesterSchema } from '../../../src/queue/task-kind.ts';
+import { TaskRegistry, defineTaskKind, requesterSchema } from '../../../src/core/task-kind.ts';
 import { createTaskWorker } from '../../../src/queue/task-worker.ts';
 import { waitFor } from '../../support/ports.ts';
 import { engine, requester } from './engine-harness.ts';

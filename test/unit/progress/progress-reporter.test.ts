@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { OutboxEntry } from '../../../src/core/ports.ts';
 import type { ProgressView } from '../../../src/chat/render/progress.ts';
-import { createProgressReporter, type ProgressStore } from '../../../src/workers/progress-reporter.ts';
+import { createProgressReporter, type ProgressStore } from '../../../src/queue/progress-reporter.ts';
 
 class MemoryStore implements ProgressStore {
   readonly views = new Map<string, ProgressView>();

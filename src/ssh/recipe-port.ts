@@ -9,19 +9,19 @@ import type { AgentSummary, ClusterProbe, ProvisionLog, ProvisionRecord, RecipeP
 import type { Config, InventoryHost, Secrets } from '../config/schema.ts';
 import type { Recipe } from '../recipes/load-recipes.ts';
 import { validateParams } from '../recipes/validate-params.ts';
-import { HostKeyChecker } from '../ssh/host-keys.ts';
-import { parseKnownHosts } from '../ssh/known-hosts.ts';
-import type { PinStore } from '../ssh/pin-store.ts';
-import { SshPool } from '../ssh/pool.ts';
-import { RecipeRunner } from '../ssh/recipe-runner.ts';
-import { loadSshAuth } from '../ssh/ssh-auth.ts';
-import type { SshTarget } from '../ssh/ssh-target.ts';
+import { HostKeyChecker } from './host-keys.ts';
+import { parseKnownHosts } from './known-hosts.ts';
+import type { PinStore } from './pin-store.ts';
+import { SshPool } from './pool.ts';
+import { RecipeRunner } from './recipe-runner.ts';
+import { loadSshAuth } from './ssh-auth.ts';
+import type { SshTarget } from './ssh-target.ts';
 import { MesosClient } from '../clients/mesos/client.ts';
 import { MarathonClient } from '../clients/marathon/client.ts';
 import { ZooKeeperClient } from '../clients/zookeeper/client.ts';
 import type { UpstreamResult } from '../clients/http.ts';
-import { marathonAuth } from './upstream-auth.ts';
-import { inventoryHost } from './services.ts';
+import { marathonAuth } from '../roles/upstream-auth.ts';
+import { inventoryHost } from '../features/tasks/index.ts';
 
 /** The SSH target of an inventory host (its bastion resolved from the inventory too). */
 export function targetOf(config: Config, host: InventoryHost, depth = 0): SshTarget {

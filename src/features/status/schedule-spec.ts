@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { CronExpressionParser } from 'cron-parser';
-import { UserFacingError } from '../core/errors.ts';
+import { UserFacingError } from '../../core/errors.ts';
 
 /** Digests may not fire more often than this (one minute): a typo like `* * * * *` every second is refused. */
 export const MIN_INTERVAL_MS = 60_000;

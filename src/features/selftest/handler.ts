@@ -2,7 +2,7 @@
  * The sample task kind `/ci selftest`: a short multi-step task that proves the engine end to end (progress
  * message, thread output, cancel) before real task kinds use it. Touches nothing outside the bot.
  */
-import type { TaskHandler } from '../core/ports.ts';
+import type { TaskHandler } from '../../core/ports.ts';
 
 /** Job data of a selftest (validated by the kind's schema in src/queue/kinds.ts). */
 export interface SelftestTask {

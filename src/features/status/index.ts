@@ -6,23 +6,23 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { TaskHandler } from '../core/ports.ts';
-import type { Config, Secrets } from '../config/schema.ts';
-import { JenkinsClient } from '../clients/jenkins/client.ts';
-import { MarathonClient } from '../clients/marathon/client.ts';
-import { MesosClient } from '../clients/mesos/client.ts';
-import { ZooKeeperClient } from '../clients/zookeeper/client.ts';
-import type { ClusterReader } from '../digests/cluster-reader.ts';
-import { takeSnapshot } from '../digests/snapshot.ts';
-import { createStatusCommands } from '../digests/status-commands.ts';
-import { createDigestStore } from '../queue/digest-schedules.ts';
-import { createSchedulers, digestSlotKey } from '../queue/schedulers.ts';
-import { defineTaskKind, requesterSchema } from '../queue/task-kind.ts';
-import { createDigestHandler, type DigestTask } from '../workers/digest.ts';
-import type { UpstreamResult } from '../clients/http.ts';
-import { UpstreamError } from '../core/errors.ts';
-import { marathonAuth } from './upstream-auth.ts';
-import type { FeatureFactory } from './feature.ts';
+import type { TaskHandler } from '../../core/ports.ts';
+import type { Config, Secrets } from '../../config/schema.ts';
+import { JenkinsClient } from '../../clients/jenkins/client.ts';
+import { MarathonClient } from '../../clients/marathon/client.ts';
+import { MesosClient } from '../../clients/mesos/client.ts';
+import { ZooKeeperClient } from '../../clients/zookeeper/client.ts';
+import type { ClusterReader } from '../../cluster/cluster-reader.ts';
+import { takeSnapshot } from '../../cluster/snapshot.ts';
+import { createStatusCommands } from './commands.ts';
+import { createDigestStore } from '../../queue/digest-schedules.ts';
+import { createSchedulers, digestSlotKey } from '../../queue/schedulers.ts';
+import { defineTaskKind, requesterSchema } from '../../core/task-kind.ts';
+import { createDigestHandler, type DigestTask } from './digest-handler.ts';
+import type { UpstreamResult } from '../../clients/http.ts';
+import { UpstreamError } from '../../core/errors.ts';
+import { marathonAuth } from '../../roles/upstream-auth.ts';
+import type { FeatureFactory } from '../define-feature.ts';
 
 /** `digest` jobs: scheduled (schedulerId + slotMs) or `/ci digest now` (requestId). Retried once if transient. */
 export const digestKind = defineTaskKind<DigestTask>({

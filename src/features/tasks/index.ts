@@ -2,16 +2,16 @@
  * The commands' implementations, by name. Only commands with an implementation here are registered, so
  * `/ci help` never lists something that does not work yet.
  */
-import { UserFacingError } from '../core/errors.ts';
-import type { AuditLog } from '../core/ports.ts';
-import type { RenderedMessage, Requester, Role } from '../core/types.ts';
-import type { Config } from '../config/schema.ts';
-import { renderHelp } from '../chat/help.ts';
-import type { CommandRegistry, CommandSpec } from '../chat/registry.ts';
-import { textReply } from '../chat/render/replies.ts';
-import { renderHistory, renderHosts, renderJobLog, renderJobs } from '../chat/render/lists.ts';
-import type { CommandServices } from '../slack/command-flow.ts';
-import type { TaskClient } from '../queue/task-client.ts';
+import { UserFacingError } from '../../core/errors.ts';
+import type { AuditLog } from '../../core/ports.ts';
+import type { RenderedMessage, Requester, Role } from '../../core/types.ts';
+import type { Config } from '../../config/schema.ts';
+import { renderHelp } from '../../chat/help.ts';
+import type { CommandRegistry, CommandSpec } from '../../chat/registry.ts';
+import { textReply } from '../../chat/render/replies.ts';
+import { renderHistory, renderHosts, renderJobLog, renderJobs } from '../../chat/render/lists.ts';
+import type { CommandServices } from '../../slack/command-flow.ts';
+import type { TaskClient } from '../../queue/task-client.ts';
 
 export type CommandImpl = (args: Record<string, unknown>, ctx: { requester: Requester; role: Role }) => Promise<RenderedMessage>;
 

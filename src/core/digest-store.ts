@@ -3,7 +3,7 @@
  * A slot may run twice (the process died mid-digest, R17): `baseline` then returns the same baseline as the
  * first run, so the re-run computes the same changes and updates the same message.
  */
-import type { DigestRecord, UtilSample } from './digest-model.ts';
+import type { DigestRecord, UtilSample } from '../cluster/digest-model.ts';
 
 export interface DigestStore {
   /** The record to compare slot `slot` of schedule `id` with (undefined: first digest of the schedule). */

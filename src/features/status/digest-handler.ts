@@ -3,12 +3,12 @@
  * the digest into the outbox under one key per slot — so a slot that runs again after a crash updates the same
  * message instead of posting a second one (R17). Imports neither BullMQ nor Bolt.
  */
-import type { Outbox, TaskHandler } from '../core/ports.ts';
-import { renderDigest } from '../chat/render/digest.ts';
-import type { AgentSize } from '../digests/capacity.ts';
-import { diffDigest, digestRecord, periodBuilds, utilSample, type IncidentNote } from '../digests/digest-model.ts';
-import type { DigestStore } from '../digests/digest-store.ts';
-import type { ClusterSnapshot } from '../digests/snapshot-types.ts';
+import type { Outbox, TaskHandler } from '../../core/ports.ts';
+import { renderDigest } from '../../chat/render/digest.ts';
+import type { AgentSize } from '../../cluster/capacity.ts';
+import { diffDigest, digestRecord, periodBuilds, utilSample, type IncidentNote } from '../../cluster/digest-model.ts';
+import type { DigestStore } from '../../core/digest-store.ts';
+import type { ClusterSnapshot } from '../../cluster/snapshot-types.ts';
 
 /** Job data of a digest: scheduled ones carry `schedulerId` and `slotMs`; `/ci digest now` carries `requestId`. */
 export interface DigestTask {

@@ -4,10 +4,10 @@
  * check the result against the cluster through {@link ClusterProbe}. SSH and the cluster clients are injected;
  * this file imports neither.
  */
-import { PermanentError, UpstreamError } from '../core/errors.ts';
+import { PermanentError, UpstreamError } from '../../core/errors.ts';
 import type {
   ClusterProbe, ProvisionLog, ProvisionRecord, RecipeOutcome, RecipePort, TaskContext, TaskHandler, TaskResult,
-} from '../core/ports.ts';
+} from '../../core/ports.ts';
 
 type Requester = { userId: string; channelId: string };
 

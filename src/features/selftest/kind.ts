@@ -1,7 +1,7 @@
 /** Task kinds owned by the engine itself; feature kinds are registered by the lead next to these. */
 import { z } from 'zod';
-import type { SelftestTask } from '../workers/selftest.ts';
-import { defineTaskKind, requesterSchema } from './task-kind.ts';
+import type { SelftestTask } from './handler.ts';
+import { defineTaskKind, requesterSchema } from '../../core/task-kind.ts';
 
 /** `/ci selftest`: queue `selftest`, no retries, one job per Slack request. */
 export const selftestKind = defineTaskKind<SelftestTask>({

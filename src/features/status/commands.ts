@@ -2,17 +2,17 @@
  * The implementations of `/ci status`, `/ci agents`, `/ci jenkins` (deferred: they run after the ack) and
  * `/ci digest add|list|remove` (direct: Redis only). Dependencies come in through ports.
  */
-import { UserFacingError } from '../core/errors.ts';
-import type { RenderedMessage, Requester, Role } from '../core/types.ts';
-import { renderAgents } from '../chat/render/agents.ts';
-import { renderDigestAdded, renderDigestList } from '../chat/render/digest.ts';
-import { renderJenkins } from '../chat/render/jenkins.ts';
-import { renderStatus } from '../chat/render/status.ts';
-import type { AgentSize } from './capacity.ts';
-import { utilSample } from './digest-model.ts';
-import type { DigestSchedules, DigestStore } from './digest-store.ts';
+import { UserFacingError } from '../../core/errors.ts';
+import type { RenderedMessage, Requester, Role } from '../../core/types.ts';
+import { renderAgents } from '../../chat/render/agents.ts';
+import { renderDigestAdded, renderDigestList } from '../../chat/render/digest.ts';
+import { renderJenkins } from '../../chat/render/jenkins.ts';
+import { renderStatus } from '../../chat/render/status.ts';
+import type { AgentSize } from '../../cluster/capacity.ts';
+import { utilSample } from '../../cluster/digest-model.ts';
+import type { DigestSchedules, DigestStore } from '../../core/digest-store.ts';
 import { checkSchedule, scheduleId } from './schedule-spec.ts';
-import type { ClusterSnapshot } from './snapshot-types.ts';
+import type { ClusterSnapshot } from '../../cluster/snapshot-types.ts';
 
 /** Same shape as src/roles/services.ts `CommandImpl`. */
 export type StatusCommand = (args: Record<string, unknown>, ctx: { requester: Requester; role: Role }) => Promise<RenderedMessage>;

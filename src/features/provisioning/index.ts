@@ -7,23 +7,23 @@
 import { randomUUID } from 'node:crypto';
 import { closest, distance } from 'fastest-levenshtein';
 import { z } from 'zod';
-import { UserFacingError, PermanentError } from '../core/errors.ts';
-import type { Requester } from '../core/types.ts';
-import type { Config, InventoryHost } from '../config/schema.ts';
-import { defineTaskKind, requesterSchema } from '../queue/task-kind.ts';
-import { loadRecipes } from '../recipes/load-recipes.ts';
-import { RedisPinStore } from '../store/redis-pins.ts';
-import { renderProvisionHosts } from '../chat/render/provision-hosts.ts';
+import { UserFacingError, PermanentError } from '../../core/errors.ts';
+import type { Requester } from '../../core/types.ts';
+import type { Config, InventoryHost } from '../../config/schema.ts';
+import { defineTaskKind, requesterSchema } from '../../core/task-kind.ts';
+import { loadRecipes } from '../../recipes/load-recipes.ts';
+import { RedisPinStore } from '../../store/redis-pins.ts';
+import { renderProvisionHosts } from '../../chat/render/provision-hosts.ts';
 import {
   createPrepullHandler, createSetupAgentHandler, createSetupMasterHandler, type PrepullTask, type ProvisionDeps, type SetupTask,
-} from '../workers/provision-handlers.ts';
-import type { TaskHandler } from '../core/ports.ts';
-import type { FeatureFactory, ToTasks } from './feature.ts';
-import { createClusterProbe, createRedisProvisionLog, createSshRecipePort } from './provisioning-adapters.ts';
-import { inventoryHost } from './services.ts';
+} from './handlers.ts';
+import type { TaskHandler } from '../../core/ports.ts';
+import type { FeatureFactory, ToTasks } from '../define-feature.ts';
+import { createClusterProbe, createRedisProvisionLog, createSshRecipePort } from '../../ssh/recipe-port.ts';
+import { inventoryHost } from '../tasks/index.ts';
 
 /** Where the recipes live: `<repo>/commands/`. */
-export const COMMANDS_DIR = new URL('../../commands/', import.meta.url);
+export const COMMANDS_DIR = new URL('../../../commands/', import.meta.url);
 
 const hostField = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i);
 const setupSchema = z.object({ requester: requesterSchema, requestId: z.string().regex(/^[a-z0-9]{1,32}$/), host: hostField, dryRun: z.boolean() });

@@ -7,12 +7,12 @@ import type { TaskHandler } from '../core/ports.ts';
 import type { Requester } from '../core/types.ts';
 import type { Config } from '../config/schema.ts';
 import type { LoadedConfig } from '../config/load.ts';
-import type { AnyTaskKind } from '../queue/task-kind.ts';
+import type { AnyTaskKind } from '../core/task-kind.ts';
 import type { RedisOutbox } from '../queue/outbox.ts';
 import type { AuditLog } from '../core/ports.ts';
 import type { Logger } from 'pino';
 import type { createProducerConnection } from '../queue/connection.ts';
-import type { CommandImpl } from './services.ts';
+import type { CommandImpl } from './tasks/index.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { UpstreamResult } from '../clients/http.ts';
 

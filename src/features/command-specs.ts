@@ -1,9 +1,9 @@
 /** Every `/ci` subcommand, declared once. Help, parsing, RBAC and confirmation all derive from this list. */
 import { z } from 'zod';
-import { CommandRegistry, type CommandSpec } from './registry.ts';
+import { CommandRegistry, type CommandSpec } from '../chat/registry.ts';
 import {
   channelArg, cronArg, durationArg, fingerprintArg, hostArg, imageArg, jobIdArg, timeZoneArg,
-} from './validators.ts';
+} from '../chat/validators.ts';
 
 const none = z.strictObject({});
 const hosts = z.array(hostArg).min(1, 'name at least one host').max(200, 'at most 200 hosts at once');
