@@ -1,11 +1,11 @@
 /**
- * The port status and digests read the cluster through. The feature factory in src/roles implements it over the
- * real clients; tests implement it with plain objects. An upstream that is not configured is simply absent.
+ * The port every feature reads the cluster through: one set of clients per process, built in
+ * src/roles/cluster-clients.ts; tests implement it with plain objects. An upstream that is not configured is absent.
  */
 import type { ComputerSet, JenkinsQueueItem, JenkinsRoot } from '../clients/jenkins/schemas.ts';
-import type { App } from '../clients/marathon/schemas.ts';
-import type { FrameworksResponse, MesosVersion, MetricsSnapshot, SlavesResponse } from '../clients/mesos/schemas.ts';
-import type { Srvr } from '../clients/zookeeper/schemas.ts';
+import type { App, MarathonInfo } from '../clients/marathon/schemas.ts';
+import type { Agent, FrameworksResponse, MesosVersion, MetricsSnapshot, SlavesResponse } from '../clients/mesos/schemas.ts';
+import type { Mntr, Srvr } from '../clients/zookeeper/schemas.ts';
 
 /** Every read takes the caller's signal (per-upstream deadline and cancellation). */
 export interface ReadOptions {
@@ -52,4 +52,28 @@ export interface ClusterReader {
   jenkins?: JenkinsReader;
   zookeeper: readonly ZooKeeperReader[];
   timeoutsMs: { mesos: number; marathon: number; jenkins: number; zookeeper: number };
+}
+
+/**
+ * The process's one set of cluster clients as every feature sees it: the snapshot reads plus what provisioning
+ * checks after it changed a host.
+ */
+export interface ClusterClients extends ClusterReader {
+  mesos?: MesosReader & {
+    /**
+     * Polls `/master/slaves` until `hostname` is registered and active.
+     * @throws UpstreamError('mesos', …, timeout) when it does not appear within `timeoutMs`
+     */
+    waitForAgent(hostname: string, o: ReadOptions & { timeoutMs: number }): Promise<Agent>;
+  };
+  marathon?: MarathonReader & {
+    jenkinsAppId: string;
+    /** `/v2/info`: version and framework name. */
+    info(o: ReadOptions): Promise<MarathonInfo>;
+  };
+  zookeeper: ReadonlyArray<ZooKeeperReader & {
+    /** `ruok`: true when the server answers `imok`. */
+    ruok(o: ReadOptions): Promise<boolean>;
+    mntr(o: ReadOptions): Promise<Mntr>;
+  }>;
 }

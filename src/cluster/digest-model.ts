@@ -4,24 +4,8 @@
  * digest says nothing rather than a wrong zero.
  */
 import { buildsInPeriod, type BuildsInPeriod } from './build-history.ts';
+import type { DigestRecord, UtilSample } from '../core/digest-store.ts';
 import type { ClusterSnapshot } from './snapshot-types.ts';
-
-/** What one digest stores for the next one to compare with. */
-export interface DigestRecord {
-  atMs: number;
-  /** Active agents' host names, sorted; undefined when `/master/slaves` could not be read. */
-  agents?: string[];
-  /** Jenkins jobs whose last build failed, sorted; undefined when Jenkins could not be read. */
-  failingJobs?: string[];
-  jenkinsQueue?: number;
-}
-
-/** Cluster-wide utilisation at one moment (shares 0..1), recorded by every status read and digest. */
-export interface UtilSample {
-  atMs: number;
-  cpu: number;
-  mem: number;
-}
 
 /** An incident in the period (from the watchers, once they exist). */
 export interface IncidentNote {

@@ -2,7 +2,7 @@
  * Runs one upstream read under its own deadline and turns any failure into a {@link PartFailure} with a reason a
  * person can act on. A slow upstream only ever costs its own part.
  */
-import { clip } from '../chat/render/text.ts';
+import { clip } from '../core/text.ts';
 import { UpstreamError } from '../core/errors.ts';
 import type { Part, PartFailure } from './snapshot-types.ts';
 

@@ -3,7 +3,23 @@
  * A slot may run twice (the process died mid-digest, R17): `baseline` then returns the same baseline as the
  * first run, so the re-run computes the same changes and updates the same message.
  */
-import type { DigestRecord, UtilSample } from '../cluster/digest-model.ts';
+/** What one digest stores for the next one to compare with. */
+export interface DigestRecord {
+  atMs: number;
+  /** Active agents' host names, sorted; undefined when `/master/slaves` could not be read. */
+  agents?: string[];
+  /** Jenkins jobs whose last build failed, sorted; undefined when Jenkins could not be read. */
+  failingJobs?: string[];
+  jenkinsQueue?: number;
+}
+
+/** Cluster-wide utilisation at one moment (shares 0..1), recorded by every status read and digest. */
+export interface UtilSample {
+  atMs: number;
+  cpu: number;
+  mem: number;
+}
+
 
 export interface DigestStore {
   /** The record to compare slot `slot` of schedule `id` with (undefined: first digest of the schedule). */

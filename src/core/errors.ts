@@ -72,11 +72,6 @@ export class UpstreamError extends Error {
   }
 }
 
-/** True when `err` is an abort caused by an AbortSignal. */
-export function isAbortError(err: unknown): boolean {
-  return err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError');
-}
-
 /** Thrown by a Notifier when Slack answers 429 (or 5xx): try again after `retryAfterMs`. */
 export class RetryLaterError extends Error {
   readonly retryAfterMs: number;

@@ -10,9 +10,6 @@ export const requesterSchema = z.object({
   channelId: z.string().min(1).max(64),
 });
 
-/** Fields every job carries besides its own arguments (all non-secret). */
-export const baseTaskSchema = z.object({ requester: requesterSchema });
-
 /** A declared task kind. `T` is the validated job data. */
 export interface TaskKind<T extends { requester: z.infer<typeof requesterSchema> }> {
   /** Job name, e.g. `selftest`, `setup-agent`. */

@@ -12,6 +12,7 @@ import type { RenderedMessage } from '../core/types.ts';
 import { PermanentError, RetryLaterError, UpstreamError } from '../core/errors.ts';
 import { outboxKeys, outboxScripts, type OutboxKeys } from './outbox-keys.ts';
 import { interruptibleSleep } from '../core/sleep.ts';
+import { withDeadlineOr } from '../core/deadline.ts';
 
 /** Minimal logger (pino-compatible). */
 export interface DrainLogger {
@@ -88,7 +89,7 @@ export function startOutboxDrainer(options: OutboxDrainerOptions): OutboxDrainer
     async close({ graceMs = 5000 } = {}) {
       stop.abort();
       const all = Promise.all([loop, ...active.values()]);
-      await Promise.race([all, new Promise((r) => setTimeout(r, graceMs).unref())]);
+      await withDeadlineOr(all, graceMs, undefined);
     },
   };
 }

@@ -6,14 +6,7 @@
  */
 import type { Clock, Outbox, Progress, TaskResult } from '../core/ports.ts';
 import type { StepState } from '../core/types.ts';
-import { renderOutput, renderProgress, type ProgressView } from '../chat/render/progress.ts';
-
-/** Where the reporter keeps its state and the full log (Redis in production: src/queue/job-store.ts). */
-export interface ProgressStore {
-  load(jobId: string): Promise<ProgressView | undefined>;
-  save(view: ProgressView): Promise<void>;
-  appendLog(jobId: string, lines: readonly string[]): Promise<void>;
-}
+import type { ProgressRenderer, ProgressStore, ProgressView } from '../core/progress-view.ts';
 
 export interface ProgressReporterOptions {
   jobId: string;
@@ -23,6 +16,7 @@ export interface ProgressReporterOptions {
   attempt: number;
   outbox: Outbox;
   store: ProgressStore;
+  render: ProgressRenderer;
   clock: Clock;
   /** Output is sent to the thread at most this often (default 2000 ms)… */
   flushMs?: number;
@@ -55,7 +49,7 @@ const TERMINAL: readonly StepState[] = ['done', 'changed', 'failed', 'skipped'];
 
 /** Creates the reporter for one attempt of one job. */
 export function createProgressReporter(opts: ProgressReporterOptions): ProgressReporter {
-  const { outbox, store, clock } = opts;
+  const { outbox, store, clock, render } = opts;
   const key = progressKey(opts.jobId);
   let view: ProgressView = {
     jobId: opts.jobId,
@@ -80,7 +74,7 @@ export function createProgressReporter(opts: ProgressReporterOptions): ProgressR
 
   const publish = async (): Promise<void> => {
     await store.save(view);
-    await outbox.put({ key, channel: view.channel, message: renderProgress(view, clock.now()) });
+    await outbox.put({ key, channel: view.channel, message: render.progress(view, clock.now()) });
   };
 
   const flushOutput = async (): Promise<void> => {
@@ -88,7 +82,7 @@ export function createProgressReporter(opts: ProgressReporterOptions): ProgressR
     const lines = buffered;
     buffered = [];
     await store.appendLog(view.jobId, lines);
-    for (const message of renderOutput(lines)) {
+    for (const message of render.output(lines)) {
       const replyKey = `${key}:out:${view.outputSeq}`;
       view = { ...view, outputSeq: view.outputSeq + 1 };
       await store.save(view);

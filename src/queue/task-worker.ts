@@ -15,6 +15,8 @@ import { jitteredBackoffMs } from './backoff.ts';
 import { cancelKeys, subscribeCancels } from './cancel-bus.ts';
 import { acquireExclusive, exclusiveKeys, releaseExclusive, renewExclusive } from './exclusive-lock.ts';
 import { classifyFailure, type FailureLogger } from './failure.ts';
+import { withDeadlineOr } from '../core/deadline.ts';
+import type { ProgressRenderer } from '../core/progress-view.ts';
 
 export interface TaskWorkerOptions<T extends { requester: { userId: string; channelId: string } }> {
   kind: TaskKind<T>;
@@ -29,6 +31,8 @@ export interface TaskWorkerOptions<T extends { requester: { userId: string; chan
   prefix: string;
   outbox: Outbox;
   audit: AuditLog;
+  /** Renders the progress message and thread output (src/chat/render/progress.ts `progressRenderer`). */
+  render: ProgressRenderer;
   /** Jobs run at once by this worker (default 1). */
   concurrency?: number;
   /** BullMQ job lock; a crashed worker's job is taken over after about lock + stalled interval (default 30 000). */
@@ -93,7 +97,7 @@ export function createTaskWorker<T extends { requester: { userId: string; channe
     const attempt = job.attemptsMade + 1;
     const reporter = createProgressReporter({
       jobId, title: kind.title(data), channel: data.requester.channelId, requesterId: data.requester.userId, attempt,
-      outbox: kind.progressMessage === false ? silentOutbox : opts.outbox, store, clock, flushMs: opts.progressFlushMs,
+      outbox: kind.progressMessage === false ? silentOutbox : opts.outbox, store, render: opts.render, clock, flushMs: opts.progressFlushMs,
       onError: (err) => opts.log?.warn({ err, jobId }, 'progress update failed'),
     });
     const startedAt = clock.now();
@@ -156,16 +160,16 @@ export function createTaskWorker<T extends { requester: { userId: string; channe
       state.shuttingDown = true;
       const closing = worker.close();
       closing.catch(() => undefined);
-      const timedOut = await Promise.race([closing.then(() => false), sleep(graceMs).then(() => true)]);
+      const timedOut = await withDeadlineOr(closing.then(() => false), graceMs, true);
       if (timedOut) {
         worker.cancelAllJobs('shutdown');
-        const done = await Promise.race([closing.then(() => true), sleep(2000).then(() => false)]);
+        const done = await withDeadlineOr(closing.then(() => true), 2000, false);
         if (!done) await worker.close(true).catch(() => undefined);
       }
       // The subscriber queues commands offline and retries forever: with Redis down or stalled an awaited
       // UNSUBSCRIBE would never answer. Give it a moment, then drop the connection (that unsubscribes too).
       const unsubscribed = unsubscribe.then((off) => off()).catch(() => undefined);
-      await Promise.race([unsubscribed, sleep(UNSUBSCRIBE_WAIT_MS)]);
+      await withDeadlineOr(unsubscribed, UNSUBSCRIBE_WAIT_MS, undefined);
       subscriber.disconnect();
     },
   };
@@ -204,8 +208,4 @@ async function reportFailure(
   await show().catch(() => undefined);
   const kind = failure.outcome === 'cancelled' ? 'cancelled' : 'task_finished';
   await audit.append({ kind, ...who, outcome: failure.outcome, detail: failure.message }).catch(() => undefined);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms).unref());
 }

@@ -1,11 +1,10 @@
 /**
- * The provisioning handlers' ports, built on the adapters: {@link RecipePort} over the SSH pool and recipe runner,
- * {@link ClusterProbe} over the Mesos, Marathon and ZooKeeper clients, {@link ProvisionLog} over Redis.
- * Construction only; the behaviour lives in src/ssh, src/clients and src/workers.
+ * {@link RecipePort} over the SSH pool and the recipe runner: inventory host → SSH target, recipe look-up and
+ * parameter validation, and the fixed service-log script. The provisioning feature sees SSH only through this port.
  */
 import { readFileSync } from 'node:fs';
 import { PermanentError } from '../core/errors.ts';
-import type { AgentSummary, ClusterProbe, ProvisionLog, ProvisionRecord, RecipePort, ServiceCheck } from '../core/ports.ts';
+import type { RecipePort } from '../core/ports.ts';
 import type { Config, InventoryHost, Secrets } from '../config/schema.ts';
 import type { Recipe } from '../recipes/load-recipes.ts';
 import { validateParams } from '../recipes/validate-params.ts';
@@ -16,12 +15,7 @@ import { SshPool } from './pool.ts';
 import { RecipeRunner } from './recipe-runner.ts';
 import { loadSshAuth } from './ssh-auth.ts';
 import type { SshTarget } from './ssh-target.ts';
-import { MesosClient } from '../clients/mesos/client.ts';
-import { MarathonClient } from '../clients/marathon/client.ts';
-import { ZooKeeperClient } from '../clients/zookeeper/client.ts';
-import type { UpstreamResult } from '../clients/http.ts';
-import { marathonAuth } from '../roles/upstream-auth.ts';
-import { inventoryHost } from '../features/tasks/index.ts';
+import { inventoryHost } from '../config/inventory.ts';
 
 /** The SSH target of an inventory host (its bastion resolved from the inventory too). */
 export function targetOf(config: Config, host: InventoryHost, depth = 0): SshTarget {
@@ -97,99 +91,5 @@ export function createSshRecipePort(opts: { config: Config; secrets: Secrets; re
       return `${res.stdout}${res.stderr}`.split('\n').filter(Boolean).slice(-n);
     },
     close: () => pool?.close(),
-  };
-}
-
-/** The cluster as provisioning checks it; undefined when no Mesos master URL is configured. */
-export function createClusterProbe(
-  config: Config,
-  secrets: Secrets,
-  onResult?: (r: UpstreamResult) => void,
-): (ClusterProbe & { close(): Promise<void> }) | undefined {
-  const { mesos: m, marathon: mt, zookeeper: zk } = config.cluster;
-  if (m.urls.length === 0) return undefined;
-  const observed = onResult ? { onResult } : {};
-  const mesos = new MesosClient({ masters: m.urls, timeoutMs: m.timeoutMs, ...observed });
-  const marathon = mt.urls.length > 0 ? new MarathonClient({ urls: mt.urls, timeoutMs: mt.timeoutMs, ...observed, ...marathonAuth(secrets) }) : undefined;
-  const toSummary = (a: { hostname: string; resources: { cpus?: number; mem?: number; disk?: number } }): AgentSummary => ({
-    hostname: a.hostname, cpus: a.resources.cpus ?? 0, memMb: a.resources.mem ?? 0, diskMb: a.resources.disk ?? 0,
-  });
-  return {
-    async waitForAgent(hostname, o) {
-      return toSummary(await mesos.waitForAgent(hostname, { timeoutMs: o.timeoutMs, signal: o.signal }));
-    },
-    async agentTotals(signal) {
-      const active = (await mesos.slaves({ signal })).slaves.filter((s) => s.active !== false).map(toSummary);
-      return { agents: active.length, cpus: sum(active.map((a) => a.cpus)), memMb: sum(active.map((a) => a.memMb)) };
-    },
-    async checkMaster(signal) {
-      const checks = await Promise.all([
-        check('Mesos master', async () => `leading: ${await mesos.leader({ signal })}, version ${(await mesos.version({ signal })).version}`),
-        check('Marathon', async () => {
-          if (!marathon) throw new Error('no cluster.marathon.urls configured');
-          const info = await marathon.info({ signal });
-          const fws = (await mesos.frameworks({ signal })).frameworks;
-          const fw = fws.find((f) => f.name === (info.marathon_config.framework_name ?? 'marathon') && f.active);
-          if (!fw) throw new Error(`answers (version ${info.version}) but is not registered with the Mesos master as a framework`);
-          return `version ${info.version}, registered as framework ${fw.id}`;
-        }),
-        check('ZooKeeper', async () => {
-          const [first] = zk.hosts;
-          if (!first) return 'not checked (cluster.zookeeper.hosts is empty)';
-          const [host, port] = first.split(':');
-          const client = new ZooKeeperClient({ host: host ?? first, port: Number(port), timeoutMs: zk.timeoutMs });
-          if (!(await client.ruok({ signal }))) throw new Error(`${first} did not answer imok`);
-          const mntr = await client.mntr({ signal });
-          return `${first}: imok, mode ${String(mntr.zk_server_state ?? '?')}`;
-        }),
-      ]);
-      return checks;
-    },
-    async close() {
-      await Promise.all([mesos.close(), marathon?.close()]);
-    },
-  };
-}
-
-async function check(name: string, run: () => Promise<string>): Promise<ServiceCheck> {
-  try {
-    return { name, ok: true, detail: await run() };
-  } catch (err) {
-    return { name, ok: false, detail: err instanceof Error ? err.message : String(err) };
-  }
-}
-
-function sum(xs: readonly number[]): number {
-  return xs.reduce((a, b) => a + b, 0);
-}
-
-/** The two hash commands the provisioning log needs (an ioredis client has them). */
-export interface HashStore {
-  hset(key: string, field: string, value: string): Promise<unknown>;
-  hmget(key: string, ...fields: string[]): Promise<Array<string | null>>;
-}
-
-/** The last provisioning result per host, in one Redis hash (shared by every replica). */
-export function createRedisProvisionLog(redis: HashStore, prefix: string): ProvisionLog {
-  const key = `${prefix}:provision:last`;
-  return {
-    async record(entry) {
-      await redis.hset(key, entry.host, JSON.stringify(entry));
-    },
-    async last(hosts) {
-      if (hosts.length === 0) return {};
-      const raw = await redis.hmget(key, ...hosts);
-      const out: Record<string, ProvisionRecord> = {};
-      raw.forEach((r, i) => {
-        const host = hosts[i];
-        if (!r || !host) return;
-        try {
-          out[host] = JSON.parse(r) as ProvisionRecord;
-        } catch {
-          /* a corrupt entry shows as "never provisioned" */
-        }
-      });
-      return out;
-    },
   };
 }

@@ -3,6 +3,7 @@
  * client + worker adapter: validation, progress message, audit) side by side with a bare BullMQ queue + worker.
  * Bounded: `BENCH_JOBS` jobs per side (default 300, i.e. 6 s each). Prints p50/p95/p99 and the ratio.
  */
+import { progressRenderer } from '../../src/chat/render/progress.ts';
 import { randomUUID } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
 import { z } from 'zod';
@@ -62,7 +63,7 @@ async function ours(url: string, prefix: string): Promise<number[]> {
   await waitFor(() => producer.status === 'ready');
   const client = createTaskClient({ redis: producer, prefix, registry: new TaskRegistry().register(kind) });
   const worker = createTaskWorker({ kind, connection: conn, prefix, outbox: createRedisOutbox({ redis: conn, prefix }),
-    audit: createRedisAuditLog({ redis: conn, prefix }), handler: async (task) => {
+    audit: createRedisAuditLog({ redis: conn, prefix }), render: progressRenderer, handler: async (task) => {
       lat.push(now() - task.sentAt);
       return { summary: 'ok' };
     } });

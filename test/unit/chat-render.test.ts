@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRegistry } from '../../src/features/command-specs.ts';
+import { CommandRegistry } from '../../src/chat/registry.ts';
+import { commandSpecsOf } from '../../src/features/define-feature.ts';
+import { features } from '../../src/features/list.ts';
+
+const createRegistry = () => new CommandRegistry(commandSpecsOf(features));
 import { renderHelp } from '../../src/chat/help.ts';
 import { confirmReply, deniedReply } from '../../src/chat/render/replies.ts';
 import { listMessage, renderHistory, renderHosts } from '../../src/chat/render/lists.ts';

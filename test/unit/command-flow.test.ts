@@ -1,7 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CommandFlow } from '../../src/slack/command-flow.ts';
-import { createRegistry } from '../../src/features/command-specs.ts';
+import { CommandRegistry } from '../../src/chat/registry.ts';
+import { commandSpecsOf } from '../../src/features/define-feature.ts';
+import { features } from '../../src/features/list.ts';
+
+const createRegistry = () => new CommandRegistry(commandSpecsOf(features));
 import { MemoryConfirmationStore } from '../../src/store/memory-confirmations.ts';
 import type { AuditEntry } from '../../src/core/ports.ts';
 import type { Role } from '../../src/core/types.ts';

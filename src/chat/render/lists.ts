@@ -1,7 +1,7 @@
 /** Renderers for list answers: history, hosts, jobs. Pure functions within Block Kit limits. */
 import type { AuditRecord } from '../../core/ports.ts';
 import type { Block, RenderedMessage } from '../../core/types.ts';
-import { escapeMrkdwn } from './text.ts';
+import { escapeMrkdwn } from '../../core/text.ts';
 
 const SECTION_MAX = 2900;
 

@@ -2,8 +2,9 @@
  * Renders a task's live progress message and its thread output. Pure functions of the state and `now`, so the
  * same state always gives the same blocks (golden-tested) and a resumed job re-renders the same message.
  */
-import { z } from 'zod';
 import type { Block, RenderedMessage } from '../../core/types.ts';
+import type { ProgressRenderer, ProgressView } from '../../core/progress-view.ts';
+import { escapeMrkdwn } from '../../core/text.ts';
 
 /** Slack limits we render within: 3,000 chars per section text, 50 blocks per message. */
 export const SECTION_MAX_CHARS = 3000;
@@ -12,30 +13,6 @@ const STEP_NAME_MAX = 150;
 const DETAIL_MAX = 200;
 const OUTPUT_LINE_MAX = 300;
 
-const stepSchema = z.object({
-  name: z.string(),
-  state: z.enum(['pending', 'running', 'done', 'changed', 'failed', 'skipped']),
-  startedAt: z.number().optional(),
-  endedAt: z.number().optional(),
-  detail: z.string().optional(),
-});
-
-/** Everything the progress message shows; also what is stored with the job so a resumed job continues it. */
-export const progressViewSchema = z.object({
-  jobId: z.string(),
-  title: z.string(),
-  channel: z.string(),
-  requesterId: z.string(),
-  steps: z.array(stepSchema),
-  startedAt: z.number(),
-  endedAt: z.number().optional(),
-  outcome: z.enum(['running', 'succeeded', 'failed', 'cancelled', 'retrying']),
-  result: z.string().optional(),
-  attempt: z.number().int().min(1),
-  /** Number of thread replies posted so far (the next reply's index). */
-  outputSeq: z.number().int().min(0),
-});
-export type ProgressView = z.infer<typeof progressViewSchema>;
 
 const STEP_ICON: Record<ProgressView['steps'][number]['state'], string> = {
   pending: '⬜',
@@ -68,10 +45,6 @@ function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-/** Slack mrkdwn control characters must not let a step name or detail inject links or mentions. */
-function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
 
 function stepLine(step: ProgressView['steps'][number], now: number): string {
   const name = escapeMrkdwn(clip(step.name, STEP_NAME_MAX));
@@ -204,3 +177,6 @@ export function renderOutput(lines: readonly string[]): RenderedMessage[] {
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `\`\`\`\n${chunk}\n\`\`\`` } }],
   }));
 }
+
+/** The renderers as the worker adapter's port. */
+export const progressRenderer: ProgressRenderer = { progress: renderProgress, output: renderOutput };

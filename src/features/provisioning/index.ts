@@ -1,8 +1,8 @@
 /**
- * Provisioning from chat (`/ci setup-master`, `/ci setup-agent`, `/ci prepull`, `/ci hosts`): the task kinds (queues
- * `provision-*`, one job per host, single flight per host — R19), the front door's fan-out with every host checked
- * against the inventory, and the handlers wired to SSH and the cluster clients. Recipes are loaded and validated
- * when the feature is built, so a bad recipe stops the bot at start with the file and field named.
+ * Provisioning from chat (`/ci setup-master`, `/ci setup-agent`, `/ci prepull`, `/ci hosts`, `/ci trust-host`): the
+ * task kinds (queue `provision`, one job per host, single flight per host — R19), the front door's fan-out with every
+ * host checked against the inventory, and the handlers, which see SSH and the cluster only through ports. Recipes are
+ * loaded and validated in src/roles/ when the SSH port is built, so a bad recipe stops the bot at start.
  */
 import { randomUUID } from 'node:crypto';
 import { closest, distance } from 'fastest-levenshtein';
@@ -11,19 +11,15 @@ import { UserFacingError, PermanentError } from '../../core/errors.ts';
 import type { Requester } from '../../core/types.ts';
 import type { Config, InventoryHost } from '../../config/schema.ts';
 import { defineTaskKind, requesterSchema } from '../../core/task-kind.ts';
-import { loadRecipes } from '../../recipes/load-recipes.ts';
-import { RedisPinStore } from '../../store/redis-pins.ts';
 import { renderProvisionHosts } from '../../chat/render/provision-hosts.ts';
 import {
   createPrepullHandler, createSetupAgentHandler, createSetupMasterHandler, type PrepullTask, type ProvisionDeps, type SetupTask,
 } from './handlers.ts';
-import type { TaskHandler } from '../../core/ports.ts';
-import type { FeatureFactory, ToTasks } from '../define-feature.ts';
-import { createClusterProbe, createRedisProvisionLog, createSshRecipePort } from '../../ssh/recipe-port.ts';
-import { inventoryHost } from '../tasks/index.ts';
-
-/** Where the recipes live: `<repo>/commands/`. */
-export const COMMANDS_DIR = new URL('../../../commands/', import.meta.url);
+import { inventoryHost } from '../../config/inventory.ts';
+import { fingerprintArg, hostArg, imageArg } from '../../chat/validators.ts';
+import { answer, defineFeature, handle, queued, taskOf, type FeatureDeps } from '../define-feature.ts';
+import { createClusterProbe } from './cluster-probe.ts';
+import { renderTrustHost } from './trust-host.ts';
 
 const hostField = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i);
 const setupSchema = z.object({ requester: requesterSchema, requestId: z.string().regex(/^[a-z0-9]{1,32}$/), host: hostField, dryRun: z.boolean() });
@@ -93,71 +89,99 @@ export function recipeParams(config: Config, recipe: 'setup-agent' | 'setup-mast
 
 const who = (r: Requester) => ({ userId: r.userId, channelId: r.channelId });
 const requestId = () => randomUUID().replaceAll('-', '').slice(0, 8);
+const hostsArg = z.array(hostArg).min(1, 'name at least one host').max(200, 'at most 200 hosts at once');
 
-export const provisioningFeature: FeatureFactory = (base) => {
-  const { config } = base;
-  const recipes = loadRecipes(COMMANDS_DIR);
-  const pins = new RedisPinStore(base.redis, base.prefix);
-  const history = createRedisProvisionLog(base.redis, base.prefix);
-  const ssh = createSshRecipePort({ config, secrets: base.loaded.secrets, recipes, pins });
-  const cluster = createClusterProbe(config, base.loaded.secrets, base.onUpstreamResult);
-  // The pooled-connection gauge follows every recipe run (connections open on first use and close on errors).
-  const observedSsh: typeof ssh = Object.assign(Object.create(ssh) as typeof ssh, {
-    run: async (...a: Parameters<typeof ssh.run>) => {
-      try {
-        return await ssh.run(...a);
-      } finally {
-        base.metrics.sshConnections.set(ssh.connections);
-      }
-    },
-  });
-  const deps: ProvisionDeps = {
-    recipes: observedSsh, ...(cluster ? { cluster } : {}), history, joinTimeoutMs: config.ssh.agentJoinTimeoutMs,
-    params: (recipe, host) => recipeParams(config, recipe, host),
-  };
+interface Ctx {
+  config: Config;
+  deps: FeatureDeps;
+  handlers: ProvisionDeps;
+}
 
-  const toTasks: Record<string, ToTasks> = {
-    'setup-agent': (args, requester) => {
-      const id = requestId();
-      const hosts = [...new Set(args.hosts as string[])].map((h) => provisionTarget(config, h, 'agent').name);
-      return hosts.map((host) => ['setup-agent', { requester: who(requester), requestId: id, host, dryRun: args.dryRun === true }]);
-    },
-    'setup-master': (args, requester) => {
-      const host = provisionTarget(config, args.host as string, 'master').name;
-      return [['setup-master', { requester: who(requester), requestId: requestId(), host, dryRun: args.dryRun === true }]];
-    },
-    prepull: (args, requester) => {
-      const named = args.hosts as string[] | undefined;
-      const hosts = named
-        ? [...new Set(named)].map((h) => provisionTarget(config, h, 'agent').name)
-        : config.inventory.hosts.filter((h) => h.roles.includes('agent')).map((h) => h.name);
-      if (hosts.length === 0) throw new UserFacingError('not_found', 'No agent hosts in the inventory to pull on.');
-      const id = requestId();
-      return hosts.map((host) => ['prepull', { requester: who(requester), requestId: id, host, image: args.image as string }]);
-    },
-  };
+const hosts = answer(
+  { name: 'hosts', summary: 'Inventory: hosts, roles, host-key pinning, last provisioning', usage: '', role: 'viewer',
+    run: 'direct', schema: z.strictObject({}) },
+  ({ config, deps }: Ctx) => async () => {
+    const all = config.inventory.hosts;
+    const last = await deps.provisionLog.last(all.map((h) => h.name));
+    const rows = await Promise.all(all.map(async (h) => ({
+      ...h, pins: [...(h.hostKey ? [h.hostKey] : []), ...(await deps.pins.get(h.name))], ...(last[h.name] ? { last: last[h.name] } : {}),
+    })));
+    return renderProvisionHosts(rows, Date.now());
+  },
+);
 
-  return {
-    kinds: [setupAgentKind, setupMasterKind, prepullKind],
-    toTasks,
-    commands: {
-      hosts: async () => {
-        const hosts = config.inventory.hosts;
-        const last = await history.last(hosts.map((h) => h.name));
-        const rows = await Promise.all(hosts.map(async (h) => ({
-          ...h, pins: [...(h.hostKey ? [h.hostKey] : []), ...(await pins.get(h.name))], ...(last[h.name] ? { last: last[h.name] } : {}),
-        })));
-        return renderProvisionHosts(rows, Date.now());
+const setupMaster = queued(
+  { name: 'setup-master', summary: 'Install and configure ZooKeeper, the Mesos master and Marathon on a host',
+    usage: '<host> [--dry-run]', role: 'admin', confirm: true, run: 'queued', example: '/ci setup-master master',
+    positionals: [{ name: 'host' }], flags: { 'dry-run': 'boolean' },
+    schema: z.strictObject({ host: hostArg, dryRun: z.boolean().default(false) }) },
+  ({ config }: Ctx) => (args, requester) => {
+    const host = provisionTarget(config, args.host, 'master').name;
+    return [taskOf(setupMasterKind, { requester: who(requester), requestId: requestId(), host, dryRun: args.dryRun })];
+  },
+);
+
+const setupAgent = queued(
+  { name: 'setup-agent', summary: 'Install Docker and the Mesos agent on build hosts (one task per host)',
+    usage: '<host…> [--dry-run]', role: 'operator', run: 'queued', example: '/ci setup-agent slave1 slave2',
+    positionals: [{ name: 'hosts', variadic: true }], flags: { 'dry-run': 'boolean' },
+    schema: z.strictObject({ hosts: hostsArg, dryRun: z.boolean().default(false) }) },
+  ({ config }: Ctx) => (args, requester) => {
+    const id = requestId();
+    const names = [...new Set(args.hosts)].map((h) => provisionTarget(config, h, 'agent').name);
+    return names.map((host) => taskOf(setupAgentKind, { requester: who(requester), requestId: id, host, dryRun: args.dryRun }));
+  },
+);
+
+const prepull = queued(
+  { name: 'prepull', summary: 'Pull a Docker image on every agent (Marathon will not pull it)', usage: '<image> [--hosts h1,h2]',
+    role: 'operator', run: 'queued', example: '/ci prepull jenkins/jenkins:lts', positionals: [{ name: 'image' }],
+    flags: { hosts: 'value' },
+    schema: z.strictObject({
+      image: imageArg,
+      hosts: z.string().optional().transform((s) => (s === undefined ? undefined : s.split(','))).pipe(hostsArg.optional()),
+    }) },
+  ({ config }: Ctx) => (args, requester) => {
+    const names = args.hosts
+      ? [...new Set(args.hosts)].map((h) => provisionTarget(config, h, 'agent').name)
+      : config.inventory.hosts.filter((h) => h.roles.includes('agent')).map((h) => h.name);
+    if (names.length === 0) throw new UserFacingError('not_found', 'No agent hosts in the inventory to pull on.');
+    const id = requestId();
+    return names.map((host) => taskOf(prepullKind, { requester: who(requester), requestId: id, host, image: args.image }));
+  },
+);
+
+const trustHost = answer(
+  { name: 'trust-host', summary: 'Pin the SSH host key of an inventory host', usage: '<host> <SHA256:fingerprint>',
+    role: 'admin', confirm: true, run: 'direct', positionals: [{ name: 'host' }, { name: 'fingerprint' }],
+    schema: z.strictObject({ host: hostArg, fingerprint: fingerprintArg }) },
+  ({ config, deps }: Ctx) => async (args, { requester }) => {
+    const host = inventoryHost(config, args.host);
+    if (host.hostKey?.replace(/=$/, '') === args.fingerprint) return renderTrustHost(host.name, args.fingerprint, 'unchanged');
+    const replaced = await deps.pins.replace(host.name, args.fingerprint);
+    await deps.audit.append({ kind: 'command', user: requester.userId, command: 'trust-host', args: `${host.name} ${args.fingerprint}`, outcome: 'pinned' });
+    return renderTrustHost(host.name, args.fingerprint, replaced);
+  },
+);
+
+export const provisioningFeature = defineFeature({
+  name: 'provisioning',
+  roles: ['serve', 'worker'],
+  setup: (deps: FeatureDeps): Ctx => {
+    const { config } = deps;
+    const cluster = createClusterProbe(deps.cluster);
+    return {
+      config, deps,
+      handlers: {
+        recipes: deps.recipes, ...(cluster ? { cluster } : {}), history: deps.provisionLog, joinTimeoutMs: config.ssh.agentJoinTimeoutMs,
+        params: (recipe, host) => recipeParams(config, recipe, host),
       },
-    },
-    handlers: {
-      'setup-agent': createSetupAgentHandler(deps) as TaskHandler<never>,
-      'setup-master': createSetupMasterHandler(deps) as TaskHandler<never>,
-      prepull: createPrepullHandler(deps) as TaskHandler<never>,
-    },
-    close: async () => {
-      ssh.close();
-      await cluster?.close();
-    },
-  };
-};
+    };
+  },
+  commands: [hosts, setupMaster, setupAgent, prepull, trustHost],
+  tasks: [
+    handle(setupAgentKind, (ctx: Ctx) => createSetupAgentHandler(ctx.handlers)),
+    handle(setupMasterKind, (ctx: Ctx) => createSetupMasterHandler(ctx.handlers)),
+    handle(prepullKind, (ctx: Ctx) => createPrepullHandler(ctx.handlers)),
+  ],
+});

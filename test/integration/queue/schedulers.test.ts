@@ -36,7 +36,7 @@ describe('job schedulers', () => {
       if (ctx.attempt === 1) throw new UpstreamError('mesos', 'GET /state', { failure: 'timeout' });
       return { summary: 'digest posted' };
     };
-    const worker = createTaskWorker({ kind, handler, connection: e.workerRedis, prefix: e.prefix, outbox: e.outbox, audit: e.audit });
+    const worker = createTaskWorker({ kind, handler, connection: e.workerRedis, prefix: e.prefix, outbox: e.outbox, audit: e.audit, render: e.render });
     const schedulers = createSchedulers({ redis: e.workerRedis, prefix: e.prefix, backoffMs: 50 });
     try {
       await worker.ready();

@@ -28,7 +28,7 @@ describe('task worker', () => {
   test('close() returns within a bound while Redis is stalled (SIGSTOP)', async (t) => {
     const e = await engine(server, new TaskRegistry(), t);
     const worker = createTaskWorker({ kind, handler: async () => ({ summary: 'ok' }), connection: e.workerRedis,
-      prefix: e.prefix, outbox: e.outbox, audit: e.audit });
+      prefix: e.prefix, outbox: e.outbox, audit: e.audit, render: e.render });
     await worker.ready();
     const pid = server.process.pid!;
     process.kill(pid, 'SIGSTOP');
@@ -71,7 +71,7 @@ describe('task worker', () => {
       Worker.prototype.cancelAllJobs = original;
     });
     const worker = createTaskWorker({ kind: exclusive, handler: async () => ({ summary: String(++handlerRuns) }),
-      connection: e.workerRedis, prefix: e.prefix, outbox: e.outbox, audit: e.audit });
+      connection: e.workerRedis, prefix: e.prefix, outbox: e.outbox, audit: e.audit, render: e.render });
     await worker.ready();
     let closing: Promise<void> | undefined;
     try {

@@ -1,5 +1,5 @@
 /** An in-memory {@link DigestStore} with the same slot semantics as the Redis one (src/queue/digest-schedules.ts). */
-import type { DigestRecord, UtilSample } from '../../../src/cluster/digest-model.ts';
+import type { DigestRecord, UtilSample } from '../../../src/core/digest-store.ts';
 import type { DigestStore } from '../../../src/core/digest-store.ts';
 
 export class MemoryDigestStore implements DigestStore {

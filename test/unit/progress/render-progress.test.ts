@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { renderOutput, renderProgress, formatDuration, type ProgressView } from '../../../src/chat/render/progress.ts';
+import { renderOutput, renderProgress, formatDuration } from '../../../src/chat/render/progress.ts';
+import type { ProgressView } from '../../../src/core/progress-view.ts';
 import { validateBlocks } from '../../support/slack-emulator/block-limits.ts';
 
 const GOLDEN = new URL('../../golden/progress/', import.meta.url);
