@@ -10,3 +10,21 @@ export function clip(text: string, max = 40): string {
 export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
+
+/**
+ * Packs lines greedily into texts of at most `maxChars` each, joined by newlines (Slack's 3,000-character section
+ * limit). A single line longer than `maxChars` stands alone; callers clip lines first when that matters.
+ */
+export function packLines(lines: readonly string[], maxChars: number): string[] {
+  const chunks: string[] = [];
+  let current = '';
+  for (const line of lines) {
+    const next = current ? `${current}\n${line}` : line;
+    if (next.length > maxChars && current) {
+      chunks.push(current);
+      current = line;
+    } else current = next;
+  }
+  if (current) chunks.push(current);
+  return chunks;
+}

@@ -11,6 +11,7 @@ import type { CommandRegistry, CommandSpec } from '../chat/registry.ts';
 import { confirmReply, deniedReply, internalErrorReply, textReply } from '../chat/render/replies.ts';
 import { describeCommand } from './command-text.ts';
 import type { RoleResolver } from './rbac.ts';
+import { withDeadlineOr } from '../core/deadline.ts';
 
 export type Visibility = 'ephemeral' | 'in_channel';
 export interface Reply {
@@ -192,9 +193,7 @@ export class CommandFlow {
         this.deps.logError(err, { audit: entry.kind, command: entry.command });
       },
     );
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([append, new Promise<void>((resolve) => (timer = setTimeout(resolve, budgetMs)))]);
-    clearTimeout(timer);
+    await withDeadlineOr(append, budgetMs, undefined);
     if (!settled) this.auditSlow = true;
   }
 }

@@ -4,10 +4,10 @@ import { UserFacingError } from '../../src/core/errors.ts';
 import { CommandRegistry } from '../../src/chat/registry.ts';
 import { commandSpecsOf } from '../../src/features/define-feature.ts';
 import { features } from '../../src/features/list.ts';
-
-const createRegistry = () => new CommandRegistry(commandSpecsOf(features));
 import { renderHelp } from '../../src/chat/help.ts';
 import { tokenize } from '../../src/chat/tokenize.ts';
+
+const createRegistry = () => new CommandRegistry(commandSpecsOf(features));
 
 const registry = createRegistry();
 const fails = (text: string): UserFacingError => {

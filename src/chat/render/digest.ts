@@ -10,7 +10,8 @@ import type { BuildsInPeriod } from '../../cluster/build-history.ts';
 import type { DigestChanges } from '../../cluster/digest-model.ts';
 import type { ClusterSnapshot } from '../../cluster/snapshot-types.ts';
 import { statusSections, statusSummary, type StatusRenderOptions } from './status.ts';
-import { context, count, divider, duration, header, nameList, pct, plural, section, utc } from './status-format.ts';
+import { context, count, divider, header, nameList, pct, plural, section, utc } from './status-format.ts';
+import { roughDuration } from '../../core/duration.ts';
 
 export interface DigestRenderOptions extends StatusRenderOptions {
   /** Schedule id shown in the footer (`now` for `/ci digest now`). */
@@ -58,7 +59,7 @@ const PER_JOB_MAX = 8;
 
 /** The Jenkins builds of the period: counts by result, failures by name, the longest, per job when short. */
 export function buildsText(b: BuildsInPeriod, first: boolean): string {
-  const period = first ? `in the last ${duration(b.toMs - b.fromMs)}` : 'since the last digest';
+  const period = first ? `in the last ${roughDuration(b.toMs - b.fromMs)}` : 'since the last digest';
   const running = b.running > 0 ? ` · ${count(b.running)} running now` : '';
   const atLeast = b.cutJobs.length > 0 ? 'at least ' : '';
   if (b.total === 0 && !atLeast) return `*Jenkins builds* ${period}: none finished${running}`;
@@ -73,7 +74,7 @@ export function buildsText(b: BuildsInPeriod, first: boolean): string {
   }
   if (b.longest) {
     const l = b.longest;
-    lines.push(`Longest: \`${escapeMrkdwn(l.job)}\` #${l.number}, ${duration(l.durationMs)} (${RESULT_WORDS[l.result] ?? escapeMrkdwn(l.result)})`);
+    lines.push(`Longest: \`${escapeMrkdwn(l.job)}\` #${l.number}, ${roughDuration(l.durationMs)} (${RESULT_WORDS[l.result] ?? escapeMrkdwn(l.result)})`);
   }
   if (b.perJob.length > 1 && b.perJob.length <= PER_JOB_MAX) {
     lines.push(`Per job: ${b.perJob.map((j) => `\`${escapeMrkdwn(j.job)}\` ${count(j.total)}${j.failed ? ` (${count(j.failed)} failed)` : ''}`).join(', ')}`);

@@ -3,7 +3,8 @@ import type { Block, RenderedMessage } from '../../core/types.ts';
 import { escapeMrkdwn } from '../../core/text.ts';
 import type { ClusterSnapshot, JenkinsView } from '../../cluster/snapshot-types.ts';
 import { appLine } from './status.ts';
-import { context, count, duration, header, nameList, partOr, plural, section, utc } from './status-format.ts';
+import { context, count, header, nameList, partOr, plural, section, utc } from './status-format.ts';
+import { roughDuration } from '../../core/duration.ts';
 
 export function renderJenkins(s: ClusterSnapshot): RenderedMessage {
   const app = partOr(s.jenkinsApp, 'Jenkins app (Marathon)', (a) => {
@@ -24,7 +25,7 @@ export function renderJenkins(s: ClusterSnapshot): RenderedMessage {
 }
 
 function jenkinsSections(j: JenkinsView, now: number): Block[] {
-  const waited = j.oldestQueuedMs !== undefined ? `, oldest waiting ${duration(now - j.oldestQueuedMs)}` : '';
+  const waited = j.oldestQueuedMs !== undefined ? `, oldest waiting ${roughDuration(now - j.oldestQueuedMs)}` : '';
   const queue = j.queue === 0 ? 'Queue: empty' : `Queue: *${count(j.queue)}* waiting${j.stuck > 0 ? `, :warning: ${j.stuck} stuck` : ''}${waited}`;
   const nodes = `Nodes: ${count(j.nodes)}${j.nodesOffline > 0 ? ` (:red_circle: ${j.nodesOffline} offline)` : ''} · ${plural(j.mesosAgents, 'dynamic Mesos build agent')}`;
   const jobs = [`Jobs: ${count(j.jobs.total)} — ${count(j.jobs.passing)} passing, ${count(j.jobs.notBuilt)} not built`];

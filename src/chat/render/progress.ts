@@ -4,7 +4,8 @@
  */
 import type { Block, RenderedMessage } from '../../core/types.ts';
 import type { ProgressRenderer, ProgressView } from '../../core/progress-view.ts';
-import { escapeMrkdwn } from '../../core/text.ts';
+import { escapeMrkdwn, packLines } from '../../core/text.ts';
+import { formatDuration } from '../../core/duration.ts';
 
 /** Slack limits we render within: 3,000 chars per section text, 50 blocks per message. */
 export const SECTION_MAX_CHARS = 3000;
@@ -31,16 +32,6 @@ const OUTCOME_ICON: Record<ProgressView['outcome'], string> = {
   cancelled: '🛑',
 };
 
-/** Elapsed time for people: `0.4 s`, `12 s`, `2 m 05 s`, `1 h 02 m`. */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, ms) / 1000;
-  if (s < 10) return `${s.toFixed(1)} s`;
-  if (s < 60) return `${Math.round(s)} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} m ${String(Math.floor(s % 60)).padStart(2, '0')} s`;
-  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} m`;
-}
-
 function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
@@ -56,21 +47,6 @@ function stepLine(step: ProgressView['steps'][number], now: number): string {
   const changed = step.state === 'changed' ? ' _(changed)_' : '';
   const detail = step.detail ? `: ${escapeMrkdwn(clip(step.detail, DETAIL_MAX))}` : '';
   return `${STEP_ICON[step.state]} ${name}${changed}${time}${detail}`;
-}
-
-/** Packs lines into section texts of at most `max` chars each. */
-function packLines(lines: readonly string[], max: number): string[] {
-  const chunks: string[] = [];
-  let current = '';
-  for (const line of lines) {
-    const next = current ? `${current}\n${line}` : line;
-    if (next.length > max && current) {
-      chunks.push(current);
-      current = line;
-    } else current = next;
-  }
-  if (current) chunks.push(current);
-  return chunks;
 }
 
 function finalLine(view: ProgressView, now: number): string {

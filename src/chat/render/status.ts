@@ -7,7 +7,8 @@ import type { Block, RenderedMessage } from '../../core/types.ts';
 import { escapeMrkdwn } from '../../core/text.ts';
 import { capacityOf, UNEVEN_SPREAD, type AgentSize } from '../../cluster/capacity.ts';
 import type { ClusterSnapshot, JenkinsAppView, JenkinsView, MesosTotals } from '../../cluster/snapshot-types.ts';
-import { context, count, cpus, duration, header, partOr, pct, plural, reasonLine, section, size, utc } from './status-format.ts';
+import { context, count, cpus, header, partOr, pct, plural, reasonLine, section, size, utc } from './status-format.ts';
+import { roughDuration } from '../../core/duration.ts';
 
 export interface StatusRenderOptions {
   /** Size of one Jenkins build agent, for "how many more fit". */
@@ -92,7 +93,7 @@ export function appLine(a: JenkinsAppView, now: number): string {
   if (a.tasks.length === 0) return `${name}: :red_circle: not running (${a.instances} wanted)`;
   const tasks = a.tasks.map((t) => {
     const health = t.healthy === undefined ? 'no health result yet' : t.healthy ? 'healthy' : ':red_circle: unhealthy';
-    const up = t.startedAtMs !== undefined ? `, up ${duration(now - t.startedAtMs)}` : ` (${escapeMrkdwn(t.state)})`;
+    const up = t.startedAtMs !== undefined ? `, up ${roughDuration(now - t.startedAtMs)}` : ` (${escapeMrkdwn(t.state)})`;
     return `on \`${escapeMrkdwn(t.host)}\`: ${health}${up}`;
   });
   return `${name} ${tasks.join('; ')}`;

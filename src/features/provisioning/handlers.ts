@@ -4,6 +4,7 @@
  * check the result against the cluster through {@link ClusterProbe}. SSH and the cluster clients are injected;
  * this file imports neither.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { PermanentError, UpstreamError } from '../../core/errors.ts';
 import type {
   ClusterProbe, ProvisionLog, ProvisionRecord, RecipeOutcome, RecipePort, TaskContext, TaskHandler, TaskResult,
@@ -172,7 +173,8 @@ async function pollChecks(deps: ProvisionDeps, cluster: ClusterProbe, ctx: TaskC
   for (;;) {
     const checks = await cluster.checkMaster(ctx.signal);
     if (checks.every((c) => c.ok) || Date.now() >= until) return checks;
-    await sleep(deps.pollMs ?? 1000, ctx.signal);
+    // Rejects with an AbortError at once on cancel or shutdown; the worker classifies it by the signal.
+    await sleep(deps.pollMs ?? 1000, undefined, { signal: ctx.signal });
   }
 }
 
@@ -185,19 +187,4 @@ export function createPrepullHandler(deps: ProvisionDeps): TaskHandler<PrepullTa
     const summary = outcome.changed ? `${task.host}: pulled ${task.image}` : `${task.host}: no change — ${task.image} is already there`;
     return { summary, changed: outcome.changed };
   };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason as Error);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -2,6 +2,7 @@
  * The sample task kind `/ci selftest`: a short multi-step task that proves the engine end to end (progress
  * message, thread output, cancel) before real task kinds use it. Touches nothing outside the bot.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { TaskHandler } from '../../core/ports.ts';
 
 /** Job data of a selftest (validated by the kind's schema in src/queue/kinds.ts). */
@@ -28,31 +29,9 @@ export function createSelftestHandler(opts: SelftestOptions = {}): TaskHandler<S
     for (const [i, name] of SELFTEST_STEPS.entries()) {
       await progress.step(name, 'running');
       progress.output([`step ${i + 1}/${SELFTEST_STEPS.length}: ${name} (attempt ${attempt})`]);
-      await sleep(stepMs, signal);
+      await sleep(stepMs, undefined, { signal });
       await progress.step(name, 'done');
     }
     return { summary: `selftest passed: ${SELFTEST_STEPS.length} steps` };
   };
-}
-
-/** Waits `ms`, rejecting with the signal's AbortError as soon as it aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(abortError(signal));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortError(signal));
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-function abortError(signal: AbortSignal): Error {
-  const err = new Error(`aborted: ${String(signal.reason)}`);
-  err.name = 'AbortError';
-  return err;
 }
