@@ -33,7 +33,7 @@ export function failureOf(err: unknown, signal: AbortSignal, timeoutMs: number):
     return { failure: 'timeout', text: `no answer in ${seconds(timeoutMs)}` };
   }
   if (!(err instanceof UpstreamError)) return { failure: 'bad_answer', text: `unexpected answer (${short(err)})` };
-  const detail = err.message.replace(/^.*?failed \([^)]*\):?\s*/, '');
+  const detail = err.detail ?? '';
   switch (err.failure) {
     case 'refused':
       return { failure: 'refused', text: 'connection refused' };

@@ -14,7 +14,7 @@ export function withDeadlineOr<T, F>(work: Promise<T>, ms: number, fallback: F):
 }
 
 function race<T>(work: Promise<T>, ms: number, onTimeout: () => Promise<T>): Promise<T> {
-  work.catch(() => undefined);
+  work.catch(() => undefined); // a late rejection is the caller's to see through the race, never unhandled
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<T>((resolve, reject) => {
     timer = setTimeout(() => onTimeout().then(resolve, reject), ms);

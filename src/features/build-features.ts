@@ -3,7 +3,7 @@
  * command enqueues its tasks and says what happened to each), the task bindings for the workers, the sources for
  * the watcher, and one readiness and one close for all. Called by src/roles/ only.
  */
-import { UserFacingError } from '../core/errors.ts';
+import { isUserFacing, UserFacingError } from '../core/errors.ts';
 import type { EnqueueResult, TaskHandler, TaskQueue } from '../core/ports.ts';
 import type { AnyTaskKind } from '../core/task-kind.ts';
 import type { RenderedMessage } from '../core/types.ts';
@@ -78,7 +78,7 @@ function enqueueAll(queue: TaskQueue, toTasks: (args: Record<string, unknown>, r
         lines.push(enqueuedLine(await queue.enqueue(kind.name, data)));
       } catch (err) {
         // Fan-out: say which tasks were queued before the queue failed, not only "nothing was queued".
-        if (lines.length === 0 || !(err instanceof UserFacingError)) throw err;
+        if (lines.length === 0 || !isUserFacing(err)) throw err;
         lines.push(`:x: ${taskLabel(data)} was not queued: ${err.message}`);
         break;
       }

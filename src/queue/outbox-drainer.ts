@@ -110,6 +110,7 @@ async function drainChannel(ctx: Ctx, channel: string): Promise<void> {
       if (wait > 0) await interruptibleSleep(Math.min(wait, 1000), ctx.signal);
     }
   } finally {
+    // Releasing the channel early is an optimisation: the lock expires by itself.
     await s.refreshLock(channel, ctx.token, 0).catch(() => undefined);
   }
 }

@@ -110,6 +110,7 @@ export function createTaskClient(opts: TaskClientOptions): TaskClient {
         const ck = cancelKeys(prefix);
         await redis.set(ck.flag(jobId), by.userId, 'EX', 3600);
         if (state !== 'active') {
+          // A job a worker took meanwhile cannot be removed: the flag set above cancels it instead (checked next).
           await job.remove().catch(() => undefined);
           if (!(await job.isActive())) return { state: 'removed' as const };
         }

@@ -89,6 +89,7 @@ export function createTaskWorker<T extends { requester: { userId: string; channe
       await job.moveToDelayed(clock.now() + (opts.exclusiveRetryMs ?? 1000), token);
       throw new DelayedError();
     }
+    // A failed renewal is tried again at the next tick; if Redis stays away the lock expires on its own.
     const renew = exclKey ? setInterval(() => void renewExclusive(redis, exclKey, jobId, lockMs).catch(() => undefined), lockMs / 3) : undefined;
     const abort = new AbortController();
     signal?.addEventListener('abort', () => abort.abort(signal.reason), { once: true });
@@ -125,6 +126,7 @@ export function createTaskWorker<T extends { requester: { userId: string; channe
       throw failure.error;
     } finally {
       clearInterval(renew);
+      // Clean-up after the run: a failed flush or release must not replace the handler's outcome (the lock has a TTL).
       await reporter.close().catch(() => undefined);
       if (exclKey) await releaseExclusive(redis, exclKey, jobId).catch(() => undefined);
     }
@@ -159,11 +161,12 @@ export function createTaskWorker<T extends { requester: { userId: string; channe
     async close({ graceMs = 10_000 } = {}) {
       state.shuttingDown = true;
       const closing = worker.close();
-      closing.catch(() => undefined);
+      closing.catch(() => undefined); // observed here, awaited below under the grace deadline
       const timedOut = await withDeadlineOr(closing.then(() => false), graceMs, true);
       if (timedOut) {
         worker.cancelAllJobs('shutdown');
         const done = await withDeadlineOr(closing.then(() => true), 2000, false);
+        // Forced close is best effort: the process is on its way out either way.
         if (!done) await worker.close(true).catch(() => undefined);
       }
       // The subscriber queues commands offline and retries forever: with Redis down or stalled an awaited
@@ -205,6 +208,7 @@ async function reportFailure(
     retrying: () => reporter.retrying(failure.message),
     released: () => reporter.retrying(failure.message),
   }[failure.outcome];
+  // The outcome is decided; a lost progress update or audit line must not turn it into another failure.
   await show().catch(() => undefined);
   const kind = failure.outcome === 'cancelled' ? 'cancelled' : 'task_finished';
   await audit.append({ kind, ...who, outcome: failure.outcome, detail: failure.message }).catch(() => undefined);

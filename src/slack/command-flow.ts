@@ -3,7 +3,7 @@
  * Nothing here calls SSH or an upstream before the ack: commands that read the cluster are `deferred` and run
  * after it.
  */
-import { UserFacingError } from '../core/errors.ts';
+import { isUserFacing } from '../core/errors.ts';
 import { correlationId } from '../core/ids.ts';
 import type { AuditLog, ConfirmationStore, PendingConfirmation } from '../core/ports.ts';
 import { roleAtLeast, type RenderedMessage, type Requester, type Role } from '../core/types.ts';
@@ -165,7 +165,7 @@ export class CommandFlow {
   }
 
   private failure(err: unknown, name: string, requester: Requester): Reply {
-    if (err instanceof UserFacingError) {
+    if (isUserFacing(err)) {
       this.deps.onCommand?.(name, err.code);
       return eph(`:x: ${err.message}`);
     }

@@ -78,6 +78,7 @@ async function runRecipe(
 }
 
 async function record(deps: ProvisionDeps, ctx: TaskContext, host: string, recipe: string, outcome: ProvisionRecord['outcome'], detail?: string) {
+  // Only `/ci hosts` reads this record: a Redis hiccup here must not fail a run whose outcome is already known.
   await deps.history?.record({ host, recipe, outcome, at: Date.now(), jobId: ctx.jobId, ...(detail ? { detail } : {}) }).catch(() => undefined);
 }
 
