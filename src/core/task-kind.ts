@@ -3,6 +3,7 @@
  * because Redis content is untrusted), retry policy and the deterministic job id.
  */
 import { z } from 'zod';
+import type { TaskHandler } from './ports.ts';
 
 /** Who asked, where: carried in every job so progress goes to the right channel and cancel can check ownership. */
 export const requesterSchema = z.object({
@@ -34,6 +35,16 @@ export interface TaskKind<T extends { requester: z.infer<typeof requesterSchema>
 /** Any task kind, as stored in a registry. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a registry holds kinds of different data types
 export type AnyTaskKind = TaskKind<any>;
+
+/**
+ * A task kind with its handler, as a registry or a worker holds them. Build it with a `TaskKind<T>` and a
+ * `TaskHandler<T>` of the same `T` (src/features/define-feature.ts `handle` does); the data type is erased only here.
+ */
+export interface BoundTask {
+  kind: AnyTaskKind;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- erased: the worker calls it only with data parsed by `kind.schema`
+  handler: TaskHandler<any>;
+}
 
 /** Declares a task kind with defaults (attempts 1, backoffMs 1000). */
 export function defineTaskKind<T extends { requester: z.infer<typeof requesterSchema> }>(

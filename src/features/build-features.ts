@@ -4,8 +4,8 @@
  * the watcher, and one readiness and one close for all. Called by src/roles/ only.
  */
 import { isUserFacing, UserFacingError } from '../core/errors.ts';
-import type { EnqueueResult, TaskHandler, TaskQueue } from '../core/ports.ts';
-import type { AnyTaskKind } from '../core/task-kind.ts';
+import type { EnqueueResult, TaskQueue } from '../core/ports.ts';
+import type { BoundTask } from '../core/task-kind.ts';
 import type { RenderedMessage } from '../core/types.ts';
 import type { CommandSpec } from '../chat/registry.ts';
 import { textReply } from '../chat/render/replies.ts';
@@ -20,7 +20,7 @@ export interface BuiltFeatures {
   /** Runs a command of a built feature (the front door's `CommandServices.run`). */
   run(spec: CommandSpec, args: Record<string, unknown>, who: CommandContext): Promise<RenderedMessage>;
   /** Every task kind of the built features with its handler. */
-  tasks: ReadonlyArray<{ kind: AnyTaskKind; handler: TaskHandler<never> }>;
+  tasks: readonly BoundTask[];
   sources: readonly Source[];
   /** The features' readiness entries, merged (`/readyz` `features`). */
   ready(): Promise<Record<string, unknown>>;
@@ -39,7 +39,7 @@ export async function buildFeatures(all: readonly AnyFeature[], deps: Omit<Featu
   const specs = commandSpecsOf(chosen);
   const full: FeatureDeps = { ...deps, commandSpecs: () => specs };
   const runs = new Map<string, Run>();
-  const tasks: Array<{ kind: AnyTaskKind; handler: TaskHandler<never> }> = [];
+  const tasks: BoundTask[] = [];
   const sources: Source[] = [];
   const built: Array<{ feature: AnyFeature; ctx: unknown }> = [];
   for (const feature of chosen) {

@@ -6,7 +6,7 @@
  */
 import type { CommandSpec } from '../chat/registry.ts';
 import type { AuditLog, Log, Outbox, ProvisionLog, RecipePort, TaskHandler, TaskQueue } from '../core/ports.ts';
-import type { AnyTaskKind, TaskKind } from '../core/task-kind.ts';
+import type { AnyTaskKind, BoundTask, TaskKind } from '../core/task-kind.ts';
 import type { RenderedMessage, Requester, Role } from '../core/types.ts';
 import type { DigestSchedules, DigestStore } from '../core/digest-store.ts';
 import type { ClusterClients } from '../cluster/cluster-reader.ts';
@@ -58,10 +58,10 @@ export interface QueuedCommand<C> {
 }
 export type FeatureCommand<C> = AnswerCommand<C> | QueuedCommand<C>;
 
-/** A task kind and its handler, bound by type: the handler receives the kind's validated data. */
+/** A task kind and its handler, bound by type (see {@link handle}): the handler receives the kind's validated data. */
 export interface TaskBinding<C> {
   kind: AnyTaskKind;
-  handler: (ctx: C) => TaskHandler<never>;
+  handler: (ctx: C) => BoundTask['handler'];
 }
 
 /** A long-running loop (e.g. the Marathon event watcher); runs until `signal` aborts. Started in `watch` only. */
@@ -116,7 +116,7 @@ export function handle<C, T extends { requester: { userId: string; channelId: st
   kind: TaskKind<T>,
   handler: (ctx: C) => TaskHandler<T>,
 ): TaskBinding<C> {
-  return { kind, handler: handler as unknown as TaskBinding<C>['handler'] };
+  return { kind, handler };
 }
 
 /** A task request, typed by its kind. */

@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import type { AuditLog, Clock, Outbox, TaskHandler, TaskResult } from '../core/ports.ts';
 import { systemClock } from '../core/ports.ts';
 import { createProgressReporter } from './progress-reporter.ts';
-import type { AnyTaskKind, TaskKind } from '../core/task-kind.ts';
+import type { BoundTask, TaskKind } from '../core/task-kind.ts';
 import { createJobStore } from './job-store.ts';
 import { jitteredBackoffMs } from './backoff.ts';
 import { cancelKeys, subscribeCancels } from './cancel-bus.ts';
@@ -25,7 +25,7 @@ export interface TaskWorkerOptions<T extends { requester: { userId: string; chan
    * Further kinds on the same queue, each with its handler. A BullMQ worker takes every job of its queue, so all
    * kinds sharing a queue must be served by one worker that picks the handler by job name.
    */
-  alsoHandles?: ReadonlyArray<{ kind: AnyTaskKind; handler: TaskHandler<never> }>;
+  alsoHandles?: readonly BoundTask[];
   /** A worker connection (createWorkerConnection); duplicated for BullMQ's blocking and pub/sub clients. */
   connection: Redis;
   prefix: string;
@@ -63,8 +63,8 @@ export function createTaskWorker<T extends { requester: { userId: string; channe
   opts: TaskWorkerOptions<T>,
 ): TaskWorker {
   const { prefix, connection: redis } = opts;
-  const byName = new Map<string, { kind: AnyTaskKind; handler: TaskHandler<never> }>([
-    [opts.kind.name, { kind: opts.kind, handler: opts.handler as TaskHandler<never> }],
+  const byName = new Map<string, BoundTask>([
+    [opts.kind.name, { kind: opts.kind, handler: opts.handler }],
     ...(opts.alsoHandles ?? []).map((h) => [h.kind.name, h] as const),
   ]);
   for (const { kind } of byName.values()) {
@@ -112,7 +112,7 @@ export function createTaskWorker<T extends { requester: { userId: string; channe
       ]);
       if (cancelledBy) abort.abort(cancelReason(cancelledBy));
       abort.signal.throwIfAborted();
-      const result: TaskResult = await (handler as TaskHandler<unknown>)(data, { jobId, attempt, signal: abort.signal, progress: reporter, log: reporter.log });
+      const result: TaskResult = await handler(data, { jobId, attempt, signal: abort.signal, progress: reporter, log: reporter.log });
       await reporter.finish(result);
       await opts.audit.append({ kind: 'task_finished', user: data.requester.userId, command: kind.name, jobId, outcome: 'succeeded', detail: `${clock.now() - startedAt} ms` });
       return result;

@@ -5,7 +5,7 @@
 import type { Notifier, TaskHandler } from '../core/ports.ts';
 import { startOutboxDrainer, type OutboxDrainer } from '../queue/outbox-drainer.ts';
 import { createTaskWorker, type TaskWorker } from '../queue/task-worker.ts';
-import type { AnyTaskKind } from '../core/task-kind.ts';
+import type { BoundTask } from '../core/task-kind.ts';
 import { progressRenderer } from '../chat/render/progress.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -24,14 +24,15 @@ export interface Working {
 export async function startWorker(rt: Runtime, opts: WorkerOptions): Promise<Working> {
   const t = rt.loaded.config.tasks;
   // One BullMQ worker per queue: it takes every job of its queue and picks the handler by the job's kind.
-  const byQueue = new Map<string, Array<{ kind: AnyTaskKind; handler: TaskHandler<never> }>>();
+  const byQueue = new Map<string, BoundTask[]>();
   for (const { kind, handler } of opts.tasks === false ? [] : rt.features.tasks) {
-    byQueue.set(kind.queue, [...(byQueue.get(kind.queue) ?? []), { kind, handler: timed(kind.name, handler as TaskHandler<unknown>, rt) as TaskHandler<never> }]);
+    byQueue.set(kind.queue, [...(byQueue.get(kind.queue) ?? []), { kind, handler: timed(kind.name, handler, rt) }]);
   }
-  const workers: TaskWorker[] = [...byQueue.values()].map(([first, ...rest]) => {
-    const { kind, handler } = first as { kind: AnyTaskKind; handler: TaskHandler<never> };
+  const workers: TaskWorker[] = [...byQueue.values()].flatMap(([first, ...rest]) => {
+    if (!first) return [];
+    const { kind, handler } = first;
     return createTaskWorker({
-      kind: kind as never, handler, alsoHandles: rest, connection: rt.workerConnection(), prefix: rt.prefix,
+      kind, handler, alsoHandles: rest, connection: rt.workerConnection(), prefix: rt.prefix,
       outbox: rt.outbox, audit: rt.audit, render: progressRenderer, concurrency: t.concurrency,
       lockDurationMs: t.lockDurationMs, stalledIntervalMs: t.stalledIntervalMs,
       log: rt.logger.child({ src: 'worker', queue: kind.queue }),

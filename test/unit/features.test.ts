@@ -66,3 +66,12 @@ test('buildFeatures refuses duplicates before building anything, and builds only
   const watch = await buildFeatures(all, noDeps, ['watch']);
   assert.deepEqual(watch.sources.map((s) => s.name), ['watcher-src']);
 });
+
+test('a kind is bound to a handler of its own data type (checked by tsc)', () => {
+  const setup = defineTaskKind({ name: 'setup', queue: 'q', schema: z.object({ requester: requesterSchema, host: z.string() }), jobId: (d) => d.host, title: (d) => d.host });
+  const hostHandler = () => async (task: { host: string }) => ({ summary: task.host });
+  const imageHandler = () => async (task: { image: string }) => ({ summary: task.image });
+  assert.equal(handle(setup, hostHandler).kind, setup);
+  // @ts-expect-error -- a handler for another kind's data does not type-check
+  assert.equal(handle(setup, imageHandler).kind, setup);
+});
