@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TaskHandler } from '../../core/ports.ts';
 
-/** Job data of a selftest (validated by the kind's schema in src/queue/kinds.ts). */
+/** Job data of a selftest (validated by the kind's schema in ./kind.ts). */
 export interface SelftestTask {
   requester: { userId: string; channelId: string };
   requestId: string;
