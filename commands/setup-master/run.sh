@@ -1,7 +1,8 @@
 #!/bin/bash
 # ZooKeeper, Mesos master and Marathon (SPEC section 1): zoo.cfg and myid; /etc/mesos/zk;
 # /etc/mesos-master/{cluster,hostname,ip}; /etc/marathon/conf/{hostname,master,zk}; services started in that order.
-# Parameters (environment): HOST_NAME HOST_IP ZK_ENSEMBLE ZK_MYID CLUSTER_NAME PACKAGES REPO_URL REPO_SUITE DRY_RUN.
+# Parameters (environment): HOST_NAME HOST_IP ZK_ENSEMBLE ZK_MYID CLUSTER_NAME PACKAGES_RHEL PACKAGES_DEBIAN REPO_URL_RHEL REPO_URL_DEBIAN
+# REPO_SUITE DRY_RUN (the family's packages and repository are chosen on the host, from /etc/os-release).
 set -eu
 
 zk_data_dir=/var/lib/zookeeper
@@ -13,8 +14,7 @@ step 'package repository'
 ensure_repo
 
 step 'install packages'
-# shellcheck disable=SC2086 # PACKAGES is a validated, space-separated list
-ensure_packages $PACKAGES
+ensure_family_packages
 
 step 'configure zookeeper'
 servers=''
