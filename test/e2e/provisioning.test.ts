@@ -188,7 +188,7 @@ describe('/ci setup-master', () => {
     const h = th.get('master');
     const zkUrl = `zk://${h.address}:2181`;
     assert.equal(h.file('etc/zookeeper/conf/zoo.cfg'), 'tickTime=2000\ninitLimit=10\nsyncLimit=5\ndataDir=/var/lib/zookeeper\nclientPort=2181\n' +
-      `server.1=${h.address}:2888:3888\n`);
+      `4lw.commands.whitelist=ruok,mntr,srvr\nadmin.enableServer=false\nserver.1=${h.address}:2888:3888\n`);
     assert.equal(h.file('etc/zookeeper/conf/myid'), '1\n');
     assert.equal(h.file('etc/mesos/zk'), `${zkUrl}/mesos\n`);
     assert.equal(h.file('etc/mesos-master/cluster'), 'ci\n');

@@ -136,8 +136,8 @@ describe('setup-master', () => {
     const zk = `zk://${h.address}:2181`;
     assert.equal(
       h.file('etc/zookeeper/conf/zoo.cfg'),
-      'tickTime=2000\ninitLimit=10\nsyncLimit=5\ndataDir=/var/lib/zookeeper\nclientPort=2181\n' +
-        `server.1=${h.address}:2888:3888\n`,
+      'tickTime=2000\ninitLimit=10\nsyncLimit=5\ndataDir=/var/lib/zookeeper\nclientPort=2181\n4lw.commands.whitelist=ruok,mntr,srvr\n' +
+        `admin.enableServer=false\nserver.1=${h.address}:2888:3888\n`,
     );
     assert.equal(h.file('etc/zookeeper/conf/myid'), '1\n');
     assert.equal(h.file('var/lib/zookeeper/myid'), '1\n');
