@@ -4,6 +4,7 @@
  */
 import type { AgentSummary, ClusterProbe, ServiceCheck } from '../../core/ports.ts';
 import type { ClusterClients } from '../../cluster/cluster-reader.ts';
+import { checkZooKeeper } from './zookeeper-check.ts';
 
 /** The probe; undefined when no Mesos master is configured (verification is then reported as skipped). */
 export function createClusterProbe(cluster: ClusterClients): ClusterProbe | undefined {
@@ -34,9 +35,7 @@ export function createClusterProbe(cluster: ClusterClients): ClusterProbe | unde
         check('ZooKeeper', async () => {
           const [first] = cluster.zookeeper;
           if (!first) return 'not checked (cluster.zookeeper.hosts is empty)';
-          if (!(await first.ruok({ signal }))) throw new Error(`${first.address} did not answer imok`);
-          const mntr = await first.mntr({ signal });
-          return `${first.address}: imok, mode ${String(mntr.zk_server_state ?? '?')}`;
+          return checkZooKeeper(first, signal);
         }),
       ]);
     },
