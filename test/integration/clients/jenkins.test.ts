@@ -70,7 +70,7 @@ test('Mesos plugin: a build on label mesos launches an agent task, joins /comput
     const queueId = await jenkins.triggerBuild('on-mesos');
     const agentTask = await waitFor(async () => {
       const { frameworks } = await mesos.frameworks();
-      return frameworks.find((f) => f.name === 'jenkins')?.tasks?.find((t) => t.name.startsWith('jenkins-agent-mesos-'));
+      return frameworks.find((f) => f.name === 'Jenkins Scheduler')?.tasks?.find((t) => t.name.startsWith('jenkins-agent-mesos-'));
     }, { what: 'plugin task in Mesos' });
     assert.equal(agentTask.resources.cpus, 0.2);
     assert.equal(agentTask.resources.mem, 512);
@@ -84,7 +84,7 @@ test('Mesos plugin: a build on label mesos launches an agent task, joins /comput
       what: 'idle agent removed',
     });
     const { frameworks } = await mesos.frameworks();
-    assert.equal(frameworks.find((f) => f.name === 'jenkins')?.tasks?.length, 0);
+    assert.equal(frameworks.find((f) => f.name === 'Jenkins Scheduler')?.tasks?.length, 0);
   } finally {
     await mesos.close();
   }

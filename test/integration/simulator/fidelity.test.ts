@@ -54,7 +54,7 @@ before(async () => {
   const sim = s.sim;
   await waitFor(() => sim.marathon.tasksOf('/jenkins')[0]?.health?.alive, { what: 'jenkins healthy' });
   // Something in every collection: a queued app (and its open deployment), a waiting and a finished build.
-  sim.marathon.createApp({ id: '/too-big', cpus: 64, mem: 64 });
+  sim.deployments.createApp({ id: '/too-big', cpus: 64, mem: 64 });
   sim.jenkins.createJob('waits', jobXml('docker'));
   sim.jenkins.trigger('waits', { A: '1' });
   const done = sim.jenkins.trigger('job-1', { BRANCH: 'main' })!;

@@ -23,7 +23,7 @@ export function normalizeApp(def: Record<string, unknown>, version: string): Rec
     storeUrls: [],
     backoffSeconds: 1,
     backoffFactor: 1.15,
-    maxLaunchDelaySeconds: 3600,
+    maxLaunchDelaySeconds: 300, // MARATHON-FAILOVER.md §0, docs `app.raml` (1.10)
     container: null,
     healthChecks: [],
     readinessChecks: [],
@@ -48,14 +48,18 @@ export function normalizeApp(def: Record<string, unknown>, version: string): Rec
   };
 }
 
-export function taskView(state: SimState, task: SimTask): Record<string, unknown> {
+/**
+ * A task as `/v2/apps/{id}/tasks` and `/v2/tasks` serve it; its `state` comes from the instance's condition
+ * (Provisioned → TASK_STAGING). `healthCheckResults` is always present, `[]` without a result.
+ */
+export function taskView(state: SimState, task: SimTask, stateName = task.state): Record<string, unknown> {
   const agent: SimAgent | undefined = state.agents.get(task.agentId);
-  const view: Record<string, unknown> = {
+  return {
     id: task.id,
     appId: task.appId,
     host: agent?.hostname ?? '',
     slaveId: task.agentId,
-    state: task.state,
+    state: stateName,
     stagedAt: new Date(task.stagedAt).toISOString(),
     startedAt: task.startedAt ? new Date(task.startedAt).toISOString() : null,
     version: task.version,
@@ -66,24 +70,27 @@ export function taskView(state: SimState, task: SimTask): Record<string, unknown
     region: 'primary',
     zone: agent?.attributes.zone ?? 'a',
     role: '*',
+    healthCheckResults: task.health ? [{ ...task.health, instanceId: task.instanceId }] : [],
   };
-  if (task.health) view.healthCheckResults = [{ ...task.health, instanceId: task.instanceId }];
-  return view;
 }
 
-/** An app as GET /v2/apps serves it: definition + status fields, and tasks when embedded. */
-export function appView(state: SimState, app: SimApp, tasks: SimTask[], embedTasks: boolean): Record<string, unknown> {
+/**
+ * An app as `GET /v2/apps` serves it: definition + counts + deployments, and tasks when embedded.
+ * `GET /v2/apps/{id}` always embeds tasks, counts, deployments and lastTaskFailure (`SRC:api/v2/AppsResource.scala#show`).
+ */
+export function appView(state: SimState, app: SimApp, tasks: SimTask[], embedTasks: boolean, stateOf = (t: SimTask) => t.state): Record<string, unknown> {
   const deployments = [...state.deployments.values()].filter((d) => d.affectedApps.includes(app.id));
+  const states = tasks.map(stateOf);
   const view: Record<string, unknown> = {
     ...app.definition,
     versionInfo: { lastScalingAt: app.lastScalingAt, lastConfigChangeAt: app.lastConfigChangeAt },
-    tasksStaged: tasks.filter((t) => t.state === 'TASK_STAGING').length,
-    tasksRunning: tasks.filter((t) => t.state === 'TASK_RUNNING').length,
+    tasksStaged: states.filter((s) => s === 'TASK_STAGING' || s === 'TASK_STARTING').length,
+    tasksRunning: states.filter((s) => s === 'TASK_RUNNING').length,
     tasksHealthy: tasks.filter((t) => t.health?.alive).length,
     tasksUnhealthy: tasks.filter((t) => t.health && !t.health.alive).length,
     deployments: deployments.map((d) => ({ id: d.id })),
   };
-  if (embedTasks) view.tasks = tasks.map((t) => taskView(state, t));
+  if (embedTasks) view.tasks = tasks.map((t) => taskView(state, t, stateOf(t)));
   if (app.lastTaskFailure) view.lastTaskFailure = app.lastTaskFailure;
   return view;
 }
