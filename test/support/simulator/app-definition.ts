@@ -25,7 +25,6 @@ export function normalizeApp(def: Record<string, unknown>, version: string): Rec
     backoffFactor: 1.15,
     maxLaunchDelaySeconds: 300, // MARATHON-FAILOVER.md §0, docs `app.raml` (1.10)
     container: null,
-    healthChecks: [],
     readinessChecks: [],
     dependencies: [],
     upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 1 },
@@ -43,9 +42,15 @@ export function normalizeApp(def: Record<string, unknown>, version: string): Rec
     ...def,
     id,
     version,
+    healthChecks: ((def.healthChecks as Array<Record<string, unknown>> | undefined) ?? []).map(healthCheckDefaults),
     // Legacy mirror of portDefinitions that 1.x still serves.
     ports: ((def.portDefinitions as Array<{ port?: number }> | undefined) ?? [{ port: 0 }]).map((p) => p.port ?? 0),
   };
+}
+
+/** Health-check defaults (`SRC:core/health/HealthCheck.scala`): grace 300 s, interval 60 s, timeout 20 s, 3 failures, delay 15 s. */
+function healthCheckDefaults(hc: Record<string, unknown>): Record<string, unknown> {
+  return { gracePeriodSeconds: 300, intervalSeconds: 60, timeoutSeconds: 20, maxConsecutiveFailures: 3, delaySeconds: 15, ...hc };
 }
 
 /**
