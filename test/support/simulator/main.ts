@@ -12,7 +12,7 @@ console.log(`  mesos masters : ${urls.mesosMasters.join(' ')}`);
 console.log(`  agents (/files): ${urls.agents}`);
 console.log(`  marathon      : ${urls.marathons.join(' ')}`);
 console.log(`  jenkins       : ${urls.jenkins}  (user ${running.sim.opts.jenkinsUser}, token ${running.sim.opts.jenkinsToken})`);
-console.log(`  control       : ${urls.control}/_control/state`);
+console.log(`  control       : ${urls.control}/_control  (routes and faults: test/support/simulator/README.md)`);
 console.log(JSON.stringify({ urls }));
 
 let stopping = false;
