@@ -57,12 +57,10 @@ before(async () => {
   sim.deployments.createApp({ id: '/too-big', cpus: 64, mem: 64 });
   sim.jenkins.createJob('waits', jobXml('docker'));
   sim.jenkins.trigger('waits', { A: '1' });
-  const done = sim.jenkins.trigger('job-1', { BRANCH: 'main' })!;
+  sim.jenkins.trigger('job-1', { BRANCH: 'main' });
   await waitFor(() => sim.jenkins.jobs.get('job-1')?.builds.some((b) => !b.building), { what: 'a finished build' });
-  queueItem = done;
 });
 after(() => s.stop());
-let queueItem = 0;
 
 function fixture(path: string): unknown {
   return JSON.parse(readFileSync(join(FIXTURES, path), 'utf8'));
@@ -158,7 +156,12 @@ test('Jenkins JSON API', async () => {
   same('jenkins /api/json', fixture('jenkins/api_json_root.node-jenkins.json'), await get(`${j}/api/json`, auth), jenkins.RootSchema);
   same('jenkins /computer/api/json', fixture('jenkins/computer_api_json.node-jenkins.json'), await get(`${j}/computer/api/json`, auth), jenkins.ComputerSetSchema);
   same('jenkins /queue/api/json', fixture('jenkins/queue_api_json.node-jenkins.json'), await get(`${j}/queue/api/json`, auth), jenkins.QueueSchema);
-  const left = await get(`${j}/queue/item/${queueItem}/api/json`, auth);
+  // A left item stays 5 min (scaled: 0.6 s here); a fresh build is read while it is left, not a second later.
+  const item = s.sim.jenkins.trigger('job-1', { BRANCH: 'main' })!;
+  const left = await waitFor(async () => {
+    const body = (await get(`${j}/queue/item/${item}/api/json`, auth)) as { executable?: unknown };
+    return body.executable ? body : undefined;
+  }, { what: 'queue item left for a build', intervalMs: 10 });
   same('jenkins /queue/item (left)', fixture('jenkins/queue_item_api_json.left-running.cdancy.json'), left, jenkins.QueueItemSchema);
   same('jenkins /job/x/api/json', fixture('jenkins/job_api_json.node-jenkins.json'), await get(`${j}/job/job-1/api/json`, auth), jenkins.JobSchema);
   same('jenkins /job/x/n/api/json', fixture('jenkins/build_api_json.parameterized.cdancy.json'), await get(`${j}/job/job-1/1/api/json`, auth), jenkins.BuildSchema);
