@@ -12,8 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Queue } from 'bullmq';
 import { MesosClient } from '../../../src/clients/mesos/client.ts';
-import { selftestKind } from '../../../src/queue/kinds.ts';
-import { TaskRegistry } from '../../../src/queue/task-kind.ts';
+import { progressRenderer } from '../../../src/chat/render/progress.ts';
+import { selftestKind } from '../../../src/features/selftest/kind.ts';
+import { TaskRegistry } from '../../../src/core/task-kind.ts';
 import { createTaskWorker } from '../../../src/queue/task-worker.ts';
 import { start, type Started } from '../../support/process.ts';
 import { startRedis, type RedisServer } from '../../support/redis.ts';
@@ -63,7 +64,7 @@ test('R3: a 50 MB /master/slaves is stream-parsed while a task runs: no false st
   let release!: () => void;
   const released = new Promise<void>((r) => (release = r));
   const worker = createTaskWorker({
-    kind: selftestKind, connection: e.workerRedis, prefix: e.prefix, outbox: e.outbox, audit: e.audit,
+    kind: selftestKind, connection: e.workerRedis, prefix: e.prefix, outbox: e.outbox, audit: e.audit, render: progressRenderer,
     lockDurationMs: LOCK_MS, stalledIntervalMs: STALLED_MS, progressFlushMs: 50,
     handler: async (_task, ctx) => {
       runs.push(`${ctx.jobId} ${ctx.attempt}`);
