@@ -76,7 +76,8 @@ async function runSize(AGENTS: number, TASKS: number): Promise<void> {
         return slack.waitForMessage((m) => m.kind === 'response_url' && !seen.has(m) && /CI cluster status/.test(renderMessageText(m)), 30_000);
       });
       const statusLag = await lagMs(bot.port);
-      const ok = /Agents: \*[\d,]+ active\*/.test(renderMessageText(status.result));
+      // Totals come from /metrics/snapshot; the capacity line needs every agent from /master/slaves.
+      const ok = /Agents: \*[\d,]+ active\*/.test(renderMessageText(status.result)) && /\*Capacity\*: /.test(renderMessageText(status.result));
       rows.push(`/ci status      run ${i + 1}: ${status.ms.toFixed(0).padStart(5)} ms wall, +${(status.peakMb - idleMb).toFixed(1)} MB RSS (peak ${status.peakMb.toFixed(1)} MB), lag p99 ${statusLag.p99.toFixed(0)} ms max ${statusLag.max.toFixed(0)} ms${ok ? '' : ' [answer incomplete!]'}`);
       const digest = await measure(pid, async () => {
         await slack.command('U0ALICE001', 'digest now');
