@@ -53,10 +53,14 @@ describe('outbox over the real Slack notifier', () => {
     slack.failNext('chat.postMessage', { status: 503, afterRun: true }); // the parent is posted; its answer is lost
     const drainer = startOutboxDrainer({ redis, prefix, notifier, postIntervalMs: 50 });
     try {
+      await waitFor(() => slack.allMessages().find((m) => m.text === `incident ${key}`), { what: 'the first attempt reached Slack' });
+      // Newer content arrives before the retry: the message found again must get it.
+      await outbox.put({ key, channel, message: { text: `incident ${key} resolved` } });
       await waitFor(() => slack.messages(channel).find((m) => m.text === `detail ${key}`), { what: 'thread reply', deadlineMs: 10_000 });
       await waitFor(async () => (await outbox.backlog()) === 0, { what: 'empty backlog', deadlineMs: 3000 });
-      const parents = slack.allMessages().filter((m) => m.text === `incident ${key}`);
+      const parents = slack.allMessages().filter((m) => m.text.startsWith(`incident ${key}`));
       assert.equal(parents.length, 1, 'posted once although the first answer was lost');
+      assert.equal(parents[0]?.text, `incident ${key} resolved`, 'and updated to the latest content');
       const reply = slack.allMessages().find((m) => m.text === `detail ${key}`);
       assert.equal(reply?.thread_ts, parents[0]?.ts, 'the reply went under the message found again');
       assert.ok(slack.calls('conversations.history').length >= 1, 'the retry looked in the history first');
