@@ -107,18 +107,22 @@ export class JenkinsIncidentTracker {
    * A resync: `tasks` is everything `GET /v2/apps/<id>` lists now. Tasks that were known and are gone ended during
    * a gap in the stream; `lastFailure` (the app's lastTaskFailure) names the cause when it is about one of them.
    */
-  reconcile(tasks: readonly TaskStatusSignal[], atMs: number, lastFailure?: { taskId: string; state: string; message?: string | undefined }): Transition[] {
+  reconcile(tasks: readonly TaskStatusSignal[], atMs: number, lastFailure?: { taskId: string; state: string; message?: string | undefined; atMs?: number | undefined }): Transition[] {
     const out: Transition[] = [];
     const listed = new Set(tasks.map((t) => t.taskId));
     for (const view of Object.values(this.s.tasks)) {
       if (listed.has(view.taskId) || isTerminal(view.state)) continue;
       const failure = lastFailure?.taskId === view.taskId ? lastFailure : undefined;
       out.push(...this.onTask({
-        kind: 'task', taskId: view.taskId, atMs: Math.max(atMs, view.atMs + 1), host: view.host,
+        kind: 'task', taskId: view.taskId, atMs: Math.max(failure?.atMs ?? atMs, view.atMs + 1), host: view.host,
         state: failure?.state ?? 'TASK_GONE', message: failure?.message ?? 'ended while the event stream was down',
       }));
     }
-    for (const task of tasks) out.push(...this.onTask(task));
+    // A resync dates tasks by their start; for a task already known, what it says now is news, not history.
+    for (const task of tasks) {
+      const known = this.s.tasks[task.taskId];
+      out.push(...this.onTask(known ? { ...task, atMs: Math.max(task.atMs, known.atMs) } : task));
+    }
     // Forget what Marathon no longer lists, so the state stays small.
     for (const id of Object.keys(this.s.tasks)) if (!listed.has(id)) delete this.s.tasks[id];
     return out;
