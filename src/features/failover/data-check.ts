@@ -1,6 +1,6 @@
 /**
  * Did JENKINS_HOME come along? Compares what Jenkins looked like before an incident with what it looks like after
- * (shared/reference/JENKINS-ON-MARATHON.md §6): the job inventory and a fingerprint of the jobs' config.xml, and
+ * (shared/reference/JENKINS-ON-MARATHON.md §6): the job inventory (count and a hash of the names), and
  * the `X-Instance-Identity` key where the instance-identity plugin is installed (a fresh home makes a new key).
  * `X-Jenkins-Session` proves only a restart, so it is not used.
  */
@@ -8,8 +8,8 @@ import type { StorageMode } from './storage-mode.ts';
 
 export interface JenkinsFingerprint {
   jobCount: number;
-  /** Hash over the jobs' names and config.xml; undefined when the configs could not be read. */
-  configHash?: string | undefined;
+  /** Hash over the sorted job names; undefined when they could not be read. */
+  jobsHash?: string | undefined;
   /** `X-Instance-Identity`, when the plugin is installed. */
   identity?: string | undefined;
 }
@@ -23,11 +23,11 @@ export function compareFingerprints(before: JenkinsFingerprint | undefined, afte
   if (!before || !after) return { cameAlong: undefined, text: `JENKINS_HOME: not checked (${!before ? 'no reading from before the incident' : 'Jenkins could not be read after it'})` };
   const jobs = `${after.jobCount} of ${before.jobCount} job${before.jobCount === 1 ? '' : 's'}`;
   const identityChanged = before.identity !== undefined && after.identity !== undefined && before.identity !== after.identity;
-  const configChanged = before.configHash !== undefined && after.configHash !== undefined && before.configHash !== after.configHash;
+  const jobsChanged = before.jobsHash !== undefined && after.jobsHash !== undefined && before.jobsHash !== after.jobsHash;
   const lost = identityChanged || after.jobCount < before.jobCount;
   if (lost) {
     const why = storage?.kind === 'host-path' ? ` — it is a host path${oldHost ? ` on ${oldHost}` : ''}` : storage?.kind === 'container' ? ' — it has no volume' : '';
     return { cameAlong: false, text: `JENKINS_HOME did NOT come along: ${jobs}${identityChanged ? ', new instance identity' : ''}${why}` };
   }
-  return { cameAlong: true, text: `JENKINS_HOME came along: ${jobs}${configChanged ? ' (job configuration changed since)' : ''}` };
+  return { cameAlong: true, text: `JENKINS_HOME came along: ${jobs}${jobsChanged ? ' (the job list changed since)' : ''}` };
 }

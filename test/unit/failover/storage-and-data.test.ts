@@ -38,7 +38,7 @@ describe('JENKINS_HOME storage mode from the Marathon app definition', () => {
 });
 
 describe('did JENKINS_HOME come along', () => {
-  const before = { jobCount: 37, configHash: 'c1', identity: 'MIIB-old' };
+  const before = { jobCount: 37, jobsHash: 'c1', identity: 'MIIB-old' };
   test('fewer jobs after a move to a host path: NOT, with the reason and the old host', () => {
     const v = compareFingerprints(before, { jobCount: 0, identity: 'MIIB-new' }, { kind: 'host-path', hostPath: '/tmp/jenkins', safe: false }, 'slave1');
     assert.equal(v.cameAlong, false);
