@@ -164,6 +164,8 @@ const alerts = z.strictObject({
   routes: z.array(alertRoute).default([]),
   /** Task failures of other apps within this window are one message, updated in place (a storm is a handful). */
   groupWindowMs: ms(10_000),
+  /** A Jenkins failure this soon after an incident opened joins it ("down 3 times"), instead of a new message. */
+  flapWindowMs: ms(10 * 60_000),
   /** An incident still open this long gets a reminder in its thread, and again every period. */
   repeatIntervalMs: ms(30 * 60_000),
   /** Time zone of the times in alert messages. */

@@ -193,7 +193,7 @@ export class JenkinsIncidentTracker {
       return [{ type: 'down-again', incident: structuredClone(current) }];
     }
     const incident: Incident = {
-      id: `jenkins-${task.taskId}`, state: 'open', planned, downCount: 1, firstDownAtMs: atMs, lastDownAtMs: atMs,
+      id: `incident:${task.taskId}`, state: 'open', planned, downCount: 1, firstDownAtMs: atMs, lastDownAtMs: atMs,
       downHost: task.host, cause, downTaskId: task.taskId, downtimeMs: 0, timeline: [],
     };
     this.s.incident = incident;
@@ -204,11 +204,11 @@ export class JenkinsIncidentTracker {
   private back(task: TaskView, atMs: number): Transition[] {
     const incident = this.s.incident;
     if (!incident || incident.state !== 'open') return [];
+    this.note(atMs, `Jenkins back${task.host ? ` on ${task.host}` : ''} (${task.taskId})`);
     Object.assign(incident, {
       state: 'resolved', backHost: task.host, backTaskId: task.taskId, resolvedAtMs: atMs,
       downtimeMs: incident.downtimeMs + Math.max(0, atMs - incident.lastDownAtMs),
     });
-    this.note(atMs, `Jenkins back${task.host ? ` on ${task.host}` : ''} (${task.taskId})`);
     return [{ type: 'resolved', incident: structuredClone(incident) }];
   }
 

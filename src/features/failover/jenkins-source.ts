@@ -40,6 +40,7 @@ export function createJenkinsSource(deps: JenkinsSourceDeps) {
     ? createMarathonWatcher({
         appId,
         resyncEveryMs: config.watch.resyncEveryMs,
+        flapWindowMs: config.alerts.flapWindowMs,
         marathon: {
           events: ({ signal, eventTypes }) => toViews(marathon.events({ signal, eventTypes, idleTimeoutMs: config.watch.streamIdleMs })),
           app: async (id, { signal }) => {

@@ -39,6 +39,8 @@ export interface WatcherDeps {
   onTransition: (t: Transition, ctx: { storage: StorageMode }) => Promise<void>;
   /** The tracker's state across restarts and replicas. */
   state: { load(): Promise<TrackerState | undefined>; save(state: TrackerState): Promise<void> };
+  /** A failure this soon after an incident opened joins it (default 10 minutes). */
+  flapWindowMs?: number;
   /** Default 5 minutes (SPEC §7). */
   resyncEveryMs?: number;
   /** Signals held for the processor before it must resync instead (default 1024, Marathon's own per-consumer bound). */
@@ -141,7 +143,7 @@ export function createMarathonWatcher(deps: WatcherDeps) {
     const maxConsecutiveFailures = checks[0]?.maxConsecutiveFailures ?? 3;
     if (app) storage = storageModeOf(app);
     const state = tracker ? tracker.state() : await deps.state.load();
-    tracker = new JenkinsIncidentTracker({ health, maxConsecutiveFailures }, state);
+    tracker = new JenkinsIncidentTracker({ health, maxConsecutiveFailures, ...(deps.flapWindowMs ? { flapWindowMs: deps.flapWindowMs } : {}) }, state);
     return tracker;
   }
 

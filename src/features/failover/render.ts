@@ -38,7 +38,8 @@ export function incidentHeadline(v: IncidentView): string {
     const what = i.planned ? 'Jenkins restarting (planned deployment)' : i.downCount > 1 ? 'Jenkins down again' : 'Jenkins down';
     return `${icon} *${what}${on(i.downHost)}* — ${e(i.cause)} (${clock(i.lastDownAtMs, tz)})`;
   }
-  const after = roughDuration(i.resolvedAtMs !== undefined ? i.resolvedAtMs - i.lastDownAtMs : 0);
+  const downMs = i.resolvedAtMs !== undefined ? i.resolvedAtMs - i.lastDownAtMs : 0;
+  const after = downMs < 1000 ? 'under 1 s' : roughDuration(downMs);
   const moved = i.backHost !== undefined && i.downHost !== undefined && i.backHost !== i.downHost;
   const how = moved ? `back${on(i.backHost)} after ${after}* (moved from ${e(i.downHost ?? '')})` : `restarted in place${on(i.backHost)} after ${after}*`;
   return `:large_green_circle: *Jenkins ${how}${i.planned ? ' · planned' : ''}`;
@@ -52,7 +53,7 @@ export function renderIncident(v: IncidentView): RenderedMessage {
   if (i.state === 'resolved') lines.push(v.data ? dataLine(v.data) : ':hourglass_flowing_sand: Checking whether JENKINS_HOME came along…');
   if (!v.storage.safe) lines.push(`:warning: ${describeStorage(v.storage)}`);
   const context = `Incident \`${e(i.id)}\` · down: \`${e(i.downTaskId)}\`${i.backTaskId ? ` · now: \`${e(i.backTaskId)}\`` : ''} · details in the thread`;
-  return { text: lines[0]?.replace(/[*:]/g, '') ?? 'Jenkins incident', blocks: [section(lines.join('\n')), { type: 'context', elements: [{ type: 'mrkdwn', text: context }] }] };
+  return { text: plain(lines[0] ?? 'Jenkins incident'), blocks: [section(lines.join('\n')), { type: 'context', elements: [{ type: 'mrkdwn', text: context }] }] };
 }
 
 /** The thread under the incident: what happened, in order (one reply, updated in place; the newest 60 lines). */
@@ -78,5 +79,10 @@ const AGENT_ICON = { lost: ':warning:', inactive: ':large_yellow_circle:', back:
 
 export function renderAgentChange(c: AgentChange): RenderedMessage {
   const line = agentLine(c);
-  return { text: line.replace(/[*]/g, '').replace(/:[a-z_]+: /, ''), blocks: [section(line)] };
+  return { text: plain(line), blocks: [section(line)] };
+}
+
+/** The notification text: the line without emoji shortcodes and bold marks. */
+function plain(line: string): string {
+  return line.replace(/:[a-z_]+: ?/g, '').replace(/\*/g, '');
 }
