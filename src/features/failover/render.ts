@@ -39,9 +39,9 @@ export function incidentHeadline(v: IncidentView): string {
     return `${icon} *${what}${on(i.downHost)}* — ${e(i.cause)} (${clock(i.lastDownAtMs, tz)})`;
   }
   const downMs = i.resolvedAtMs !== undefined ? i.resolvedAtMs - i.lastDownAtMs : 0;
-  const after = downMs < 1000 ? 'under 1 s' : roughDuration(downMs);
+  const after = downMs < 1000 ? 'within a second' : `after ${roughDuration(downMs)}`;
   const moved = i.backHost !== undefined && i.downHost !== undefined && i.backHost !== i.downHost;
-  const how = moved ? `back${on(i.backHost)} after ${after}* (moved from ${e(i.downHost ?? '')})` : `restarted in place${on(i.backHost)} after ${after}*`;
+  const how = moved ? `back${on(i.backHost)} ${after}* (moved from ${e(i.downHost ?? '')})` : `restarted in place${on(i.backHost)} ${after}*`;
   return `:large_green_circle: *Jenkins ${how}${i.planned ? ' · planned' : ''}`;
 }
 
