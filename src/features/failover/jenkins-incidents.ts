@@ -119,8 +119,11 @@ export class JenkinsIncidentTracker {
       }));
     }
     // A resync dates tasks by their start; for a task already known, what it says now is news, not history.
-    for (const task of tasks) {
-      const known = this.s.tasks[task.taskId];
+    for (const listedTask of tasks) {
+      const known = this.s.tasks[listedTask.taskId];
+      // A failed task stays listed until its relaunch; lastTaskFailure carries its message.
+      const message = listedTask.message ?? (lastFailure?.taskId === listedTask.taskId ? lastFailure.message : undefined);
+      const task = { ...listedTask, message };
       out.push(...this.onTask(known ? { ...task, atMs: Math.max(task.atMs, known.atMs) } : task));
     }
     // Forget what Marathon no longer lists, so the state stays small.

@@ -17,7 +17,7 @@ import { trackerStateSchema } from './state-schema.ts';
 import { createMarathonWatcher, type AppReadView } from './marathon-watcher.ts';
 import type { MarathonEventView } from './from-marathon.ts';
 import { incidentHeadline, renderIncident, renderTimeline, type IncidentView } from './render.ts';
-import type { StorageMode } from './storage-mode.ts';
+import type { StorageMode } from '../../cluster/storage-mode.ts';
 
 export interface JenkinsSourceDeps {
   config: Config;

@@ -9,7 +9,7 @@ import { interruptibleSleep } from '../../core/sleep.ts';
 import { JenkinsIncidentTracker, type HealthMode, type TrackerState, type Transition } from './jenkins-incidents.ts';
 import { normaliseAppId, resyncSignals, signalOf, type AppTaskView, type MarathonEventView } from './from-marathon.ts';
 import type { JenkinsSignal } from './signals.ts';
-import { storageModeOf, type AppStorageView, type StorageMode } from './storage-mode.ts';
+import { storageModeOf, type AppStorageView, type StorageMode } from '../../cluster/storage-mode.ts';
 
 /** The event types the watcher subscribes to (server-side `event_type` filters). */
 export const WATCHED_EVENT_TYPES = [

@@ -9,7 +9,7 @@ import { escapeMrkdwn, packLines } from '../../core/text.ts';
 import { cpus, section, size } from '../../chat/render/status-format.ts';
 import type { AgentChange } from './agent-changes.ts';
 import type { Incident } from './jenkins-incidents.ts';
-import { describeStorage, type StorageMode } from './storage-mode.ts';
+import { describeStorage, type StorageMode } from '../../cluster/storage-mode.ts';
 
 export interface IncidentView {
   incident: Incident;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURES } from '../../support/simulator/fixtures-dir.ts';
-import { describeStorage, storageModeOf, type AppStorageView } from '../../../src/features/failover/storage-mode.ts';
+import { describeStorage, storageModeOf, type AppStorageView } from '../../../src/cluster/storage-mode.ts';
 import { compareFingerprints } from '../../../src/features/failover/data-check.ts';
 
 const pluginSample = JSON.parse(readFileSync(join(FIXTURES, 'marathon/app_definitions/jenkins.mesos-plugin-dcos-testing.json'), 'utf8')) as AppStorageView;
