@@ -40,7 +40,7 @@ module.exports = {
       comment: 'a feature gets adapters as FeatureDeps (core ports), built in src/roles/',
       severity: 'error',
       from: { path: '^src/(features|cluster|chat|recipes|observability)/' },
-      to: { path: '^src/(slack|queue|ssh|clients|store|audit)/', pathNot: '^src/clients/[^/]+/schemas\\.ts$|^src/clients/http\\.ts$' },
+      to: { path: '^src/(slack|queue|ssh|clients|store|audit)/', pathNot: '^src/clients/[^/]+/(event-)?schemas\\.ts$|^src/clients/http\\.ts$' },
     },
     {
       name: 'features-do-not-import-each-other',

@@ -4,6 +4,7 @@
  */
 import type { ComputerSet, JenkinsQueueItem, JenkinsRoot } from '../clients/jenkins/schemas.ts';
 import type { App, MarathonInfo } from '../clients/marathon/schemas.ts';
+import type { MarathonEvent } from '../clients/marathon/event-schemas.ts';
 import type { Agent, FrameworksResponse, MesosVersion, MetricsSnapshot, SlavesResponse } from '../clients/mesos/schemas.ts';
 import type { Mntr, Srvr } from '../clients/zookeeper/schemas.ts';
 
@@ -70,6 +71,15 @@ export interface ClusterClients extends ClusterReader {
     jenkinsAppId: string;
     /** `/v2/info`: version and framework name. */
     info(o: ReadOptions): Promise<MarathonInfo>;
+    /**
+     * The event stream on the leader (SSE, `event_type` filters); ends when the server closes it, throws when it
+     * cannot connect or stays silent (no event, no heartbeat) for `idleTimeoutMs`.
+     */
+    events(o: ReadOptions & { eventTypes: readonly string[]; idleTimeoutMs: number }): AsyncIterable<MarathonEvent>;
+  };
+  jenkins?: JenkinsReader & {
+    /** `X-Instance-Identity` (changes with a fresh JENKINS_HOME); undefined without the instance-identity plugin. */
+    instanceIdentity(o: ReadOptions): Promise<string | undefined>;
   };
   zookeeper: ReadonlyArray<ZooKeeperReader & {
     /** `ruok`: true when the server answers `imok`. */

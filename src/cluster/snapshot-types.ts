@@ -1,5 +1,7 @@
 /** The cluster as `/ci status` and digests see it: plain data, each part either read or failed with a reason. */
 
+import type { StorageMode } from './storage-mode.ts';
+
 /** Why a part could not be read, in words fit for chat ("no answer in 5 s"). */
 export interface PartFailure {
   /** timeout | refused | auth | bad_answer | http | network | aborted | not_configured | skipped */
@@ -55,6 +57,8 @@ export interface JenkinsAppView {
   unhealthy: number;
   tasks: Array<{ host: string; state: string; startedAtMs?: number; healthy?: boolean }>;
   lastFailure?: { host?: string; message?: string; atMs?: number };
+  /** Where JENKINS_HOME lives, and whether it survives a move (shown as a standing warning when not). */
+  storage: StorageMode;
 }
 
 /** One finished Jenkins build, from the root read's `builds[…]` tree. Times in epoch ms, durations in ms. */

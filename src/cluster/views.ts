@@ -1,4 +1,5 @@
 /** Upstream answers (already zod-checked by the clients) → the plain views of a snapshot. Pure functions. */
+import { storageModeOf } from './storage-mode.ts';
 import type { ComputerSet, JenkinsQueueItem, JenkinsRoot } from '../clients/jenkins/schemas.ts';
 import type { App } from '../clients/marathon/schemas.ts';
 import type { FrameworksResponse, MetricsSnapshot, SlavesResponse } from '../clients/mesos/schemas.ts';
@@ -59,7 +60,7 @@ export function frameworksView(f: FrameworksResponse): { frameworks: FrameworkVi
   return { frameworks, tasksByAgent };
 }
 
-/** The Jenkins app on Marathon: instances, health and where its tasks run. */
+/** The Jenkins app on Marathon: instances, health, where its tasks run and where JENKINS_HOME lives. */
 export function jenkinsAppView(app: App): JenkinsAppView {
   const tasks = (app.tasks ?? []).map((t) => {
     const results = t.healthCheckResults ?? [];
@@ -75,6 +76,7 @@ export function jenkinsAppView(app: App): JenkinsAppView {
     healthy: app.tasksHealthy ?? tasks.filter((t) => t.healthy === true).length,
     unhealthy: app.tasksUnhealthy ?? tasks.filter((t) => t.healthy === false).length,
     tasks,
+    storage: storageModeOf({ ...app, container: app.container ?? undefined }),
   };
   const f = app.lastTaskFailure;
   if (f) {

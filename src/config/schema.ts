@@ -142,6 +142,36 @@ const tasks = z.strictObject({
   selftestStepMs: ms(1000),
 });
 
+/**
+ * Watchers (`ci-bot watch`, SPEC §7): one active replica at a time under a Redis lease; Marathon's event stream with
+ * a resync on every reconnect and every `resyncEveryMs`; `/master/slaves` polled every `agentsPollMs`.
+ */
+const watch = z.strictObject({
+  leaseTtlMs: ms(15_000),
+  resyncEveryMs: ms(300_000),
+  agentsPollMs: ms(10_000),
+  /** Silence on the event stream (no event, no heartbeat) longer than this is a dead stream (Marathon beats every 10 s). */
+  streamIdleMs: ms(30_000),
+});
+
+/** Where alerts go: the first route matching an alert's kind and severity, else `slack.channels.alerts`, else the default. */
+const alertRoute = z.strictObject({
+  kind: z.enum(['jenkins', 'agent', 'tasks']).optional(),
+  severity: z.enum(['critical', 'warning', 'info']).optional(),
+  channel: z.string().min(1),
+});
+const alerts = z.strictObject({
+  routes: z.array(alertRoute).default([]),
+  /** Task failures of other apps within this window are one message, updated in place (a storm is a handful). */
+  groupWindowMs: ms(10_000),
+  /** A Jenkins failure this soon after an incident opened joins it ("down 3 times"), instead of a new message. */
+  flapWindowMs: ms(10 * 60_000),
+  /** An incident still open this long gets a reminder in its thread, and again every period. */
+  repeatIntervalMs: ms(30 * 60_000),
+  /** Time zone of the times in alert messages. */
+  timeZone: z.string().default('UTC'),
+});
+
 const digests = z.strictObject({
   defaultCron: z.string().default('0 9 * * 1-5'),
   defaultTz: z.string().default('UTC'),
@@ -172,6 +202,8 @@ export const configSchema = z.strictObject({
   jenkins: jenkins.prefault({}),
   tasks: tasks.prefault({}),
   digests: digests.prefault({}),
+  watch: watch.prefault({}),
+  alerts: alerts.prefault({}),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

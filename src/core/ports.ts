@@ -248,3 +248,35 @@ export interface TaskQueue {
   cancel(jobId: string, by: { userId: string; role: Role }): Promise<{ state: 'removed' | 'cancelling' }>;
   readLog(jobId: string): Promise<string[]>;
 }
+
+/** One incident or alert as `/ci alerts` and digests list it (the latest state of its key). */
+export interface AlertRecord {
+  /** The dedup key (also the message's outbox key). */
+  key: string;
+  kind: 'jenkins' | 'agent' | 'tasks';
+  severity: 'critical' | 'warning' | 'info';
+  /** The headline, as posted (mrkdwn). */
+  title: string;
+  state: 'open' | 'resolved' | 'info';
+  /** Epoch ms. */
+  openedAt: number;
+  resolvedAt?: number | undefined;
+  downtimeMs?: number | undefined;
+  /** Jenkins came back on another host. */
+  moved?: boolean | undefined;
+  planned?: boolean | undefined;
+}
+
+/** Incidents and alerts by key, newest first, kept for `/ci alerts` and digests (shared by every replica). */
+export interface AlertLog {
+  /** Stores the record under its key, replacing what was there (open → resolved). */
+  record(r: AlertRecord): Promise<void>;
+  /** Records opened since `sinceMs`, newest first, at most `limit` (default 50). */
+  since(sinceMs: number, limit?: number): Promise<AlertRecord[]>;
+}
+
+/** Small JSON values under a key (a watcher's state across restarts and replicas); `get` gives untrusted data. */
+export interface StateStore {
+  get(key: string): Promise<unknown>;
+  set(key: string, value: unknown): Promise<void>;
+}

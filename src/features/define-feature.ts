@@ -5,7 +5,7 @@
  * from {@link FeatureDeps} (ports only) and wires their parts to the front door, the workers and the watcher.
  */
 import type { CommandSpec } from '../chat/registry.ts';
-import type { AuditLog, Log, Outbox, ProvisionLog, RecipePort, TaskHandler, TaskQueue } from '../core/ports.ts';
+import type { AlertLog, AlertRecord, AuditLog, Log, Outbox, ProvisionLog, RecipePort, StateStore, TaskHandler, TaskQueue } from '../core/ports.ts';
 import type { AnyTaskKind, BoundTask, TaskKind } from '../core/task-kind.ts';
 import type { RenderedMessage, Requester, Role } from '../core/types.ts';
 import type { DigestSchedules, DigestStore } from '../core/digest-store.ts';
@@ -30,6 +30,10 @@ export interface FeatureDeps {
   pins: { get(host: string): Promise<readonly string[]>; replace(host: string, fingerprint: string): Promise<string[]> };
   provisionLog: ProvisionLog;
   digests: { store: DigestStore; schedules: DigestSchedules; slotKey: (schedulerId: string, slotMs: number) => string };
+  /** Incidents and alerts: the shared record (`/ci alerts`, digests) and the per-kind counter (`cibot_alerts_total`). */
+  alerts: { log: AlertLog; counted: (kind: AlertRecord['kind']) => void };
+  /** Small JSON state shared by replicas (a watcher's tracker, so another replica can carry on). */
+  state: StateStore;
   /** Every command spec of the running features (for `/ci help`), available once all are built. */
   commandSpecs: () => readonly CommandSpec[];
 }

@@ -40,12 +40,18 @@ export function createClusterClients(
     const auth = secrets.marathonUser && secrets.marathonPassword ? { auth: { username: secrets.marathonUser, password: secrets.marathonPassword } } : {};
     const m = new MarathonClient({ urls: c.marathon.urls, timeoutMs: c.marathon.timeoutMs, ...common, ...auth });
     closers.push(() => m.close());
-    reader.marathon = { jenkinsAppId: c.marathon.jenkinsAppId, leader: (o) => m.leader(o), app: (id, o) => m.app(id, o), info: (o) => m.info(o) };
+    reader.marathon = {
+      jenkinsAppId: c.marathon.jenkinsAppId, leader: (o) => m.leader(o), app: (id, o) => m.app(id, o), info: (o) => m.info(o),
+      events: (o) => m.events({ signal: o.signal, eventTypes: [...o.eventTypes], idleTimeoutMs: o.idleTimeoutMs }),
+    };
   }
   if (c.jenkins.url) {
     const j = new JenkinsClient({ url: c.jenkins.url, username: c.jenkins.user ?? '', apiToken: secrets.jenkinsApiToken ?? '', timeoutMs: c.jenkins.timeoutMs, ...common });
     closers.push(() => j.close());
-    reader.jenkins = { url: c.jenkins.url, root: (o) => j.root(o), computers: (o) => j.computers(o), queue: (o) => j.queue(o) };
+    reader.jenkins = {
+      url: c.jenkins.url, root: (o) => j.root(o), computers: (o) => j.computers(o), queue: (o) => j.queue(o),
+      instanceIdentity: (o) => j.instanceIdentity(o),
+    };
   }
   return { reader, close: async () => void (await Promise.all(closers.map((f) => f()))) };
 }

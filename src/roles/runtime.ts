@@ -22,6 +22,8 @@ import { loadRecipes } from '../recipes/load-recipes.ts';
 import { createSshRecipePort } from '../ssh/recipe-port.ts';
 import { RedisPinStore } from '../store/redis-pins.ts';
 import { createRedisProvisionLog } from '../store/redis-provision-log.ts';
+import { createRedisAlertLog } from '../store/redis-alert-log.ts';
+import { createRedisStateStore } from '../store/redis-state-store.ts';
 import type { AuditLog, RecipePort } from '../core/ports.ts';
 import { buildFeatures, type BuiltFeatures } from '../features/build-features.ts';
 import type { AnyFeature, ProcessRole } from '../features/define-feature.ts';
@@ -114,6 +116,8 @@ export async function createRuntime(loaded: LoadedConfig, opts: RuntimeOptions):
   const built = await buildFeatures(featureList, {
     config, log: log.child({ src: 'features' }), outbox, audit, tasks, cluster: cluster.reader, recipes, pins,
     provisionLog: createRedisProvisionLog(producer, prefix),
+    alerts: { log: createRedisAlertLog(producer, prefix), counted: (kind) => metrics.alerts.inc({ kind }) },
+    state: createRedisStateStore(producer, prefix),
     digests: { store: createDigestStore({ redis: producer, prefix }), schedules, slotKey: digestSlotKey },
   }, opts.roles);
   const runtime: Runtime = {

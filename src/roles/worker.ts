@@ -3,6 +3,9 @@
  * `watch`, the drainer and the features' sources.
  */
 import type { Notifier, TaskHandler } from '../core/ports.ts';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { runUnderLease } from '../queue/lease.ts';
 import { startOutboxDrainer, type OutboxDrainer } from '../queue/outbox-drainer.ts';
 import { createTaskWorker, type TaskWorker } from '../queue/task-worker.ts';
 import type { BoundTask } from '../core/task-kind.ts';
@@ -43,17 +46,21 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions): Promise<Wor
     redis: rt.workerConnection(), prefix: rt.prefix, notifier: opts.notifier, log: rt.logger.child({ src: 'outbox' }),
     lockMs: t.outboxLockMs,
   });
-  // Sources (watchers) run until shutdown; one that ends early is logged, never restarted silently.
-  const stopSources = new AbortController();
-  const sources = (opts.sources ? rt.features.sources : []).map((s) =>
-    s.run(stopSources.signal).catch((err: unknown) => rt.logger.error({ err, source: s.name }, 'source stopped')),
-  );
+  // Sources (watchers) run under the watcher lease: one active replica at a time, another takes over within the
+  // lease TTL when it dies. A source that ends early is logged; the lease restarts its work.
+  const sources = opts.sources ? rt.features.sources : [];
+  const lease = sources.length === 0 ? undefined : runUnderLease({
+    redis: rt.producer, key: `${rt.prefix}:lease:watch`, holder: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    ttlMs: rt.loaded.config.watch.leaseTtlMs, log: rt.logger.child({ src: 'lease' }),
+    work: async (signal) => {
+      await Promise.all(sources.map((s) => s.run(signal).catch((err: unknown) => rt.logger.error({ err, source: s.name }, 'source stopped'))));
+    },
+  });
   if (opts.tasks === false) rt.logger.info('ci-bot watch is delivering messages');
   else rt.logger.info({ queues: [...byQueue.keys()] }, 'ci-bot worker is taking tasks');
   return {
     async close({ graceMs = 10_000 } = {}) {
-      stopSources.abort();
-      await Promise.all(sources);
+      await lease?.close();
       await Promise.all(workers.map((w) => w.close({ graceMs })));
       await drainer.close({ graceMs: Math.min(graceMs, 5000) });
     },

@@ -3,6 +3,7 @@
  * app, Jenkins executors and queue, and ZooKeeper. A part that could not be read says why, inline; the message
  * is never blank. Pure functions, golden-tested.
  */
+import { describeStorage } from '../../cluster/storage-mode.ts';
 import type { Block, RenderedMessage } from '../../core/types.ts';
 import { escapeMrkdwn } from '../../core/text.ts';
 import { capacityOf, UNEVEN_SPREAD, type AgentSize } from '../../cluster/capacity.ts';
@@ -90,13 +91,14 @@ function jenkinsAppText(s: ClusterSnapshot): string {
 /** "Jenkins app `/jenkins` on `slave1`: healthy, up 3 h" */
 export function appLine(a: JenkinsAppView, now: number): string {
   const name = `*Jenkins app* \`${escapeMrkdwn(a.appId)}\``;
-  if (a.tasks.length === 0) return `${name}: :red_circle: not running (${a.instances} wanted)`;
+  const risk = a.storage.safe ? '' : `\n:warning: ${describeStorage(a.storage)}`;
+  if (a.tasks.length === 0) return `${name}: :red_circle: not running (${a.instances} wanted)${risk}`;
   const tasks = a.tasks.map((t) => {
     const health = t.healthy === undefined ? 'no health result yet' : t.healthy ? 'healthy' : ':red_circle: unhealthy';
     const up = t.startedAtMs !== undefined ? `, up ${roughDuration(now - t.startedAtMs)}` : ` (${escapeMrkdwn(t.state)})`;
     return `on \`${escapeMrkdwn(t.host)}\`: ${health}${up}`;
   });
-  return `${name} ${tasks.join('; ')}`;
+  return `${name} ${tasks.join('; ')}${risk}`;
 }
 
 /** "Jenkins: 1 of 2 executors busy, queue 0, 1 Mesos build agent; jobs 3 (2 passing, 1 failing)" */

@@ -83,6 +83,16 @@ export class JenkinsClient {
     return this.get('/computer/api/json', ComputerSetSchema, opts, {}, COMPUTER_ITEMS);
   }
 
+  /**
+   * The `X-Instance-Identity` header (a base64 public key kept in JENKINS_HOME, so a fresh home gets a new one), read
+   * from the always-readable `/login`; undefined when the instance-identity plugin is not installed.
+   */
+  async instanceIdentity(opts: CallOptions = {}): Promise<string | undefined> {
+    const res = await this.http.send(this.base, { path: '/login', ...pick(opts) });
+    const v = res.headers['x-instance-identity'];
+    return typeof v === 'string' && v !== '' ? v : undefined;
+  }
+
   async queue(opts: CallOptions = {}): Promise<JenkinsQueueItem[]> {
     return (await this.get('/queue/api/json', QueueSchema, opts, {}, QUEUE_ITEMS)).items;
   }
