@@ -42,6 +42,15 @@ export interface TestHost {
   calls(): string[];
   /** Content of a file the host sees at `path` if it was written on the host, else undefined. */
   file(path: string): string | undefined;
+  /**
+   * Makes the next shim that reaches `point` (`after-install`, `before-pull`; see shims.ts) stop there until
+   * {@link release}. One-shot: later runs pass through.
+   */
+  hold(point: HoldPoint): void;
+  /** True while a shim is stopped at `point`. */
+  isHeld(point: HoldPoint): boolean;
+  /** Lets the shim stopped at `point` go on (a no-op when none is). */
+  release(point: HoldPoint): void;
   /** Pids of the per-connection sshd processes (children of the listener). */
   sessionPids(): number[];
   /** Every process below the listener. */
@@ -57,6 +66,9 @@ export interface TestHosts {
   clientKey: { path: string; privateKey: Buffer; publicKey: string };
   stop(): Promise<void>;
 }
+
+/** Where a shim can be held (see shims.ts). */
+export type HoldPoint = 'after-install' | 'before-pull';
 
 const LAYERS = ['etc', 'var/lib', 'var/log', 'usr/bin', 'usr/local/bin'];
 /** Shims go in both: /usr/local/bin comes first in sshd's PATH (this machine has a real docker CLI there). */
@@ -111,7 +123,9 @@ async function startHost(spec: HostSpec): Promise<TestHost> {
     mkdirSync(join(dir, 'work', layer), { recursive: true });
   }
   writeFileSync(join(root, 'etc/os-release'), OS_RELEASE[spec.opts.osRelease ?? 'debian']);
-  for (const [file, text] of Object.entries(shimScripts(spec.opts.simulatorControlUrl))) {
+  const holds = join(dir, 'holds');
+  mkdirSync(holds);
+  for (const [file, text] of Object.entries(shimScripts(spec.opts.simulatorControlUrl, holds))) {
     for (const d of SHIM_DIRS) writeFileSync(join(root, d, file), text, { mode: 0o755 });
   }
   const hostKey = join(sshDir, 'host_ed25519');
@@ -130,10 +144,10 @@ async function startHost(spec: HostSpec): Promise<TestHost> {
     .catch((err: Error) => {
       throw new Error(`${err.message}\n${proc.output()}`);
     });
-  return hostHandle(spec.name, spec.address, port, fingerprintOfPub(`${hostKey}.pub`), root, proc);
+  return hostHandle(spec.name, spec.address, port, fingerprintOfPub(`${hostKey}.pub`), root, holds, proc);
 }
 
-function hostHandle(name: string, address: string, port: number, fp: string, root: string, proc: Started): TestHost {
+function hostHandle(name: string, address: string, port: number, fp: string, root: string, holds: string, proc: Started): TestHost {
   const descendants = () => descendantsOf(proc.pid);
   return {
     name,
@@ -147,6 +161,9 @@ function hostHandle(name: string, address: string, port: number, fp: string, roo
       const p = resolveOnHost(root, path);
       return p ? readFileSync(p, 'utf8') : undefined;
     },
+    hold: (point) => writeFileSync(join(holds, point), ''),
+    isHeld: (point) => existsSync(join(holds, `${point}.held`)),
+    release: (point) => rmSync(join(holds, `${point}.held`), { force: true }),
     sessionPids: () => childrenOf(proc.pid),
     descendants,
     output: () => proc.output(),
