@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import { startRedis, type RedisServer } from '../support/redis.ts';
 import { startBot, type BotProcess } from '../support/bot-process.ts';
 import { renderMessageText, startSlackEmulator, type SlackEmulator } from '../support/slack-emulator/index.ts';
-import { startTestHosts, type TestHosts } from '../support/ssh-hosts/index.ts';
+import { agentInventory, startTestHosts, type TestHosts } from '../support/ssh-hosts/index.ts';
 import { waitFor } from '../support/ports.ts';
 
 const BOB = 'U0BOB00001'; // operator
@@ -36,15 +36,11 @@ before(async () => {
   redis = await startRedis({ aof: true });
   th = await startTestHosts({ names: ['slave1'], simulatorControlUrl: 'http://127.0.0.1:9' });
   slack = await startSlackEmulator({ signingSecret: secret, botToken, appToken: 'xapp-unused', channels: CHANNELS });
-  const h = th.get('slave1');
   bot = await startBot({
     config: {
       redis: { prefix },
       roles: { operators: [BOB] },
-      inventory: { hosts: [
-        { name: 'master', address: '127.0.0.1', port: 1, roles: ['master'] },
-        { name: 'slave1', address: h.address, port: h.port, user: 'root', roles: ['agent'], hostKey: h.hostKeyFingerprint },
-      ] },
+      inventory: agentInventory(th.hosts),
       tasks: { selftestStepMs: 100, lockDurationMs: 2000, stalledIntervalMs: 1000, outboxLockMs: 2000, concurrency: 8 },
     },
     env: {

@@ -18,7 +18,7 @@ import { Redis } from 'ioredis';
 import { startRedis, type RedisServer } from '../support/redis.ts';
 import { startBot, type BotProcess } from '../support/bot-process.ts';
 import { renderMessageText, startSlackEmulator, type RecordedMessage, type SlackEmulator } from '../support/slack-emulator/index.ts';
-import { startTestHosts, type TestHosts } from '../support/ssh-hosts/index.ts';
+import { agentInventory, startTestHosts, type TestHosts } from '../support/ssh-hosts/index.ts';
 import { waitFor } from '../support/ports.ts';
 
 const BOB = 'U0BOB00001'; // operator
@@ -40,17 +40,12 @@ const bots: BotProcess[] = [];
 const text = (m: { text?: unknown; blocks?: unknown }) => renderMessageText(m);
 
 const launch = async (role: 'serve' | 'worker') => {
-  const host = (name: string) => {
-    const h = th.get(name);
-    return { name, address: h.address, port: h.port, user: 'root', roles: ['agent'], hostKey: h.hostKeyFingerprint };
-  };
   const bot = await startBot({
     role,
     config: {
       redis: { prefix },
       roles: { operators: [BOB] },
-      // The master is only named (ZooKeeper's address for the agents); nothing connects to it in these tests.
-      inventory: { hosts: [{ name: 'master', address: '127.0.0.1', port: 1, roles: ['master'] }, host('slave1'), host('slave2'), host('slave3')] },
+      inventory: agentInventory(th.hosts),
       ssh: { connectTimeoutMs: 5000 },
       tasks: { lockDurationMs: LOCK_MS, stalledIntervalMs: STALLED_MS, shutdownGraceMs: 500, outboxLockMs: 2000 },
     },

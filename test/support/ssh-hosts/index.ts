@@ -3,3 +3,4 @@ export type { HoldPoint, TestHost, TestHosts, TestHostsOptions } from './start-t
 export { startControlStub } from './control-stub.ts';
 export type { ControlStub, ControlRequest } from './control-stub.ts';
 export { OS_RELEASE, CALLS_LOG } from './shims.ts';
+export { agentInventory } from './inventory.ts';
