@@ -24,6 +24,8 @@ const prefix = `r5${randomBytes(3).toString('hex')}`;
 const CHANNELS = Array.from({ length: 10 }, (_, i) => ({ id: `C0R5CHAN0${i}`, name: `r5-${i}` }));
 /** The loss bound of R5 with `appendfsync everysec`. */
 const LOSS_BOUND_MS = 1000;
+/** How long Redis stays dead: longer than the task lock (2 s), so a running task's lock has lapsed when it returns. */
+const OUTAGE_MS = 3000;
 
 let redis: RedisServer;
 let slack: SlackEmulator;
@@ -78,7 +80,7 @@ test('R5: Redis SIGKILLed mid-tasks and deliveries → acked loss bounded to the
   let sent = 0;
   let killAtMs = 0;
   const stream = (async () => {
-    const until = Date.now() + 6000;
+    const until = Date.now() + 6000 + OUTAGE_MS;
     while (Date.now() < until) {
       const channel = CHANNELS[sent % CHANNELS.length]!.id;
       sent += 1;
@@ -93,7 +95,8 @@ test('R5: Redis SIGKILLed mid-tasks and deliveries → acked loss bounded to the
   await waitFor(() => acked.length >= 30, { deadlineMs: 10_000, what: '30 tasks acked before the kill' });
   const pendingAtKill = slack.calls('chat.postMessage').length;
   killAtMs = Date.now();
-  await redis.restart({ hard: true }); // SIGKILL, then the same port and directory (the AOF is replayed)
+  // SIGKILL; down for longer than the task lock (so locks lapse), then the same port and directory (AOF replayed).
+  await redis.restart({ hard: true, downMs: OUTAGE_MS });
   const downMs = Date.now() - killAtMs;
   await stream;
   h.release('after-install');
@@ -118,7 +121,12 @@ test('R5: Redis SIGKILLed mid-tasks and deliveries → acked loss bounded to the
     const survivors = acked.filter((_, i) => exists[i]).map((a) => a.jobId);
     await waitFor(() => survivors.every((id) => finalOf(id)), {
       deadlineMs: 60_000, intervalMs: 200, what: 'a final progress message for every surviving task',
-    }).catch((err: Error) => assert.fail(`${err.message}: missing ${survivors.filter((id) => !finalOf(id)).join(', ')}`));
+    }).catch(async (err: Error) => {
+      const missing = survivors.filter((id) => !finalOf(id));
+      const states = await Promise.all(missing.map(async (id) => `${id}: ${JSON.stringify(await db.hgetall(`${prefix}:selftest:${id}`)).slice(0, 600)} ${JSON.stringify(slack.messages().filter((m) => text(m).includes(id)).map(text)).slice(0, 800)}`));
+      const logs = output.split('\n').filter((l) => missing.some((id) => l.includes(id)) || /"level":(40|50)/.test(l)).slice(-40).join('\n');
+      assert.fail(`${err.message}: missing\n${states.join('\n')}\n--- log ---\n${logs}`);
+    });
     const failed = survivors.filter((id) => /\*Failed\*/.test(text(finalOf(id)!)));
     console.log(`R5: ${survivors.length - failed.length} surviving tasks done, ${failed.length} failed with a message`);
     for (const id of survivors) {
