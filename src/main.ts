@@ -8,7 +8,7 @@ import { createRuntime } from './roles/runtime.ts';
 import { featureFactories } from './roles/features.ts';
 import { startServe } from './roles/serve.ts';
 import { startWorker } from './roles/worker.ts';
-import { createSlackApp } from './slack/app.ts';
+import { createOutboxClient } from './slack/app.ts';
 import { WebApiNotifier } from './slack/notifier.ts';
 
 const USAGE = 'usage: ci-bot all|serve|worker|watch|demo|config check';
@@ -39,12 +39,9 @@ export async function runRoles(loaded: LoadedConfig, role: string): Promise<numb
   if (role === 'worker' || role === 'all' || role === 'watch') {
     const token = loaded.secrets.slackBotToken;
     if (!token) throw new Error(`${role} needs SLACK_BOT_TOKEN to post to Slack`);
-    const slack = await createSlackApp({
-      mode: 'http', botToken: token, signingSecret: 'unused-by-workers', apiUrl: loaded.config.slack.apiUrl,
-      webApiRetries: 0, logger: rt.logger.child({ src: 'slack' }),
-    });
+    const client = createOutboxClient({ botToken: token, apiUrl: loaded.config.slack.apiUrl, logger: rt.logger.child({ src: 'slack' }) });
     // `watch` delivers what watchers post; it runs no tasks. Watchers themselves arrive with the alerting feature.
-    const working = await startWorker(rt, { notifier: new WebApiNotifier(slack.outboxClient), tasks: role !== 'watch' });
+    const working = await startWorker(rt, { notifier: new WebApiNotifier(client), tasks: role !== 'watch' });
     // After the front door (closed first: no new commands while tasks drain), before Redis.
     closers.push(() => working.close({ graceMs: loaded.config.tasks.shutdownGraceMs }));
   }

@@ -57,6 +57,12 @@ const host = z.strictObject({
   /** Pinned host key, `SHA256:` + base64 as printed by `ssh-keygen -lf`. */
   hostKey: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'must look like SHA256:<43 base64 chars>').optional(),
   sudo: z.boolean().default(false),
+  /**
+   * What this host's Mesos master / Marathon / Mesos agent advertise (their `hostname` files): its `address` (the
+   * seed's choice, reachable without DNS) or its inventory `name` (only where every browser and agent resolves it).
+   * Default: `inventory.advertise`.
+   */
+  advertise: z.enum(['address', 'name']).optional(),
 });
 
 const cluster = z.strictObject({
@@ -83,14 +89,27 @@ const ssh = z.strictObject({
   agentJoinTimeoutMs: ms(120_000),
 });
 
+/** Package names for one OS family, and where they come from (the historical Mesosphere repositories are gone). */
+const familyPackages = (names: { mesos: string; marathon: string; zookeeper: string; docker: string }) =>
+  z.strictObject({
+    mesos: z.string().default(names.mesos),
+    marathon: z.string().default(names.marathon),
+    /** The package whose service is `zookeeper` (Debian: zookeeperd; the seed's CentOS 7: mesosphere-zookeeper). */
+    zookeeper: z.string().default(names.zookeeper),
+    docker: z.string().default(names.docker),
+    /** Repository base URL: a yum `baseurl` (RHEL family) or an apt archive URL (Debian family). Default: none. */
+    repository: z.string().optional(),
+    /** Apt suite of `repository` (Debian family only; default `stable`). */
+    suite: z.string().optional(),
+  });
+
+/**
+ * Per OS family, as the recipes detect it from /etc/os-release: a mixed inventory gets each host its own names.
+ * RHEL defaults are the seed's (`yum install mesos marathon mesosphere-zookeeper`, `yum install docker mesos`).
+ */
 const packages = z.strictObject({
-  /** Package names per role and family; the historical Mesosphere repositories are gone, so they come from config. */
-  mesos: z.string().default('mesos'),
-  marathon: z.string().default('marathon'),
-  zookeeper: z.string().default('zookeeper'),
-  docker: z.string().default('docker.io'),
-  /** Optional repository line (apt) or .repo URL (yum), passed to the recipe as a parameter. */
-  repository: z.string().optional(),
+  rhel: familyPackages({ mesos: 'mesos', marathon: 'marathon', zookeeper: 'mesosphere-zookeeper', docker: 'docker' }).prefault({}),
+  debian: familyPackages({ mesos: 'mesos', marathon: 'marathon', zookeeper: 'zookeeperd', docker: 'docker.io' }).prefault({}),
 });
 
 const jenkins = z.strictObject({
@@ -131,7 +150,13 @@ export const configSchema = z.strictObject({
     .prefault({}),
   roles: roles.prefault({}),
   cluster: cluster.prefault({}),
-  inventory: z.strictObject({ hosts: z.array(host).default([]) }).prefault({}),
+  inventory: z
+    .strictObject({
+      /** Default of each host's `advertise`: `address` (as the seed writes it) or `name`. */
+      advertise: z.enum(['address', 'name']).default('address'),
+      hosts: z.array(host).default([]),
+    })
+    .prefault({}),
   ssh: ssh.prefault({}),
   packages: packages.prefault({}),
   jenkins: jenkins.prefault({}),

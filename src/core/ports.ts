@@ -6,9 +6,16 @@ import type { MessageRef, RenderedMessage, Requester, StepState } from './types.
 
 /** Direct Slack Web API access (used by the outbox drainer and the front door). */
 export interface Notifier {
-  post(channel: string, message: RenderedMessage, opts?: { threadTs?: string }): Promise<MessageRef>;
+  /** Posts; `key` (the outbox key) is attached to the message so {@link Notifier.findPosted} can find it again. */
+  post(channel: string, message: RenderedMessage, opts?: { threadTs?: string; key?: string }): Promise<MessageRef>;
   update(ref: MessageRef, message: RenderedMessage): Promise<void>;
   ephemeral(channel: string, user: string, message: RenderedMessage): Promise<void>;
+  /**
+   * The message posted with `key` since `oldestSec` (in the thread `threadTs`, if given), or undefined. Lets the
+   * outbox find a post whose answer was lost (a crash between Slack's `ok` and saving the ts) instead of posting
+   * it twice. Optional: a notifier without it gets at-least-once delivery in that one case.
+   */
+  findPosted?(channel: string, key: string, opts: { oldestSec: number; threadTs?: string }): Promise<MessageRef | undefined>;
 }
 
 /**

@@ -13,7 +13,7 @@ import { startSimulator } from '../../test/support/simulator/index.ts';
 import { createRuntime } from './runtime.ts';
 import { startServe } from './serve.ts';
 import { startWorker } from './worker.ts';
-import { createSlackApp } from '../slack/app.ts';
+import { createOutboxClient } from '../slack/app.ts';
 import { WebApiNotifier } from '../slack/notifier.ts';
 import { featureFactories } from './features.ts';
 
@@ -44,8 +44,7 @@ export async function runDemo(env: NodeJS.ProcessEnv): Promise<number> {
   });
   const rt = await createRuntime(loaded, featureFactories);
   const served = await startServe(rt);
-  const workerSlack = await createSlackApp({ mode: 'http', botToken, signingSecret: secret, apiUrl: slack.apiUrl, webApiRetries: 0, logger: rt.logger });
-  const working = await startWorker(rt, { notifier: new WebApiNotifier(workerSlack.outboxClient) });
+  const working = await startWorker(rt, { notifier: new WebApiNotifier(createOutboxClient({ botToken, apiUrl: slack.apiUrl, logger: rt.logger })) });
   slack.setTarget({ mode: 'http', url: `http://127.0.0.1:${served.port}/slack/events` });
   slack.onRecord((e) => print(e.type, e.message));
 

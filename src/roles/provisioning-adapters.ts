@@ -18,7 +18,7 @@ import { loadSshAuth } from '../ssh/ssh-auth.ts';
 import type { SshTarget } from '../ssh/ssh-target.ts';
 import { MesosClient } from '../clients/mesos/client.ts';
 import { MarathonClient } from '../clients/marathon/client.ts';
-import { ZooKeeperClient } from '../clients/zookeeper/client.ts';
+import { checkZooKeeper } from '../clients/zookeeper/health.ts';
 import type { UpstreamResult } from '../clients/http.ts';
 import { marathonAuth } from './upstream-auth.ts';
 import { inventoryHost } from './services.ts';
@@ -136,11 +136,7 @@ export function createClusterProbe(
         check('ZooKeeper', async () => {
           const [first] = zk.hosts;
           if (!first) return 'not checked (cluster.zookeeper.hosts is empty)';
-          const [host, port] = first.split(':');
-          const client = new ZooKeeperClient({ host: host ?? first, port: Number(port), timeoutMs: zk.timeoutMs });
-          if (!(await client.ruok({ signal }))) throw new Error(`${first} did not answer imok`);
-          const mntr = await client.mntr({ signal });
-          return `${first}: imok, mode ${String(mntr.zk_server_state ?? '?')}`;
+          return checkZooKeeper(first, { timeoutMs: zk.timeoutMs, signal });
         }),
       ]);
       return checks;

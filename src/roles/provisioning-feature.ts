@@ -81,14 +81,28 @@ export function recipeParams(config: Config, recipe: 'setup-agent' | 'setup-mast
   const host = inventoryHost(config, name);
   const masters = config.inventory.hosts.filter((h) => h.roles.includes('master'));
   if (masters.length === 0) throw new PermanentError('config', 'inventory: no host has role master, so there is no ZooKeeper to point at');
-  const p = config.packages;
+  const advertise = host.advertise ?? config.inventory.advertise;
   const common = {
-    HOST_NAME: host.name, HOST_IP: host.address, ZK_ENSEMBLE: masters.map((m) => m.address).join(','),
-    ...(p.repository ? { REPO_URL: p.repository } : {}),
+    HOST_NAME: advertise === 'name' ? host.name : host.address, HOST_IP: host.address, ZK_ENSEMBLE: masters.map((m) => m.address).join(','),
   };
-  if (recipe === 'setup-agent') return { ...common, PACKAGES: `${p.mesos} ${p.docker}` };
+  if (recipe === 'setup-agent') return { ...common, ...familyParams(config, ['mesos', 'docker']) };
   const myid = masters.findIndex((m) => m.name === host.name) + 1;
-  return { ...common, ZK_MYID: String(Math.max(myid, 1)), PACKAGES: `${p.mesos} ${p.marathon} ${p.zookeeper}` };
+  return { ...common, ZK_MYID: String(Math.max(myid, 1)), ...familyParams(config, ['mesos', 'marathon', 'zookeeper']) };
+}
+
+/**
+ * Both families' packages and repositories (PACKAGES_RHEL, PACKAGES_DEBIAN, REPO_URL_*, REPO_SUITE): the recipe
+ * picks its own family's after reading /etc/os-release, so one task needs no round trip to learn the host's OS.
+ */
+function familyParams(config: Config, names: ReadonlyArray<'mesos' | 'marathon' | 'zookeeper' | 'docker'>): Record<string, string> {
+  const { rhel, debian } = config.packages;
+  return {
+    PACKAGES_RHEL: names.map((n) => rhel[n]).join(' '),
+    PACKAGES_DEBIAN: names.map((n) => debian[n]).join(' '),
+    ...(rhel.repository ? { REPO_URL_RHEL: rhel.repository } : {}),
+    ...(debian.repository ? { REPO_URL_DEBIAN: debian.repository } : {}),
+    ...(debian.suite ? { REPO_SUITE: debian.suite } : {}),
+  };
 }
 
 const who = (r: Requester) => ({ userId: r.userId, channelId: r.channelId });

@@ -29,7 +29,7 @@ export async function startServe(rt: Runtime, opts: ServeOptions = {}): Promise<
   const { config, secrets, mode } = rt.loaded;
   if (mode === 'demo' || !secrets.slackBotToken) throw new Error('serve needs SLACK_BOT_TOKEN (the local demo is `ci-bot demo`)');
   const slack = await createSlackApp({
-    mode, botToken: secrets.slackBotToken, signingSecret: secrets.slackSigningSecret, appToken: secrets.slackAppToken,
+    mode, botToken: secrets.slackBotToken, appToken: secrets.slackAppToken,
     apiUrl: config.slack.apiUrl, webApiRetries: config.slack.webApiRetries, logger: rt.logger.child({ src: 'slack' }),
   });
   // help needs the registry and the registry needs to know which commands have an implementation: resolve lazily.
@@ -80,11 +80,11 @@ export async function startServe(rt: Runtime, opts: ServeOptions = {}): Promise<
       },
       '/metrics': async () => ({ status: 200, contentType: rt.metrics.registry.contentType, body: await rt.metrics.registry.metrics() }),
     },
-    ...(slack.httpListener && secrets.slackSigningSecret
+    ...(slack.handleVerified && secrets.slackSigningSecret
       ? {
           slack: {
             signingSecret: secrets.slackSigningSecret,
-            listener: slack.httpListener,
+            listener: slack.handleVerified,
             firstSeen: (sig: string) => replay.firstSeen(sig),
             onRejected: (reason: string) => {
               rt.logger.warn({ reason }, 'rejected a Slack request');

@@ -89,12 +89,13 @@ function dryRunSummary(host: string, outcome: RecipeOutcome): TaskResult {
 
 /** With no Mesos master configured there is nothing to verify against: the step is skipped, and the result says so. */
 async function unverified(
-  deps: ProvisionDeps, ctx: TaskContext, host: string, recipe: string, step: string, outcome: RecipeOutcome, what: string,
+  deps: ProvisionDeps, ctx: TaskContext, host: string, recipe: string, step: string, outcome: RecipeOutcome, what: string, advertised?: string,
 ): Promise<TaskResult> {
   const change = outcome.changed ? 'changed' : 'no change';
   await ctx.progress.step(step, 'skipped', 'no Mesos master configured (cluster.mesos.urls)');
   await record(deps, ctx, host, recipe, change);
-  return { summary: `${host}: ${change}; ${what} not verified (no Mesos master configured)`, changed: outcome.changed };
+  const as = advertised ? `, advertised as ${advertised}` : '';
+  return { summary: `${host}: ${change}${as}; ${what} not verified (no Mesos master configured)`, changed: outcome.changed };
 }
 
 const gb = (mb: number) => `${(mb / 1024).toFixed(1)} GB`;
@@ -110,16 +111,18 @@ export function createSetupAgentHandler(deps: ProvisionDeps): TaskHandler<SetupT
       await record(deps, ctx, task.host, 'setup-agent', 'dry run');
       return dryRunSummary(task.host, outcome);
     }
-    if (!deps.cluster) return unverified(deps, ctx, task.host, 'setup-agent', VERIFY_AGENT, outcome, 'registration');
-    const agent = await waitForAgent(deps, deps.cluster, task.host, params.HOST_NAME ?? task.host, ctx);
+    // What the agent advertises (its address by default, or its inventory name) is what the Mesos master lists.
+    const advertised = params.HOST_NAME ?? task.host;
+    if (!deps.cluster) return unverified(deps, ctx, task.host, 'setup-agent', VERIFY_AGENT, outcome, 'registration', advertised);
+    const agent = await waitForAgent(deps, deps.cluster, task.host, advertised, ctx);
     const totals = await deps.cluster.agentTotals(ctx.signal);
     const mine = `${cpus(agent.cpus)}, ${gb(agent.memMb)}`;
-    await ctx.progress.step(VERIFY_AGENT, 'done', `active: ${mine}`);
+    await ctx.progress.step(VERIFY_AGENT, 'done', `active as ${agent.hostname}: ${mine}`);
     const cluster = `${totals.agents} agents, ${cpus(totals.cpus)}, ${gb(totals.memMb)}`;
     await record(deps, ctx, task.host, 'setup-agent', outcome.changed ? 'changed' : 'no change', cluster);
     const summary = outcome.changed
-      ? `${task.host} joined: ${cluster}`
-      : `${task.host}: no change — already set up and registered (${mine}); cluster: ${cluster}`;
+      ? `${task.host} joined as ${agent.hostname}: ${cluster}`
+      : `${task.host}: no change — already set up and registered as ${agent.hostname} (${mine}); cluster: ${cluster}`;
     return { summary, changed: outcome.changed, details: [`agent ${agent.hostname}: ${mine}`] };
   };
 }

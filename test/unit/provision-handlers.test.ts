@@ -22,7 +22,7 @@ test('with no Mesos master configured, verification is skipped and said so, for 
   };
   const agentSteps: Array<[string, string | undefined]> = [];
   const agent = await createSetupAgentHandler(deps)({ requester: { userId: 'U', channelId: 'C' }, requestId: 'r', host: 'slave2', dryRun: false } as never, context(agentSteps));
-  assert.equal(agent.summary, 'slave2: changed; registration not verified (no Mesos master configured)');
+  assert.equal(agent.summary, 'slave2: changed, advertised as slave2; registration not verified (no Mesos master configured)');
   assert.deepEqual(agentSteps.at(-1), ['verify registration', 'skipped']);
 
   const masterSteps: Array<[string, string | undefined]> = [];

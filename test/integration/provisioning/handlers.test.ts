@@ -66,7 +66,7 @@ const noCluster = (config: Config, port: SshRecipePort, cluster?: ClusterProbe):
 
 describe('failures the user sees', () => {
   test('a recipe failing half-way names the step and shows its output; later steps never run', async () => {
-    const config = configWith({ packages: { docker: 'missing-docker' } });
+    const config = configWith({ packages: { debian: { docker: 'missing-docker' } } });
     const { ctx, steps } = context();
     const handler = createSetupAgentHandler(noCluster(config, portFor(config)));
     await assert.rejects(handler({ requester: { userId: 'U1', channelId: 'C1' }, requestId: 'a', host: 'slave1', dryRun: false }, ctx), (err: Error) => {

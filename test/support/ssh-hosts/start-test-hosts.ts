@@ -24,8 +24,8 @@ export interface TestHostsOptions {
   names: readonly string[];
   /** Base URL the shims POST to (simulator or {@link startControlStub}). */
   simulatorControlUrl: string;
-  /** Which /etc/os-release the hosts get. Default 'debian'. */
-  osRelease?: keyof typeof OS_RELEASE;
+  /** Which /etc/os-release the hosts get: one for all, or per host name (others: 'debian'). Default 'debian'. */
+  osRelease?: keyof typeof OS_RELEASE | Readonly<Record<string, keyof typeof OS_RELEASE>>;
   /** Files every host has from the start: path as the host sees it (relative, e.g. `var/lib/x`) → content. */
   files?: Readonly<Record<string, string>>;
   /**
@@ -140,7 +140,8 @@ async function startHost(spec: HostSpec): Promise<TestHost> {
     mkdirSync(join(root, layer), { recursive: true });
     mkdirSync(join(dir, 'work', layer), { recursive: true });
   }
-  writeFileSync(join(root, 'etc/os-release'), OS_RELEASE[spec.opts.osRelease ?? 'debian']);
+  const os = spec.opts.osRelease;
+  writeFileSync(join(root, 'etc/os-release'), OS_RELEASE[(typeof os === 'object' ? os[spec.name] : os) ?? 'debian']);
   for (const [path, content] of Object.entries(spec.opts.files ?? {})) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), content);
