@@ -138,7 +138,7 @@ test('R5: Redis SIGKILLed mid-tasks and deliveries → acked loss bounded to the
     const end = await slack.waitForMessage((m) => m.kind === 'channel' && !m.thread_ts && text(m).includes(setupJob) && /\*(Done|Failed)\*/.test(text(m)), 60_000);
     console.log(`R5: the setup-agent across the kill ended: ${/\*Done\*/.test(text(end)) ? 'done' : 'failed, with a message'}`);
     if (/\*Done\*/.test(text(end))) {
-      assert.equal(h.file('etc/mesos-slave/hostname'), 'slave1\n');
+      assert.equal(h.file('etc/mesos-slave/hostname'), `${h.address}\n`);
       assert.equal(h.file('etc/mesos/zk'), 'zk://127.0.0.1:2181/mesos\n');
     } else {
       assert.match(text(end), /Failed\*.+/, 'the failure says why');

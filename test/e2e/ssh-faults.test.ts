@@ -127,7 +127,7 @@ describe('SSH faults', () => {
     assert.equal(h.file('etc/mesos/zk'), 'zk://127.0.0.1:2181/mesos\n');
     assert.equal(h.file('etc/mesos-slave/containerizers'), 'docker,mesos\n');
     assert.equal(h.file('etc/mesos-slave/executor_registration_timeout'), '5mins\n');
-    assert.equal(h.file('etc/mesos-slave/hostname'), 'slave1\n');
+    assert.equal(h.file('etc/mesos-slave/hostname'), `${h.address}\n`, 'the agent advertises its address (the inventory default)');
     assert.equal(h.file('etc/mesos-slave/ip'), `${h.address}\n`);
     assert.ok(shimFile('slave1', 'active/docker') && shimFile('slave1', 'active/mesos-slave'), 'docker and the agent running');
     // The step's side effect was not applied twice: one install (the rerun saw the packages), one agent start.
