@@ -4,8 +4,6 @@
  */
 import { z } from 'zod';
 
-const slackId = (prefix: string) =>
-  z.string().regex(new RegExp(`^${prefix}[A-Z0-9]{2,}$`), `must be a Slack id starting with ${prefix}`);
 const url = z.url({ protocol: /^(https?|redis|rediss)$/, message: 'must be a URL (http, https or redis)' });
 /** Upstream URLs: credentials come from their own variables, so a URL with user:password@ is refused (it would be shown). */
 const upstreamUrl = url.refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), 'must not contain a user or password; use JENKINS_USER / JENKINS_API_TOKEN, MARATHON_USER / MARATHON_PASSWORD');
@@ -65,6 +63,16 @@ const host = z.strictObject({
   advertise: z.enum(['address', 'name']).optional(),
 });
 
+/** `host:port`, parsed once here: `{ address: 'zk1:2181', host: 'zk1', port: 2181 }`. */
+const hostPort = z
+  .string()
+  .regex(/^[^\s:]+:\d+$/, 'must be host:port')
+  .transform((address) => {
+    const i = address.lastIndexOf(':');
+    return { address, host: address.slice(0, i), port: Number(address.slice(i + 1)) };
+  })
+  .refine((a) => a.port >= 1 && a.port <= 65_535, 'port must be 1–65535');
+
 const cluster = z.strictObject({
   mesos: z.strictObject({ urls: z.array(upstreamUrl).default([]), timeoutMs: ms(5000) }).prefault({}),
   marathon: z
@@ -72,7 +80,7 @@ const cluster = z.strictObject({
     .prefault({}),
   jenkins: z.strictObject({ url: upstreamUrl.optional(), user: z.string().optional(), timeoutMs: ms(5000) }).prefault({}),
   zookeeper: z
-    .strictObject({ hosts: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port')).default([]), timeoutMs: ms(3000) })
+    .strictObject({ hosts: z.array(hostPort).default([]), timeoutMs: ms(3000) })
     .prefault({}),
   /** A custom CA bundle (PEM path) for HTTPS upstreams. */
   caFile: z.string().optional(),
@@ -182,4 +190,3 @@ export const secretsSchema = z.object({
 export type Config = z.infer<typeof configSchema>;
 export type Secrets = z.infer<typeof secretsSchema>;
 export type InventoryHost = Config['inventory']['hosts'][number];
-export { slackId };

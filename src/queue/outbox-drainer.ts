@@ -13,6 +13,7 @@ import type { RenderedMessage } from '../core/types.ts';
 import { PermanentError, RetryLaterError, UpstreamError } from '../core/errors.ts';
 import { outboxKeys, outboxScripts, type OutboxKeys } from './outbox-keys.ts';
 import { interruptibleSleep } from '../core/sleep.ts';
+import { withDeadlineOr } from '../core/deadline.ts';
 
 /** Minimal logger (pino-compatible). */
 export interface DrainLogger {
@@ -89,7 +90,7 @@ export function startOutboxDrainer(options: OutboxDrainerOptions): OutboxDrainer
     async close({ graceMs = 5000 } = {}) {
       stop.abort();
       const all = Promise.all([loop, ...active.values()]);
-      await Promise.race([all, new Promise((r) => setTimeout(r, graceMs).unref())]);
+      await withDeadlineOr(all, graceMs, undefined);
     },
   };
 }
@@ -109,6 +110,7 @@ async function drainChannel(ctx: Ctx, channel: string): Promise<void> {
       if (wait > 0) await interruptibleSleep(Math.min(wait, 1000), ctx.signal);
     }
   } finally {
+    // Releasing the channel early is an optimisation: the lock expires by itself.
     await s.refreshLock(channel, ctx.token, 0).catch(() => undefined);
   }
 }

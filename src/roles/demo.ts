@@ -15,7 +15,6 @@ import { startServe } from './serve.ts';
 import { startWorker } from './worker.ts';
 import { createOutboxClient } from '../slack/app.ts';
 import { WebApiNotifier } from '../slack/notifier.ts';
-import { featureFactories } from './features.ts';
 
 const DEMO_USER = 'U0ALICE001';
 
@@ -42,9 +41,9 @@ export async function runDemo(env: NodeJS.ProcessEnv): Promise<number> {
       JENKINS_USER: 'ci-bot', JENKINS_API_TOKEN: jenkinsToken,
     },
   });
-  const rt = await createRuntime(loaded, featureFactories);
+  const rt = await createRuntime(loaded, { roles: ['serve', 'worker', 'watch'] });
   const served = await startServe(rt);
-  const working = await startWorker(rt, { notifier: new WebApiNotifier(createOutboxClient({ botToken, apiUrl: slack.apiUrl, logger: rt.logger })) });
+  const working = await startWorker(rt, { notifier: new WebApiNotifier(createOutboxClient({ botToken, apiUrl: slack.apiUrl, logger: rt.logger })), sources: true });
   slack.setTarget({ mode: 'http', url: `http://127.0.0.1:${served.port}/slack/events` });
   slack.onRecord((e) => print(e.type, e.message));
 

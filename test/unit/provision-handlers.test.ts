@@ -1,7 +1,7 @@
 /** The provisioning handlers' own logic, with recipe results given (the SSH path has its own integration tests). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createSetupAgentHandler, createSetupMasterHandler } from '../../src/workers/provision-handlers.ts';
+import { createSetupAgentHandler, createSetupMasterHandler } from '../../src/features/provisioning/handlers.ts';
 import type { ProvisionRecord, RecipeOutcome, TaskContext } from '../../src/core/ports.ts';
 
 function context(steps: Array<[string, string | undefined]>): TaskContext {

@@ -10,9 +10,9 @@ import { startTestHosts, type TestHosts } from '../../support/ssh-hosts/index.ts
 import { configSchema, type Config } from '../../../src/config/schema.ts';
 import { loadRecipes } from '../../../src/recipes/load-recipes.ts';
 import { MemoryPinStore } from '../../../src/ssh/pin-store.ts';
-import { createSshRecipePort, type SshRecipePort } from '../../../src/roles/provisioning-adapters.ts';
-import { recipeParams } from '../../../src/roles/provisioning-feature.ts';
-import { createSetupAgentHandler, createSetupMasterHandler, type ProvisionDeps } from '../../../src/workers/provision-handlers.ts';
+import { createSshRecipePort, type SshRecipePort } from '../../../src/ssh/recipe-port.ts';
+import { recipeParams } from '../../../src/features/provisioning/index.ts';
+import { createSetupAgentHandler, createSetupMasterHandler, type ProvisionDeps } from '../../../src/features/provisioning/handlers.ts';
 import type { TaskContext } from '../../../src/core/ports.ts';
 
 const recipes = loadRecipes(new URL('../../../commands/', import.meta.url));

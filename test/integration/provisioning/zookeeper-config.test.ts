@@ -11,10 +11,10 @@ import { startZooKeeper, type ZooKeeperServer } from '../../support/zookeeper.ts
 import { configSchema } from '../../../src/config/schema.ts';
 import { loadRecipes } from '../../../src/recipes/load-recipes.ts';
 import { MemoryPinStore } from '../../../src/ssh/pin-store.ts';
-import { createSshRecipePort, type SshRecipePort } from '../../../src/roles/provisioning-adapters.ts';
-import { recipeParams } from '../../../src/roles/provisioning-feature.ts';
-import { createSetupMasterHandler } from '../../../src/workers/provision-handlers.ts';
-import { checkZooKeeper } from '../../../src/clients/zookeeper/health.ts';
+import { createSshRecipePort, type SshRecipePort } from '../../../src/ssh/recipe-port.ts';
+import { recipeParams } from '../../../src/features/provisioning/index.ts';
+import { createSetupMasterHandler } from '../../../src/features/provisioning/handlers.ts';
+import { checkZooKeeper } from '../../../src/features/provisioning/zookeeper-check.ts';
 import { ZooKeeperClient } from '../../../src/clients/zookeeper/client.ts';
 import { UpstreamError } from '../../../src/core/errors.ts';
 
@@ -50,12 +50,18 @@ async function zooKeeperFrom(cfg: string): Promise<ZooKeeperServer> {
   return zk;
 }
 
+/** The client the bot shares, as the check sees it. */
+function zkAt(zk: ZooKeeperServer) {
+  const client = new ZooKeeperClient({ host: zk.host, port: zk.port, timeoutMs: 3000 });
+  return { address: zk.address, ruok: (o: { signal: AbortSignal }) => client.ruok(o), mntr: (o: { signal: AbortSignal }) => client.mntr(o) };
+}
+
 describe('zoo.cfg written by setup-master, on the real ZooKeeper', () => {
   test("the bot's checks pass: ruok + mntr (after setup-master) and srvr (/ci status)", async () => {
     // Without this line the AdminServer would take port 8080 (Marathon's, on the master): refused before starting.
     assert.match(zooCfg, /^admin\.enableServer=false$/m);
     const zk = await zooKeeperFrom(zooCfg);
-    assert.equal(await checkZooKeeper(zk.address, { timeoutMs: 3000 }), `${zk.address}: imok, mode standalone`);
+    assert.equal(await checkZooKeeper(zkAt(zk), AbortSignal.timeout(5000)), `${zk.address}: imok, mode standalone`);
     const srvr = await new ZooKeeperClient({ host: zk.host, port: zk.port, timeoutMs: 3000 }).srvr();
     assert.equal(srvr.mode, 'standalone');
   });
@@ -65,7 +71,7 @@ describe('zoo.cfg written by setup-master, on the real ZooKeeper', () => {
     const without = lines.filter((l) => !l.startsWith('4lw.commands.whitelist='));
     assert.equal(without.length, lines.length - 1, 'the recipe wrote exactly one whitelist line');
     const zk = await zooKeeperFrom(without.join('\n'));
-    await assert.rejects(checkZooKeeper(zk.address, { timeoutMs: 3000 }), (err: Error) => {
+    await assert.rejects(checkZooKeeper(zkAt(zk), AbortSignal.timeout(5000)), (err: Error) => {
       assert.ok(err instanceof UpstreamError, String(err));
       assert.match(err.message, /ruok is not in 4lw\.commands\.whitelist/);
       return true;

@@ -41,16 +41,15 @@ export interface SimOptions {
   pluginAgent: { cpus: number; memMb: number; label: string; idleTerminationMs: number; launchMs: number };
   /** Default build duration (default 30000). */
   buildDurationMs: number;
-  /** Marathon timings: staging → running, running → first healthy check, relaunch backoff. */
+  /**
+   * Launch → TASK_RUNNING (TASK_STARTING half-way). Health-check timing and the relaunch backoff come from the app
+   * definition, the unreachable handling from the app's unreachableStrategy (MARATHON-FAILOVER.md).
+   */
   stageMs: number;
-  healthyAfterMs: number;
-  relaunchDelayMs: number;
   /** SSE heartbeat period (Jetty's 10 s). */
   heartbeatMs: number;
   /** Divides every simulated duration (default 1). */
   timeScale: number;
-  /** State sent for tasks on a lost agent (Marathon ≥ 1.4 is partition-aware: TASK_UNREACHABLE). */
-  lostTaskState: string;
 }
 
 export const seedAgents: SeedAgent[] = [
@@ -74,11 +73,8 @@ export function withDefaults(opts: Partial<SimOptions> = {}): SimOptions {
     pluginAgent: { cpus: 0.2, memMb: 512, label: 'mesos', idleTerminationMs: 180_000, launchMs: 5000 },
     buildDurationMs: 30_000,
     stageMs: 1000,
-    healthyAfterMs: 15_000,
-    relaunchDelayMs: 1000,
     heartbeatMs: 10_000,
     timeScale: 1,
-    lostTaskState: 'TASK_UNREACHABLE',
     ...opts,
   };
 }

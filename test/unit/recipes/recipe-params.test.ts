@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { configSchema } from '../../../src/config/schema.ts';
 import { loadRecipes } from '../../../src/recipes/load-recipes.ts';
 import { validateParams } from '../../../src/recipes/validate-params.ts';
-import { recipeParams } from '../../../src/roles/provisioning-feature.ts';
+import { recipeParams } from '../../../src/features/provisioning/index.ts';
 
 const recipes = loadRecipes(new URL('../../../commands/', import.meta.url));
 
