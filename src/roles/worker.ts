@@ -7,6 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { runUnderLease } from '../queue/lease.ts';
 import { startOutboxDrainer, type OutboxDrainer } from '../queue/outbox-drainer.ts';
+import { createRedisOutbox } from '../queue/outbox.ts';
+import { createRedisAuditLog } from '../audit/redis-audit-log.ts';
 import { createTaskWorker, type TaskWorker } from '../queue/task-worker.ts';
 import type { BoundTask } from '../core/task-kind.ts';
 import { progressRenderer } from '../chat/render/progress.ts';
@@ -28,6 +30,12 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions): Promise<Wor
   const t = rt.loaded.config.tasks;
   // One BullMQ worker per queue: it takes every job of its queue and picks the handler by the job's kind.
   const byQueue = new Map<string, BoundTask[]>();
+  // Tasks write their progress and audit entries over a worker connection, which waits across a Redis restart
+  // (R5). Over the front door's fail-fast producer, a task running through the restart failed its audit write as
+  // "internal error" and could not even post that failure: its message said "Running" for ever.
+  const taskRedis = rt.workerConnection();
+  const outbox = createRedisOutbox({ redis: taskRedis, prefix: rt.prefix });
+  const audit = createRedisAuditLog({ redis: taskRedis, prefix: rt.prefix, maxLen: rt.loaded.config.redis.auditMaxLen });
   for (const { kind, handler } of opts.tasks === false ? [] : rt.features.tasks) {
     byQueue.set(kind.queue, [...(byQueue.get(kind.queue) ?? []), { kind, handler: timed(kind.name, handler, rt) }]);
   }
@@ -36,7 +44,7 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions): Promise<Wor
     const { kind, handler } = first;
     return createTaskWorker({
       kind, handler, alsoHandles: rest, connection: rt.workerConnection(), prefix: rt.prefix,
-      outbox: rt.outbox, audit: rt.audit, render: progressRenderer, concurrency: t.concurrency,
+      outbox, audit, render: progressRenderer, concurrency: t.concurrency,
       lockDurationMs: t.lockDurationMs, stalledIntervalMs: t.stalledIntervalMs,
       log: rt.logger.child({ src: 'worker', queue: kind.queue }),
     });

@@ -1,7 +1,8 @@
 /**
  * Digests end to end: `/ci digest add|list|remove|now` through the Slack emulator, a schedule a few seconds
  * ahead that fires once and posts, the Jenkins builds of a period (run by the simulator), and a process SIGKILLed in the middle of a digest and restarted: the slot
- * still posts exactly once (R17). ci-bot runs as its own process against the simulator and a real Redis.
+ * still posts exactly once (R17), both when the kill lands during the digest's cluster read and when it lands with
+ * the digest in the outbox, before Slack took the post. ci-bot runs as its own process against the simulator and a real Redis.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,12 +12,16 @@ import { startBot, type BotProcess } from '../support/bot-process.ts';
 import { renderMessageText, startSlackEmulator, type SlackEmulator } from '../support/slack-emulator/index.ts';
 import { startSimulator, type RunningSimulator } from '../support/simulator/index.ts';
 import { waitFor } from '../support/ports.ts';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 
 const ALICE = 'U0ALICE001';
 let redis: RedisServer;
 let slack: SlackEmulator;
 let sim: RunningSimulator;
 let bot: BotProcess;
+/** The test's own view of Redis (what the bot stored). */
+let db: Redis;
 const secret = randomBytes(16).toString('hex');
 const botToken = `xoxb-e2e-${randomBytes(8).toString('hex')}`;
 const prefix = `e2edig${randomBytes(3).toString('hex')}`;
@@ -51,12 +56,14 @@ async function add(cron: string): Promise<string> {
 before(async () => {
   [redis, sim] = await Promise.all([startRedis({ aof: true }), startSimulator({})]);
   slack = await startSlackEmulator({ signingSecret: secret, botToken, appToken: 'xapp-unused' });
+  db = new Redis(redis.url);
   bot = await launch();
   slack.setTarget({ mode: 'http', url: bot.eventsUrl });
 });
 
 after(async () => {
   await bot?.stop();
+  db?.disconnect();
   await slack?.stop();
   await sim?.stop();
   await redis?.stop();
@@ -133,7 +140,7 @@ describe('digests', () => {
     }
   });
 
-  test('killed during a digest and restarted: the slot posts exactly once (R17), schedulers intact', async () => {
+  test('killed during a digest\'s cluster read and restarted: the slot posts exactly once (R17), schedulers intact', async () => {
     // The digest's first read stalls 3 s: long enough to kill the process while the digest is in flight.
     await fetch(`${sim.urls.control}/_control/faults`, { method: 'POST', body: JSON.stringify({ component: 'mesos', path: '/metrics/snapshot', mode: 'slow', delayMs: 3000, times: 1 }) });
     const reads = sim.sim.faults.requests('mesos', '/metrics/snapshot');
@@ -150,5 +157,48 @@ describe('digests', () => {
     await new Promise((r) => setTimeout(r, 3000)); // a duplicate would be posted within this window
     assert.equal(digestsOf(id).length, 1, 'one message for the slot');
     assert.match((await slack.command(ALICE, 'digest list')).body, new RegExp(id), 'the scheduler survived the kill');
+  });
+
+  test('R17: killed with the digest in the outbox, before the post → restarted, the slot posts exactly once; scheduler intact', async () => {
+    const { cron } = cronAhead(4000);
+    const id = await add(cron);
+    // Slack refuses every post until the kill (429), so the drainer keeps the digest in the outbox.
+    slack.failNext('chat.postMessage', { status: 429, retryAfterSec: 1 }, 100_000);
+    try {
+      const slotKey = await waitFor(async () => (await db.keys(`${prefix}:outbox:msg:digest:${id}:*`))[0], {
+        deadlineMs: 20_000, what: 'the digest in the outbox',
+      });
+      const channel = (await db.hget(slotKey, 'channel')) ?? assert.fail('no channel');
+      assert.ok((await db.lrange(`${prefix}:outbox:q:${channel}`, 0, -1)).includes(slotKey.slice(`${prefix}:outbox:msg:`.length)), 'queued for delivery');
+      // The drainer has tried to post it and was refused: the kill lands between the put and Slack taking the post.
+      await waitFor(() => slack.calls('chat.postMessage').some((c) => c.status === 429 && JSON.stringify(c.args).includes(id)), {
+        deadlineMs: 5000, what: 'a refused post of the digest',
+      });
+      assert.equal(digestsOf(id).length, 0, 'not posted before the kill');
+      await bot.stop('SIGKILL');
+      slack.clearFaults();
+      bot = await launch();
+      slack.setTarget({ mode: 'http', url: bot.eventsUrl });
+      await waitFor(() => digestsOf(id).length > 0, { deadlineMs: 30_000, what: 'the digest after the restart' });
+      // Finished when nothing is left to deliver or to run (a condition, not a fixed wait).
+      const report = new Queue('report', { connection: db, prefix });
+      try {
+        await waitFor(async () => {
+          const counts = await report.getJobCounts('active', 'waiting');
+          return (await db.exists(slotKey)) === 0 && (await db.llen(`${prefix}:outbox:q:${channel}`)) === 0 && counts.active === 0 && counts.waiting === 0;
+        }, { deadlineMs: 15_000, what: 'the outbox drained and no digest job running' });
+        assert.equal(digestsOf(id).length, 1, 'one message for the slot');
+        assert.equal(digestsOf(id)[0]!.history.length, 0, 'posted once, not re-sent as an update either');
+        // The scheduler survived the kill: listed once, with exactly one next job.
+        assert.equal((await report.getJobSchedulers(0, -1)).filter((j) => j.key === id).length, 1);
+        const next = (await report.getDelayed()).filter((j) => j.id?.startsWith(`repeat:${id}:`));
+        assert.equal(next.length, 1, `exactly one next job: ${next.map((j) => j.id).join(', ')}`);
+      } finally {
+        await report.close();
+      }
+      assert.match((await slack.command(ALICE, 'digest list')).body, new RegExp(id));
+    } finally {
+      slack.clearFaults();
+    }
   });
 });

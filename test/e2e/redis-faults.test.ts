@@ -11,9 +11,9 @@ import { startRedis, type RedisServer } from '../support/redis.ts';
 import { startBot, type BotProcess } from '../support/bot-process.ts';
 import { startSlackEmulator, renderMessageText, type SlackEmulator } from '../support/slack-emulator/index.ts';
 import { start } from '../support/process.ts';
+import { waitFor } from '../support/ports.ts';
 
 const ADMIN = 'U0ALICE001';
-const STALL_MS = Number(process.env.R6_STALL_MS ?? 60_000);
 const secret = randomBytes(16).toString('hex');
 const botToken = `xoxb-r6-${randomBytes(6).toString('hex')}`;
 let redis: RedisServer;
@@ -36,35 +36,53 @@ after(async () => {
   await redis?.stop();
 });
 
-test(`R6: Redis stalled ${STALL_MS / 1000} s — fast "unavailable" acks, no crash, recovery after SIGCONT`, async () => {
+/** R6's outage: 60 s, as the target says. Not configurable, so no setting can make the test vacuous. */
+const STALL_MS = 60_000;
+/** Slack's wait for an ack; anything later is a request that got no answer. */
+const SLACK_ACK_WINDOW_MS = 3000;
+
+test('R6: Redis stalled 60 s (SIGSTOP) — every request answered "unavailable", no crash, recovery within 20 s of SIGCONT', async () => {
+  // The whole output, not the bounded tail the process helper keeps: an unhandled rejection early on must show.
+  let output = '';
+  const keep = (b: Buffer) => void (output += b.toString());
+  bot.proc.child.stdout?.on('data', keep);
+  bot.proc.child.stderr?.on('data', keep);
+  // Job hashes of the selftest queue (`ci-bot:selftest:<jobId>`; its job log and lock keys have a further `:`).
+  const selftestJobs = async () =>
+    (await redis.command('KEYS', 'ci-bot:selftest:selftest-*')).split('\r\n').filter((k) => /^ci-bot:selftest:selftest-[0-9a-f-]+$/.test(k)).length;
+  const jobsBefore = await selftestJobs();
+
   process.kill(redis.process.pid, 'SIGSTOP');
   const stalledUntil = Date.now() + STALL_MS;
-  const latencies: number[] = [];
+  const sent: Array<{ cmd: string; ack: Awaited<ReturnType<SlackEmulator['command']>> }> = [];
   try {
     while (Date.now() < stalledUntil) {
-      const ack = await slack.command(ADMIN, 'selftest');
-      assert.equal(ack.status, 200);
-      assert.match(ack.body, /task queue is unavailable/);
-      latencies.push(ack.latencyMs);
-      const help = await slack.command(ADMIN, 'help');
-      assert.match(help.body, /\/ci selftest/, 'commands that need no queue still answer');
-      await new Promise((r) => setTimeout(r, 1000));
+      // Three at once each round: two need the queue (enqueue, list), one does not.
+      const round = await Promise.all(['selftest', 'jobs', 'help'].map(async (cmd) => ({ cmd, ack: await slack.command(ADMIN, cmd) })));
+      sent.push(...round);
+      await new Promise((r) => setTimeout(r, 1000)); // pacing of the requests, not a wait for a result
     }
   } finally {
     process.kill(redis.process.pid, 'SIGCONT');
   }
-  assert.ok(Math.max(...latencies) < 1000, `slowest ack ${Math.max(...latencies)} ms`);
-  const resumed = Date.now();
-  let queued = '';
-  while (Date.now() - resumed < 20_000 && !queued) {
-    const ack = await slack.command(ADMIN, 'selftest');
-    queued = /Queued `([^`]+)`/.exec(ack.body)?.[1] ?? '';
-    if (!queued) await new Promise((r) => setTimeout(r, 500));
+  for (const { cmd, ack } of sent) {
+    assert.equal(ack.acked, true, `/ci ${cmd} got no answer within Slack's ${SLACK_ACK_WINDOW_MS} ms`);
+    assert.equal(ack.status, 200, `/ci ${cmd}: ${ack.status}`);
+    if (cmd === 'help') assert.match(ack.body, /\/ci selftest/, 'commands that need no queue still answer');
+    else assert.match(ack.body, /task queue is unavailable right now \(Redis is not answering\); nothing was queued/, `/ci ${cmd}: ${ack.body}`);
   }
-  assert.ok(queued, 'a task is queued again within 20 s of SIGCONT');
+  assert.ok(sent.length >= 3 * 20, `requests spread over the whole stall (${sent.length})`);
+
+  // Recovery: a command after SIGCONT is queued and runs. Deadline: R6's 20 s.
+  const queued = await waitFor(async () => /Queued `([^`]+)`/.exec((await slack.command(ADMIN, 'selftest')).body)?.[1], {
+    deadlineMs: 20_000, intervalMs: 500, what: 'a selftest queued after SIGCONT',
+  });
   await slack.waitForMessage((m) => m.kind === 'channel' && renderMessageText(m).includes(queued) && /selftest passed/.test(renderMessageText(m)), 20_000);
+  // "Nothing was queued" was true: the requests refused during the stall did not turn into jobs once Redis woke up.
+  assert.equal(await selftestJobs(), jobsBefore + 1, 'only the selftest queued after recovery exists');
   assert.equal(bot.proc.child.exitCode, null, 'still running');
-  assert.doesNotMatch(bot.proc.output(), /unhandled|Unhandled/);
+  assert.equal(bot.proc.child.signalCode, null, 'still running');
+  assert.doesNotMatch(output, /unhandled|uncaught|"level":60/i, 'no unhandled rejection, no uncaught exception, no fatal log');
 });
 
 test('R7: a Redis that may evict keys is refused at start with a clear message', async () => {

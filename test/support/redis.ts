@@ -12,8 +12,11 @@ export interface RedisServer {
   process: Started;
   /** Sends one command with redis-cli semantics over a raw socket and returns the raw reply. */
   command(...args: string[]): Promise<string>;
-  /** Stops (SIGTERM, or SIGKILL when `hard`) and starts again on the same port and directory. */
-  restart(opts?: { hard?: boolean }): Promise<void>;
+  /**
+   * Stops (SIGTERM, or SIGKILL when `hard`) and starts again on the same port and directory, after `downMs`
+   * (default 0) of outage.
+   */
+  restart(opts?: { hard?: boolean; downMs?: number }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -44,8 +47,9 @@ export async function startRedis(opts: RedisOptions = {}): Promise<RedisServer> 
     dir,
     process: await launch(),
     command: (...a) => rawCommand(port, a),
-    async restart({ hard = false } = {}) {
+    async restart({ hard = false, downMs = 0 } = {}) {
       await server.process.stop(hard ? 'SIGKILL' : 'SIGTERM');
+      if (downMs > 0) await new Promise((r) => setTimeout(r, downMs)); // the outage itself, not a wait for a result
       server.process = await launch();
     },
     async stop() {

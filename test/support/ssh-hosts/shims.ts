@@ -4,6 +4,12 @@
  * recipes can be idempotent against them. Installing a package named `missing-*` fails (exit 100), for tests of a
  * recipe failing half-way. `systemctl start mesos-slave` registers an agent with the simulator
  * from the files the recipe wrote; master services post their config files.
+ *
+ * Holds (fault tests): a shim stops at a named point while the file `<holdDir>/<point>` exists, so a test can kill
+ * a worker, a session or Redis at a known moment of a recipe step. The hold is one-shot: the shim renames it to
+ * `<point>.held` (so the test sees where it stopped) and waits until the test deletes that file. `holdDir` is on the
+ * test machine's /tmp, outside the host's overlay, so the test writes it directly. Points: `after-install` (the
+ * installers, once the packages are in), `before-pull` (docker pull, before the image is there).
  */
 
 const STATE = '/var/lib/cibot-shim';
@@ -13,6 +19,11 @@ const prelude = (name: string) => `#!/bin/bash
 S=${STATE}
 mkdir -p "$S/pkgs" "$S/enabled" "$S/active" "$S/images" /var/log/mesos
 printf '%s\\n' "${name} $*" >> "$S/calls.log"
+hold() {
+  if mv "@HOLD_DIR@/$1" "@HOLD_DIR@/$1.held" 2>/dev/null; then
+    while [ -e "@HOLD_DIR@/$1.held" ]; do sleep 0.05; done
+  fi
+}
 `;
 
 const jsonHelpers = `
@@ -86,6 +97,7 @@ for a in "$@"; do
     *) [ "$mode" = install ] && touch "$S/pkgs/$a" ;;
   esac
 done
+[ "$mode" = install ] && hold after-install
 exit 0
 `;
 
@@ -107,7 +119,7 @@ const docker = `${prelude('docker')}
 img=\${!#}
 key=\${img//[\\/:@]/_}
 case "$1 \${2:-}" in
-  "pull "*) echo "Pulling $img"; touch "$S/images/$key"; echo "Status: Downloaded newer image for $img" ;;
+  "pull "*) echo "Pulling $img"; hold before-pull; touch "$S/images/$key"; echo "Status: Downloaded newer image for $img" ;;
   "image inspect") [ -e "$S/images/$key" ] || { echo "Error: No such image: $img" >&2; exit 1; } ;;
 esac
 exit 0
@@ -123,9 +135,9 @@ done
 tail -n "$n" "/var/log/mesos/$unit.log" 2>/dev/null || echo "-- No entries --"
 `;
 
-/** Shim file name → script, for one host whose shims talk to `controlUrl`. */
-export function shimScripts(controlUrl: string): Record<string, string> {
-  return {
+/** Shim file name → script, for one host whose shims talk to `controlUrl` and look for holds in `holdDir`. */
+export function shimScripts(controlUrl: string, holdDir = '/nonexistent'): Record<string, string> {
+  const scripts: Record<string, string> = {
     systemctl: systemctl(controlUrl),
     'apt-get': installer('apt-get'),
     yum: installer('yum'),
@@ -135,6 +147,7 @@ export function shimScripts(controlUrl: string): Record<string, string> {
     docker,
     journalctl,
   };
+  return Object.fromEntries(Object.entries(scripts).map(([k, v]) => [k, v.replaceAll('@HOLD_DIR@', holdDir)]));
 }
 
 /** /etc/os-release contents for the two families the recipes support (RHEL: yum on 7, dnf from 8; Debian/Ubuntu: apt). */

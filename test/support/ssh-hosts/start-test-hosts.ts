@@ -26,6 +26,17 @@ export interface TestHostsOptions {
   simulatorControlUrl: string;
   /** Which /etc/os-release the hosts get: one for all, or per host name (others: 'debian'). Default 'debian'. */
   osRelease?: keyof typeof OS_RELEASE | Readonly<Record<string, keyof typeof OS_RELEASE>>;
+  /** Files every host has from the start: path as the host sees it (relative, e.g. `var/lib/x`) → content. */
+  files?: Readonly<Record<string, string>>;
+  /**
+   * One file every sshd appends its log to (`sshd -E`), in the order the lines were written — for tests that
+   * reason about the order of events across hosts. Default: each host's log is in its `output()`.
+   */
+  logFile?: string;
+  /** sshd LogLevel; VERBOSE adds a "Connection from" line when each connection arrives. Default INFO. */
+  logLevel?: 'INFO' | 'VERBOSE';
+  /** Hosts started at once (default 1; many hosts start faster with a few more). */
+  startConcurrency?: number;
 }
 
 export interface TestHost {
@@ -42,6 +53,15 @@ export interface TestHost {
   calls(): string[];
   /** Content of a file the host sees at `path` if it was written on the host, else undefined. */
   file(path: string): string | undefined;
+  /**
+   * Makes the next shim that reaches `point` (`after-install`, `before-pull`; see shims.ts) stop there until
+   * {@link release}. One-shot: later runs pass through.
+   */
+  hold(point: HoldPoint): void;
+  /** True while a shim is stopped at `point`. */
+  isHeld(point: HoldPoint): boolean;
+  /** Lets the shim stopped at `point` go on (a no-op when none is). */
+  release(point: HoldPoint): void;
   /** Pids of the per-connection sshd processes (children of the listener). */
   sessionPids(): number[];
   /** Every process below the listener. */
@@ -58,6 +78,9 @@ export interface TestHosts {
   stop(): Promise<void>;
 }
 
+/** Where a shim can be held (see shims.ts). */
+export type HoldPoint = 'after-install' | 'before-pull';
+
 const LAYERS = ['etc', 'var/lib', 'var/log', 'usr/bin', 'usr/local/bin'];
 /** Shims go in both: /usr/local/bin comes first in sshd's PATH (this machine has a real docker CLI there). */
 const SHIM_DIRS = ['usr/bin', 'usr/local/bin'];
@@ -70,11 +93,18 @@ export async function startTestHosts(opts: TestHostsOptions): Promise<TestHosts>
   const net = `127.${1 + rand(254)}.${1 + rand(254)}`;
   const hosts: TestHost[] = [];
   try {
-    for (const [i, name] of opts.names.entries()) {
-      hosts.push(await startHost({ base, name, address: `${net}.${2 + i}`, publicKey, opts }));
-    }
+    const names = [...opts.names.entries()];
+    const lanes = Array.from({ length: Math.max(1, opts.startConcurrency ?? 1) }, async () => {
+      for (let next = names.shift(); next; next = names.shift()) {
+        const [i, name] = next;
+        hosts[i] = await startHost({ base, name, address: `${net}.${2 + i}`, publicKey, opts });
+      }
+    });
+    const settled = await Promise.allSettled(lanes);
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   } catch (err) {
-    await Promise.all(hosts.map((h) => h.stop()));
+    await Promise.all(hosts.filter(Boolean).map((h) => h.stop()));
     rmSync(base, { recursive: true, force: true });
     throw err;
   }
@@ -112,7 +142,13 @@ async function startHost(spec: HostSpec): Promise<TestHost> {
   }
   const os = spec.opts.osRelease;
   writeFileSync(join(root, 'etc/os-release'), OS_RELEASE[(typeof os === 'object' ? os[spec.name] : os) ?? 'debian']);
-  for (const [file, text] of Object.entries(shimScripts(spec.opts.simulatorControlUrl))) {
+  for (const [path, content] of Object.entries(spec.opts.files ?? {})) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
+  const holds = join(dir, 'holds');
+  mkdirSync(holds);
+  for (const [file, text] of Object.entries(shimScripts(spec.opts.simulatorControlUrl, holds))) {
     for (const d of SHIM_DIRS) writeFileSync(join(root, d, file), text, { mode: 0o755 });
   }
   const hostKey = join(sshDir, 'host_ed25519');
@@ -120,21 +156,21 @@ async function startHost(spec: HostSpec): Promise<TestHost> {
   writeFileSync(join(sshDir, 'authorized_keys'), spec.publicKey, { mode: 0o600 });
   const port = await freePort(spec.address);
   const config = join(sshDir, 'sshd_config');
-  writeFileSync(config, sshdConfig(spec.address, port, sshDir));
+  writeFileSync(config, sshdConfig(spec.address, port, sshDir, spec.opts.logLevel ?? 'INFO'));
   const mounts = LAYERS.map(
     (l) => `mount -t overlay overlay -o lowerdir=/${l},upperdir=${root}/${l},workdir=${dir}/work/${l} /${l}`,
   );
   const setup = ['set -e', ...mounts, 'mount -t tmpfs -o mode=0700 tmpfs /root', 'mount -t tmpfs tmpfs /run',
-    'mkdir -p /run/sshd', `exec /usr/sbin/sshd -D -e -f ${config}`].join('\n');
+    'mkdir -p /run/sshd', `exec /usr/sbin/sshd -D ${spec.opts.logFile ? `-E ${spec.opts.logFile}` : '-e'} -f ${config}`].join('\n');
   const proc = start('unshare', ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', setup]);
   await waitFor(() => sshBanner(spec.address, port), { deadlineMs: 10_000, what: `sshd ${spec.name} on ${spec.address}:${port}` })
     .catch((err: Error) => {
       throw new Error(`${err.message}\n${proc.output()}`);
     });
-  return hostHandle(spec.name, spec.address, port, fingerprintOfPub(`${hostKey}.pub`), root, proc);
+  return hostHandle(spec.name, spec.address, port, fingerprintOfPub(`${hostKey}.pub`), root, holds, proc);
 }
 
-function hostHandle(name: string, address: string, port: number, fp: string, root: string, proc: Started): TestHost {
+function hostHandle(name: string, address: string, port: number, fp: string, root: string, holds: string, proc: Started): TestHost {
   const descendants = () => descendantsOf(proc.pid);
   return {
     name,
@@ -148,6 +184,9 @@ function hostHandle(name: string, address: string, port: number, fp: string, roo
       const p = resolveOnHost(root, path);
       return p ? readFileSync(p, 'utf8') : undefined;
     },
+    hold: (point) => writeFileSync(join(holds, point), ''),
+    isHeld: (point) => existsSync(join(holds, `${point}.held`)),
+    release: (point) => rmSync(join(holds, `${point}.held`), { force: true }),
     sessionPids: () => childrenOf(proc.pid),
     descendants,
     output: () => proc.output(),
@@ -179,7 +218,7 @@ function resolveOnHost(root: string, path: string): string | undefined {
   return undefined;
 }
 
-function sshdConfig(address: string, port: number, sshDir: string): string {
+function sshdConfig(address: string, port: number, sshDir: string, logLevel: string): string {
   return `ListenAddress ${address}:${port}
 HostKey ${sshDir}/host_ed25519
 PidFile none
@@ -196,7 +235,7 @@ X11Forwarding no
 PrintMotd no
 PrintLastLog no
 MaxStartups 10:30:100
-LogLevel INFO
+LogLevel ${logLevel}
 `;
 }
 

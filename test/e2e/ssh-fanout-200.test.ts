@@ -1,0 +1,189 @@
+/**
+ * R10: `/ci prepull` fanned out to 200 real sshd hosts at once (one sshd per host, each with its own loopback
+ * address, host key and filesystem view; real handshakes). ci-bot runs as its own process with 64 tasks at a time,
+ * so the handshake cap (ssh.maxConcurrentHandshakes, 8 — below OpenSSH's MaxStartups 10) is what limits the
+ * handshakes. Every sshd appends to one log file in write order; from it the test measures how many handshakes
+ * were in progress at once (a connection arriving → its key accepted) and asserts no handshake was dropped. Ten
+ * hosts are stopped (SIGSTOP) when the fan-out starts: their connects time out, a transient failure the worker
+ * retries after a jittered backoff (each host continued once its first attempt failed).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { startRedis, type RedisServer } from '../support/redis.ts';
+import { startBot, type BotProcess } from '../support/bot-process.ts';
+import { startSlackEmulator, type SlackEmulator } from '../support/slack-emulator/index.ts';
+import { agentInventory, startTestHosts, type TestHosts } from '../support/ssh-hosts/index.ts';
+import { waitFor } from '../support/ports.ts';
+
+const BOB = 'U0BOB00001'; // operator
+const HOSTS = 200;
+const CAP = 8;
+/** The provisioning kinds' retry backoff base (src: provisioning kinds, 2000 ms ± 50 % jitter). */
+const BACKOFF_BASE_MS = 2000;
+const secret = randomBytes(16).toString('hex');
+const botToken = `xoxb-r10-${randomBytes(6).toString('hex')}`;
+const prefix = `r10${randomBytes(3).toString('hex')}`;
+const names = Array.from({ length: HOSTS }, (_, i) => `h${i}`);
+/** Stopped when the fan-out starts: every 20th host. */
+const stopped = names.filter((_, i) => i % 20 === 5);
+
+let redis: RedisServer;
+let slack: SlackEmulator;
+let th: TestHosts;
+let bot: BotProcess;
+let db: Redis;
+let provision: Queue;
+const logDir = mkdtempSync(join(tmpdir(), 'ci-bot-r10-'));
+const logFile = join(logDir, 'sshd.log');
+
+before(async () => {
+  redis = await startRedis({ aof: true });
+  th = await startTestHosts({
+    names, simulatorControlUrl: 'http://127.0.0.1:9', logFile, logLevel: 'VERBOSE', startConcurrency: 6,
+    // Docker is installed and running on every host already: prepull's first step checks that.
+    files: { 'var/lib/cibot-shim/active/docker': '' },
+  });
+  slack = await startSlackEmulator({ signingSecret: secret, botToken, appToken: 'xapp-unused' });
+  db = new Redis(redis.url);
+  provision = new Queue('provision', { connection: db, prefix });
+  bot = await startBot({
+    config: {
+      redis: { prefix },
+      roles: { operators: [BOB] },
+      inventory: agentInventory(th.hosts),
+      ssh: { connectTimeoutMs: 3000, maxConcurrentHandshakes: CAP },
+      tasks: { concurrency: 64 },
+    },
+    env: {
+      SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: secret, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url,
+      SSH_PRIVATE_KEY_PATH: th.clientKey.path,
+    },
+    deadlineMs: 60_000,
+  });
+  slack.setTarget({ mode: 'http', url: bot.eventsUrl });
+});
+
+after(async () => {
+  for (const name of stopped) {
+    try {
+      process.kill(th.get(name).pid, 'SIGCONT');
+    } catch {
+      /* gone */
+    }
+  }
+  await bot?.stop();
+  await provision?.close();
+  db?.disconnect();
+  await slack?.stop();
+  await th?.stop();
+  await redis?.stop();
+  rmSync(logDir, { recursive: true, force: true });
+});
+
+interface Handshake { client: number; server: string; start: number; end: number; accepted: boolean }
+
+/** Handshakes in the sshd log, by line index: a connection's arrival to its key accepted (or its end). */
+function handshakes(lines: readonly string[]): Handshake[] {
+  const open = new Map<number, Handshake>();
+  const all: Handshake[] = [];
+  lines.forEach((line, i) => {
+    const from = /Connection from 127\.0\.0\.1 port (\d+) on ([\d.]+) port \d+/.exec(line);
+    if (from) {
+      const h = { client: Number(from[1]), server: from[2]!, start: i, end: Number.POSITIVE_INFINITY, accepted: false };
+      open.set(h.client, h);
+      all.push(h);
+      return;
+    }
+    // The end of a handshake: the key accepted, or the connection gone before that ("Postponed publickey" and
+    // "Accepted key" lines come earlier in a successful one).
+    const end = /^(Accepted publickey for \S+ from|Connection (?:closed|reset) by|Disconnected from|Timeout before authentication for|banner exchange: Connection from) (?:\S+ )*?127\.0\.0\.1 port (\d+)/.exec(line);
+    const h = end ? open.get(Number(end[2])) : undefined;
+    if (!h) return;
+    h.end = i;
+    h.accepted = end![1]!.startsWith('Accepted publickey');
+    open.delete(h.client);
+  });
+  return all;
+}
+
+/** The most intervals open at once. */
+function maxOverlap(list: readonly Handshake[]): number {
+  const edges = list.flatMap((h) => [{ at: h.start, d: 1 }, { at: h.end, d: -1 }]).sort((a, b) => a.at - b.at || a.d - b.d);
+  let now = 0;
+  let max = 0;
+  for (const e of edges) max = Math.max(max, (now += e.d));
+  return max;
+}
+
+test(`R10: prepull to ${HOSTS} sshd hosts at once — no handshake dropped, ≤ ${CAP} handshakes at a time, transient connect failures retried with jitter`, async () => {
+  const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
+  for (const name of stopped) process.kill(th.get(name).pid, 'SIGSTOP');
+  const started = Date.now();
+  await slack.command(BOB, 'prepull busybox:1.36');
+  const jobs = await waitFor(async () => {
+    const all = await provision.getJobs(['waiting', 'active', 'delayed', 'completed', 'failed']);
+    return all.length === HOSTS ? all : undefined;
+  }, { deadlineMs: 20_000, what: `${HOSTS} prepull jobs` });
+  const jobOf = (host: string) => jobs.find((j) => j.id?.startsWith(`prepull-${host}-`)) ?? assert.fail(`no job for ${host}`);
+
+  // A stopped host continues once its first attempt failed (and is waiting for the retry).
+  const waiting = new Set(stopped);
+  await waitFor(async () => {
+    for (const name of [...waiting]) {
+      if ((await jobOf(name).getState()) === 'delayed') {
+        process.kill(th.get(name).pid, 'SIGCONT');
+        waiting.delete(name);
+      }
+    }
+    return waiting.size === 0;
+  }, { deadlineMs: 60_000, intervalMs: 20, what: `the first attempts on ${stopped.join(', ')} to fail` });
+
+  await waitFor(async () => {
+    const c = await provision.getJobCounts('completed', 'failed');
+    if ((c.failed ?? 0) > 0) assert.fail(`${c.failed} prepull jobs failed: ${(await provision.getFailed()).map((j) => `${j.id}: ${j.failedReason}`).join('; ').slice(0, 2000)}`);
+    return c.completed === HOSTS;
+  }, { deadlineMs: 120_000, intervalMs: 200, what: `all ${HOSTS} prepull jobs completed` });
+  const wallMs = Date.now() - started;
+
+  // Each host pulled the image once; the stopped ones needed two attempts, the others one.
+  for (const h of th.hosts) {
+    assert.ok(existsSync(join(h.root, 'var/lib/cibot-shim/images/busybox_1.36')), `${h.name} has the image`);
+    const attempts = (await jobOf(h.name).getState()) === 'completed' ? (await provision.getJob(jobOf(h.name).id!))?.attemptsMade : -1;
+    assert.equal(attempts, stopped.includes(h.name) ? 2 : 1, `${h.name}: attempts`);
+  }
+
+  // The sshd side: no drops, one accepted connection per host, concurrency within the cap.
+  const lines = readFileSync(logFile, 'utf8').slice(logStart).split('\n').filter(Boolean);
+  assert.deepEqual(lines.filter((l) => /drop connection|MaxStartups|beyond|penalty/i.test(l)), [], 'no connection dropped by sshd');
+  const all = handshakes(lines);
+  const byServer = new Map<string, number>();
+  for (const h of all.filter((x) => x.accepted)) byServer.set(h.server, (byServer.get(h.server) ?? 0) + 1);
+  for (const h of th.hosts) assert.equal(byServer.get(h.address), 1, `${h.name}: one accepted connection`);
+  // The connects that timed out reach a stopped sshd only once it continues, after the client gave up: they are
+  // not handshakes the pool was holding a slot for.
+  const stoppedAddrs = new Set(stopped.map((n) => th.get(n).address));
+  const counted = all.filter((h) => h.accepted || !stoppedAddrs.has(h.server));
+  const peak = maxOverlap(counted);
+
+  // Jitter: the retry delays BullMQ scheduled for the ten failed first attempts (its events stream).
+  const events = await db.xrange(`${prefix}:provision:events`, '-', '+');
+  const stoppedIds = new Set(stopped.map((n) => jobOf(n).id));
+  const delays = events.flatMap(([id, fields]) => {
+    const f = Object.fromEntries(fields.flatMap((v, i) => (i % 2 === 0 ? [[v, fields[i + 1]]] : [])));
+    return f.event === 'delayed' && stoppedIds.has(f.jobId) ? [Number(f.delay) - Number(id.split('-')[0])] : [];
+  });
+  console.log(`R10: ${HOSTS} hosts, wall ${wallMs} ms; ${counted.filter((h) => h.accepted).length} handshakes accepted, ` +
+    `peak ${peak} in progress at once (cap ${CAP}); 0 dropped; retry delays of the ${stopped.length} timed-out hosts: ` +
+    `${delays.map((d) => `${d} ms`).join(', ')}`);
+  assert.ok(peak <= CAP, `at most ${CAP} handshakes at once, saw ${peak}`);
+  assert.ok(peak >= 2, 'the fan-out ran handshakes in parallel (the measurement can see overlap)');
+  assert.equal(delays.length, stopped.length, 'one scheduled retry per timed-out host');
+  for (const d of delays) assert.ok(d >= BACKOFF_BASE_MS * 0.5 - 50 && d <= BACKOFF_BASE_MS * 1.5 + 50, `retry delay ${d} ms within base ± 50 %`);
+  assert.ok(new Set(delays.map((d) => Math.round(d / 10))).size >= stopped.length / 2, `jittered, not one fixed delay: ${delays.join(', ')}`);
+});
