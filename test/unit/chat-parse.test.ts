@@ -4,6 +4,7 @@ import { UserFacingError } from '../../src/core/errors.ts';
 import { createRegistry } from '../../src/chat/commands.ts';
 import { renderHelp } from '../../src/chat/help.ts';
 import { tokenize } from '../../src/chat/tokenize.ts';
+import { injectionPayloads } from '../support/injection-payloads.ts';
 
 const registry = createRegistry();
 const fails = (text: string): UserFacingError => {
@@ -77,11 +78,8 @@ describe('registry.parse', () => {
   });
 
   test('R12: injection attempts are refused by validation', () => {
-    const corpus = [
-      'slave1;rm -rf /', 'slave1 ; reboot', '$(reboot)', '`reboot`', 'slave1\nreboot', "slave1'", 'sla ve1', 'slave1\\',
-      'slave1\0', 'x'.repeat(5000), 'ѕlave1' /* Cyrillic s */, 'slave１' /* fullwidth 1 */, '../../etc/passwd',
-      '-oProxyCommand=reboot', 'slave1|reboot', 'slave1&&reboot', '${IFS}', 'slave1>x',
-    ];
+    // Each that could run something would leave a trace file on a host if executed (see test/support/injection-payloads.ts).
+    const corpus = injectionPayloads('/var/lib/cibot-pwned').map((p) => p.value);
     for (const bad of corpus) {
       for (const cmd of ['setup-agent', 'setup-master', 'prepull']) {
         const text = `${cmd} "${bad.replaceAll('"', '')}"`;

@@ -10,6 +10,12 @@
  *
  * Login: root, with /root replaced by an empty tmpfs inside the namespace — a clean HOME, so the machine's
  * ~/.bashrc (pyenv init, +110 ms per command) is not sourced.
+ *
+ * Record of commands (R12): sshd sets BASH_ENV (`SetEnv`) for every session, so every non-interactive bash the
+ * session starts — root's login shell running the exec request, the `bash -s` of the recipe, subshells, the shims,
+ * any script — sources {@link COMMAND_RECORDER} first, whose DEBUG trap (inherited by functions, subshells and
+ * command substitutions) appends each simple command, as bash is about to run it, to /var/lib/cibot-shim/commands.log.
+ * Not only the shims: whatever ran through a shell on the host leaves a line.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync, realpathSync } from 'node:fs';
@@ -40,6 +46,11 @@ export interface TestHost {
   readonly pid: number;
   /** The shims' record, one line per call ("systemctl start mesos-slave"). */
   calls(): string[];
+  /**
+   * Every command any shell on the host ran, in order, one line each as bash saw it before expansion
+   * (`printf '::step %s\n' "$1"`); newlines inside a command are written as `\n`.
+   */
+  commands(): string[];
   /** Content of a file the host sees at `path` if it was written on the host, else undefined. */
   file(path: string): string | undefined;
   /** Pids of the per-connection sshd processes (children of the listener). */
@@ -111,6 +122,9 @@ async function startHost(spec: HostSpec): Promise<TestHost> {
     mkdirSync(join(dir, 'work', layer), { recursive: true });
   }
   writeFileSync(join(root, 'etc/os-release'), OS_RELEASE[spec.opts.osRelease ?? 'debian']);
+  mkdirSync(join(root, dirname(COMMANDS_LOG)), { recursive: true });
+  const recorder = join(sshDir, 'record-commands.bash');
+  writeFileSync(recorder, COMMAND_RECORDER);
   for (const [file, text] of Object.entries(shimScripts(spec.opts.simulatorControlUrl))) {
     for (const d of SHIM_DIRS) writeFileSync(join(root, d, file), text, { mode: 0o755 });
   }
@@ -119,7 +133,7 @@ async function startHost(spec: HostSpec): Promise<TestHost> {
   writeFileSync(join(sshDir, 'authorized_keys'), spec.publicKey, { mode: 0o600 });
   const port = await freePort(spec.address);
   const config = join(sshDir, 'sshd_config');
-  writeFileSync(config, sshdConfig(spec.address, port, sshDir));
+  writeFileSync(config, sshdConfig(spec.address, port, sshDir, recorder));
   const mounts = LAYERS.map(
     (l) => `mount -t overlay overlay -o lowerdir=/${l},upperdir=${root}/${l},workdir=${dir}/work/${l} /${l}`,
   );
@@ -143,6 +157,7 @@ function hostHandle(name: string, address: string, port: number, fp: string, roo
     root,
     pid: proc.pid,
     calls: () => readLines(join(root, CALLS_LOG)),
+    commands: () => readLines(join(root, COMMANDS_LOG)),
     file: (path) => {
       const p = resolveOnHost(root, path);
       return p ? readFileSync(p, 'utf8') : undefined;
@@ -178,8 +193,26 @@ function resolveOnHost(root: string, path: string): string | undefined {
   return undefined;
 }
 
-function sshdConfig(address: string, port: number, sshDir: string): string {
+/** Where (on the host) every command its shells run is recorded. */
+export const COMMANDS_LOG = 'var/lib/cibot-shim/commands.log';
+
+/**
+ * Sourced through BASH_ENV by every non-interactive bash of a session. The trap runs before each simple command;
+ * `set -T` makes functions, subshells and command substitutions inherit it. Traps do not fire inside a trap, so
+ * the recorder does not record itself.
+ */
+export const COMMAND_RECORDER = `# ci-bot test host: record every command this shell runs (R12)
+__cibot_record() {
+  local c=\${BASH_COMMAND//$'\\n'/\\\\n}
+  printf '%s\\n' "$c" >> /${COMMANDS_LOG}
+}
+set -T
+trap __cibot_record DEBUG
+`;
+
+function sshdConfig(address: string, port: number, sshDir: string, recorder: string): string {
   return `ListenAddress ${address}:${port}
+SetEnv BASH_ENV=${recorder}
 HostKey ${sshDir}/host_ed25519
 PidFile none
 AuthorizedKeysFile ${sshDir}/authorized_keys
