@@ -66,6 +66,7 @@ export function loadConfig({ env: baseEnv = process.env, overrides = {}, file, c
     marathonUser: env.MARATHON_USER || undefined,
     marathonPassword: env.MARATHON_PASSWORD || undefined,
     sshPrivateKeyPath: env.SSH_PRIVATE_KEY_PATH || undefined,
+    sshKeyPassphrase: env.SSH_PRIVATE_KEY_PASSPHRASE || undefined,
     sshAuthSock: env.SSH_AUTH_SOCK || undefined,
     redisPassword: passwordOf(env.REDIS_URL),
   });

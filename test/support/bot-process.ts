@@ -31,6 +31,8 @@ export async function startBot(opts: {
   entry?: string;
   /** Node options; default the production ones (bin/ci-bot.js, the Dockerfile): `--max-semi-space-size=1`. */
   nodeArgs?: string[];
+  /** Keep every byte of stdout and stderr (default: the last 64,000 chars), for scans of the whole log. */
+  fullOutput?: boolean;
 }): Promise<BotProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'ci-bot-e2e-'));
   const configPath = join(dir, 'ci-bot.yaml');
@@ -39,7 +41,9 @@ export async function startBot(opts: {
     PATH: process.env.PATH ?? '', HOME: dir, ...(opts.config !== null ? { CI_BOT_CONFIG: configPath } : {}), PORT: '0', LOG_LEVEL: 'info',
     ...opts.env,
   };
-  const proc = start(process.execPath, [...(opts.nodeArgs ?? ['--max-semi-space-size=1']), opts.entry ?? MAIN, opts.role ?? 'all'], { env, cwd: dir });
+  const proc = start(process.execPath, [...(opts.nodeArgs ?? ['--max-semi-space-size=1']), opts.entry ?? MAIN, opts.role ?? 'all'], {
+    env, cwd: dir, ...(opts.fullOutput ? { keepOutputChars: Infinity } : {}),
+  });
   const logs = () =>
     proc
       .output()

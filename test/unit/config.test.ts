@@ -111,3 +111,10 @@ test('upstream URLs carrying credentials are refused; a Redis password is redact
   const loaded = loadConfig({ env: { REDIS_URL: 'redis://:hunter2-redis@127.0.0.1:6379' }, cwd: dir });
   assert.equal(redact('connecting to redis://:hunter2-redis@127.0.0.1:6379', secretValues(loaded.secrets)), 'connecting to redis://:[redacted]@127.0.0.1:6379');
 });
+
+test('the SSH key passphrase comes from SSH_PRIVATE_KEY_PASSPHRASE and is redacted like every secret', () => {
+  const { secrets } = loadConfig({ env: { SSH_PRIVATE_KEY_PATH: '/keys/id', SSH_PRIVATE_KEY_PASSPHRASE: 'pass-phrase-1' }, cwd: dir });
+  assert.equal(secrets.sshKeyPassphrase, 'pass-phrase-1');
+  assert.ok(secretValues(secrets).includes('pass-phrase-1'));
+  assert.ok(!secretValues(secrets).includes('/keys/id'), 'a path is not a secret');
+});

@@ -42,6 +42,11 @@ export function marathonHandler(sim: Simulation, index: number) {
     const path = url.pathname;
     const method = req.method ?? 'GET';
     if (path === '/ping') return text(res, 200, 'pong');
+    const creds = sim.opts.marathonCredentials;
+    if (creds && req.headers.authorization !== `Basic ${Buffer.from(`${creds.user}:${creds.password}`).toString('base64')}`) {
+      res.setHeader('WWW-Authenticate', 'Basic realm="Mesosphere Marathon"');
+      return json(res, 401, { message: 'Invalid username or password.' });
+    }
     if (path === '/v2/events') return events(sim, index, req, res, url);
     if (path === '/v2/leader') return leaderRoute(sim, method, res);
     if (!leader) return text(res, 502, 'Could not determine the current leader');

@@ -32,6 +32,8 @@ export interface TestHostsOptions {
   simulatorControlUrl: string;
   /** Which /etc/os-release the hosts get. Default 'debian'. */
   osRelease?: keyof typeof OS_RELEASE;
+  /** Passphrase for the generated client key (R20 canaries). Default none. */
+  clientKeyPassphrase?: string;
 }
 
 export interface TestHost {
@@ -76,7 +78,7 @@ const SHIM_DIRS = ['usr/bin', 'usr/local/bin'];
 export async function startTestHosts(opts: TestHostsOptions): Promise<TestHosts> {
   const base = mkdtempSync(join(tmpdir(), 'ci-bot-ssh-'));
   const keyPath = join(base, 'id_ed25519');
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'ci-bot-test', '-f', keyPath]);
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', opts.clientKeyPassphrase ?? '', '-C', 'ci-bot-test', '-f', keyPath]);
   const publicKey = readFileSync(`${keyPath}.pub`, 'utf8');
   const net = `127.${1 + rand(254)}.${1 + rand(254)}`;
   const hosts: TestHost[] = [];
