@@ -53,8 +53,7 @@ after(async () => {
 describe('HTTP mode', () => {
   test('/ci help is answered in the ack, generated from the registry', async () => {
     const ack = await slack.command(ALICE, 'help');
-    assert.equal(ack.status, 200);
-    assert.ok(ack.latencyMs < 1000, `ack took ${ack.latencyMs} ms`);
+    assert.equal(ack.status, 200, 'acked within Slack\'s window (the emulator answers 0 past it)');
     assert.match(ack.body, /\/ci selftest/);
     assert.match(ack.body, /\/ci trust-host <host> <SHA256:fingerprint>/);
   });
