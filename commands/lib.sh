@@ -41,7 +41,14 @@ detect_os() {
       ;;
     *) fail "unsupported distribution: ID=$id ID_LIKE=$like (supported: RHEL family, Debian/Ubuntu)" ;;
   esac
-  ok "$id $version: $PKG"
+  ok "$id $version: $OS_FAMILY family, $PKG"
+}
+
+# by_family NAME: the value of NAME_RHEL or NAME_DEBIAN, whichever is this host's OS_FAMILY (after detect_os).
+# The bot passes both families' values, so a mixed inventory gets each host its own package names.
+by_family() {
+  local var="$1_${OS_FAMILY^^}"
+  printf '%s' "${!var:-}"
 }
 
 # put_file PATH CONTENT: makes PATH hold CONTENT plus a newline. Counts the files it (would) change in
@@ -100,23 +107,36 @@ ensure_packages() {
   changed "installed: $missing"
 }
 
-# ensure_repo: the package repository from config (REPO_URL; empty = the distribution's own packages).
+# ensure_repo: the package repository from config for this host's family (REPO_URL_RHEL / REPO_URL_DEBIAN with
+# REPO_SUITE; empty = the distribution's own packages).
 ensure_repo() {
-  if [ -z "${REPO_URL:-}" ]; then
-    skip "no repository configured; using the distribution's packages"
+  local url
+  url=$(by_family REPO_URL)
+  if [ -z "$url" ]; then
+    skip "no repository configured for the $OS_FAMILY family; using the distribution's packages"
     return 0
   fi
   if [ "$OS_FAMILY" = rhel ]; then
     put_file /etc/yum.repos.d/ci-bot.repo "[ci-bot]
 name=ci-bot cluster packages
-baseurl=$REPO_URL
+baseurl=$url
 enabled=1
 gpgcheck=${REPO_GPGCHECK:-1}"
   else
     FILES_CHANGED=0
-    put_file /etc/apt/sources.list.d/ci-bot.list "deb $REPO_URL ${REPO_SUITE:-stable} main"
+    put_file /etc/apt/sources.list.d/ci-bot.list "deb $url ${REPO_SUITE:-stable} main"
     if [ "$FILES_CHANGED" != 0 ] && ! dry_run; then apt-get update -q; fi
   fi
+}
+
+# ensure_family_packages: installs this host's family's list (PACKAGES_RHEL / PACKAGES_DEBIAN).
+ensure_family_packages() {
+  local list
+  list=$(by_family PACKAGES)
+  [ -n "$list" ] || fail "no packages configured for the $OS_FAMILY family (packages.$OS_FAMILY in the config)"
+  # Word splitting is wanted: the list was validated as package names separated by single spaces.
+  # shellcheck disable=SC2086
+  ensure_packages $list
 }
 
 # ensure_service NAME RESTART: enabled and running; restarted when RESTART is not 0 (its configuration changed).

@@ -1,6 +1,6 @@
 /**
- * `npm test`: type-check, lint, import rules, recipe shellcheck, then unit, integration and end-to-end tests
- * with Node's test runner. Each step runs even when an earlier one failed, so one run shows every problem;
+ * `npm test`: type-check, lint, import rules, folder cycles, dead exports (knip), recipe shellcheck, then unit,
+ * integration and end-to-end tests with Node's test runner. Each step runs even when an earlier one failed, so one run shows every problem;
  * the exit code is non-zero when any step failed.
  *
  * TEST_ONLY=unit|integration|e2e limits the test step; extra arguments are passed to `node --test`.
@@ -38,6 +38,8 @@ const steps: Array<[string, string, string[]]> = [
   ['type-check', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']],
   ['lint', bin('eslint'), ['--max-warnings', '0', '.']],
   ['import rules', bin('depcruise'), ['src', '--config', '.dependency-cruiser.cjs']],
+  ['folder cycles', process.execPath, [join('scripts', 'folder-cycles.ts')]],
+  ['dead exports', bin('knip'), ['--no-progress']],
 ];
 if (recipes.length > 0) steps.push(['shellcheck', 'shellcheck', ['-s', 'bash', ...recipes]]);
 steps.push([

@@ -6,10 +6,9 @@ import { ConfigError, loadConfig, type LoadedConfig } from './config/load.ts';
 import { roleWarnings } from './config/role-warnings.ts';
 import { EvictionPolicyError } from './queue/connection.ts';
 import { createRuntime } from './roles/runtime.ts';
-import { featureFactories } from './roles/features.ts';
 import { startServe } from './roles/serve.ts';
 import { startWorker } from './roles/worker.ts';
-import { createSlackApp } from './slack/app.ts';
+import { createOutboxClient } from './slack/app.ts';
 import { WebApiNotifier } from './slack/notifier.ts';
 
 const USAGE = 'usage: ci-bot all|serve|worker|watch|demo|config check';
@@ -35,7 +34,8 @@ async function main(argv: readonly string[]): Promise<number> {
 
 /** Starts the requested role(s) and runs until SIGTERM/SIGINT, then drains within the grace period. */
 export async function runRoles(loaded: LoadedConfig, role: string): Promise<number> {
-  const rt = await createRuntime(loaded, featureFactories);
+  const roles = role === 'all' ? (['serve', 'worker', 'watch'] as const) : [role as 'serve' | 'worker' | 'watch'];
+  const rt = await createRuntime(loaded, { roles });
   const closers: Array<() => Promise<void>> = [];
   if (role === 'serve' || role === 'all') {
     const served = await startServe(rt);
@@ -44,12 +44,9 @@ export async function runRoles(loaded: LoadedConfig, role: string): Promise<numb
   if (role === 'worker' || role === 'all' || role === 'watch') {
     const token = loaded.secrets.slackBotToken;
     if (!token) throw new Error(`${role} needs SLACK_BOT_TOKEN to post to Slack`);
-    const slack = await createSlackApp({
-      mode: 'http', botToken: token, signingSecret: 'unused-by-workers', apiUrl: loaded.config.slack.apiUrl,
-      webApiRetries: 0, logger: rt.logger.child({ src: 'slack' }),
-    });
-    // `watch` delivers what watchers post; it runs no tasks. Watchers themselves arrive with the alerting feature.
-    const working = await startWorker(rt, { notifier: new WebApiNotifier(slack.outboxClient), tasks: role !== 'watch' });
+    const client = createOutboxClient({ botToken: token, apiUrl: loaded.config.slack.apiUrl, logger: rt.logger.child({ src: 'slack' }) });
+    // `watch` delivers what the features' sources post and runs the sources; it runs no tasks.
+    const working = await startWorker(rt, { notifier: new WebApiNotifier(client), tasks: role !== 'watch', sources: role !== 'worker' });
     // After the front door (closed first: no new commands while tasks drain), before Redis.
     closers.push(() => working.close({ graceMs: loaded.config.tasks.shutdownGraceMs }));
   }

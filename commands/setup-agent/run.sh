@@ -1,7 +1,8 @@
 #!/bin/bash
 # Docker and the Mesos agent (SPEC section 1): /etc/mesos/zk, /etc/mesos-slave/{containerizers,
 # executor_registration_timeout,hostname,ip}; docker then mesos-slave enabled and started.
-# Parameters (environment): HOST_NAME HOST_IP ZK_ENSEMBLE PACKAGES REPO_URL REPO_SUITE DRY_RUN.
+# Parameters (environment): HOST_NAME HOST_IP ZK_ENSEMBLE PACKAGES_RHEL PACKAGES_DEBIAN REPO_URL_RHEL REPO_URL_DEBIAN
+# REPO_SUITE DRY_RUN (the family's packages and repository are chosen on the host, from /etc/os-release)..
 set -eu
 
 step 'detect os'
@@ -11,8 +12,7 @@ step 'package repository'
 ensure_repo
 
 step 'install packages'
-# shellcheck disable=SC2086 # PACKAGES is a validated, space-separated list
-ensure_packages $PACKAGES
+ensure_family_packages
 
 step 'configure mesos agent'
 FILES_CHANGED=0

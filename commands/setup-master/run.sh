@@ -1,7 +1,8 @@
 #!/bin/bash
 # ZooKeeper, Mesos master and Marathon (SPEC section 1): zoo.cfg and myid; /etc/mesos/zk;
 # /etc/mesos-master/{cluster,hostname,ip}; /etc/marathon/conf/{hostname,master,zk}; services started in that order.
-# Parameters (environment): HOST_NAME HOST_IP ZK_ENSEMBLE ZK_MYID CLUSTER_NAME PACKAGES REPO_URL REPO_SUITE DRY_RUN.
+# Parameters (environment): HOST_NAME HOST_IP ZK_ENSEMBLE ZK_MYID CLUSTER_NAME PACKAGES_RHEL PACKAGES_DEBIAN REPO_URL_RHEL REPO_URL_DEBIAN
+# REPO_SUITE DRY_RUN (the family's packages and repository are chosen on the host, from /etc/os-release).
 set -eu
 
 zk_data_dir=/var/lib/zookeeper
@@ -13,8 +14,7 @@ step 'package repository'
 ensure_repo
 
 step 'install packages'
-# shellcheck disable=SC2086 # PACKAGES is a validated, space-separated list
-ensure_packages $PACKAGES
+ensure_family_packages
 
 step 'configure zookeeper'
 servers=''
@@ -25,12 +25,17 @@ for h in "${zk_list[@]}"; do
   servers="$servers
 server.$n=$h:2888:3888"
 done
+# ZooKeeper >= 3.5 answers only `srvr` unless told otherwise: allow the words ci-bot sends (ruok and mntr after
+# setup-master, srvr in /ci status). Its AdminServer would take port 8080, Marathon's on this host: off.
+# ZooKeeper 3.4 (the seed's CentOS 7) ignores both lines.
 FILES_CHANGED=0
 put_file /etc/zookeeper/conf/zoo.cfg "tickTime=2000
 initLimit=10
 syncLimit=5
 dataDir=$zk_data_dir
-clientPort=2181$servers"
+clientPort=2181
+4lw.commands.whitelist=ruok,mntr,srvr
+admin.enableServer=false$servers"
 # The procedure writes conf/myid; ZooKeeper itself reads dataDir/myid: both hold the id.
 put_file /etc/zookeeper/conf/myid "$ZK_MYID"
 put_file "$zk_data_dir/myid" "$ZK_MYID"

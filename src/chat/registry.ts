@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { UserFacingError } from '../core/errors.ts';
 import type { Role } from '../core/types.ts';
 import { tokenText, tokenize, type Token } from './tokenize.ts';
-import { clip, escapeMrkdwn } from './render/text.ts';
+import { clip, escapeMrkdwn } from '../core/text.ts';
 
 export interface Positional {
   name: string;

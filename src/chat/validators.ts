@@ -33,6 +33,7 @@ export const fingerprintArg = z
   .regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'must be a key fingerprint as printed by `ssh-keygen -lf`: SHA256:<43 characters>')
   .transform((s) => s.replace(/=$/, ''));
 
+/** @public `--since 24h` of `/ci alerts`, which arrives with the failover feature. */
 export const durationArg = z
   .string()
   .max(8, { abort: true })

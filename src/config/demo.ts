@@ -7,6 +7,8 @@ export const demoConfig = {
   slack: { channels: { default: '#ci' } },
   roles: { default: 'admin' },
   inventory: {
+    // Every demo host is 127.0.0.1, and the simulator's seed agents are named slave1/slave2: advertise the names.
+    advertise: 'name',
     hosts: [
       { name: 'master', address: '127.0.0.1', roles: ['master'] },
       { name: 'slave1', address: '127.0.0.1', roles: ['agent'] },

@@ -4,8 +4,6 @@
  */
 import { z } from 'zod';
 
-const slackId = (prefix: string) =>
-  z.string().regex(new RegExp(`^${prefix}[A-Z0-9]{2,}$`), `must be a Slack id starting with ${prefix}`);
 const url = z.url({ protocol: /^(https?|redis|rediss)$/, message: 'must be a URL (http, https or redis)' });
 /** Upstream URLs: credentials come from their own variables, so a URL with user:password@ is refused (it would be shown). */
 const upstreamUrl = url.refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), 'must not contain a user or password; use JENKINS_USER / JENKINS_API_TOKEN, MARATHON_USER / MARATHON_PASSWORD');
@@ -57,7 +55,23 @@ const host = z.strictObject({
   /** Pinned host key, `SHA256:` + base64 as printed by `ssh-keygen -lf`. */
   hostKey: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'must look like SHA256:<43 base64 chars>').optional(),
   sudo: z.boolean().default(false),
+  /**
+   * What this host's Mesos master / Marathon / Mesos agent advertise (their `hostname` files): its `address` (the
+   * seed's choice, reachable without DNS) or its inventory `name` (only where every browser and agent resolves it).
+   * Default: `inventory.advertise`.
+   */
+  advertise: z.enum(['address', 'name']).optional(),
 });
+
+/** `host:port`, parsed once here: `{ address: 'zk1:2181', host: 'zk1', port: 2181 }`. */
+const hostPort = z
+  .string()
+  .regex(/^[^\s:]+:\d+$/, 'must be host:port')
+  .transform((address) => {
+    const i = address.lastIndexOf(':');
+    return { address, host: address.slice(0, i), port: Number(address.slice(i + 1)) };
+  })
+  .refine((a) => a.port >= 1 && a.port <= 65_535, 'port must be 1–65535');
 
 const cluster = z.strictObject({
   mesos: z.strictObject({ urls: z.array(upstreamUrl).default([]), timeoutMs: ms(5000) }).prefault({}),
@@ -66,7 +80,7 @@ const cluster = z.strictObject({
     .prefault({}),
   jenkins: z.strictObject({ url: upstreamUrl.optional(), user: z.string().optional(), timeoutMs: ms(5000) }).prefault({}),
   zookeeper: z
-    .strictObject({ hosts: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port')).default([]), timeoutMs: ms(3000) })
+    .strictObject({ hosts: z.array(hostPort).default([]), timeoutMs: ms(3000) })
     .prefault({}),
   /** A custom CA bundle (PEM path) for HTTPS upstreams. */
   caFile: z.string().optional(),
@@ -83,14 +97,27 @@ const ssh = z.strictObject({
   agentJoinTimeoutMs: ms(120_000),
 });
 
+/** Package names for one OS family, and where they come from (the historical Mesosphere repositories are gone). */
+const familyPackages = (names: { mesos: string; marathon: string; zookeeper: string; docker: string }) =>
+  z.strictObject({
+    mesos: z.string().default(names.mesos),
+    marathon: z.string().default(names.marathon),
+    /** The package whose service is `zookeeper` (Debian: zookeeperd; the seed's CentOS 7: mesosphere-zookeeper). */
+    zookeeper: z.string().default(names.zookeeper),
+    docker: z.string().default(names.docker),
+    /** Repository base URL: a yum `baseurl` (RHEL family) or an apt archive URL (Debian family). Default: none. */
+    repository: z.string().optional(),
+    /** Apt suite of `repository` (Debian family only; default `stable`). */
+    suite: z.string().optional(),
+  });
+
+/**
+ * Per OS family, as the recipes detect it from /etc/os-release: a mixed inventory gets each host its own names.
+ * RHEL defaults are the seed's (`yum install mesos marathon mesosphere-zookeeper`, `yum install docker mesos`).
+ */
 const packages = z.strictObject({
-  /** Package names per role and family; the historical Mesosphere repositories are gone, so they come from config. */
-  mesos: z.string().default('mesos'),
-  marathon: z.string().default('marathon'),
-  zookeeper: z.string().default('zookeeper'),
-  docker: z.string().default('docker.io'),
-  /** Optional repository line (apt) or .repo URL (yum), passed to the recipe as a parameter. */
-  repository: z.string().optional(),
+  rhel: familyPackages({ mesos: 'mesos', marathon: 'marathon', zookeeper: 'mesosphere-zookeeper', docker: 'docker' }).prefault({}),
+  debian: familyPackages({ mesos: 'mesos', marathon: 'marathon', zookeeper: 'zookeeperd', docker: 'docker.io' }).prefault({}),
 });
 
 const jenkins = z.strictObject({
@@ -131,7 +158,13 @@ export const configSchema = z.strictObject({
     .prefault({}),
   roles: roles.prefault({}),
   cluster: cluster.prefault({}),
-  inventory: z.strictObject({ hosts: z.array(host).default([]) }).prefault({}),
+  inventory: z
+    .strictObject({
+      /** Default of each host's `advertise`: `address` (as the seed writes it) or `name`. */
+      advertise: z.enum(['address', 'name']).default('address'),
+      hosts: z.array(host).default([]),
+    })
+    .prefault({}),
   ssh: ssh.prefault({}),
   packages: packages.prefault({}),
   jenkins: jenkins.prefault({}),
@@ -159,4 +192,3 @@ export const secretsSchema = z.object({
 export type Config = z.infer<typeof configSchema>;
 export type Secrets = z.infer<typeof secretsSchema>;
 export type InventoryHost = Config['inventory']['hosts'][number];
-export { slackId };

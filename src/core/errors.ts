@@ -1,6 +1,10 @@
 /**
- * The error family. Two kinds matter to a user: a {@link UserFacingError} is safe to show in chat as it is;
- * everything else is logged with its cause and the user sees a short message with a correlation id.
+ * The error family, on two separate axes:
+ * - safe to show: a {@link UserFacingError}, or a {@link PermanentError} (its message is written for the user);
+ *   everything else is logged with its cause and the user sees a short message with a correlation id
+ *   ({@link isUserFacing});
+ * - may retry: an {@link UpstreamError} says so itself (`transient`); a {@link PermanentError} never; the queue's
+ *   retry policy (src/queue/backoff.ts) decides for the rest. Being safe to show says nothing about retrying.
  */
 
 /** Stable string codes, so tests and callers never match on message text. */
@@ -29,12 +33,22 @@ export class UserFacingError extends Error {
   }
 }
 
-/** A failure that retrying cannot fix (validation, 4xx, unknown host, host key mismatch). Never retried. */
-export class PermanentError extends UserFacingError {
+/**
+ * A failure that retrying cannot fix (validation, 4xx, unknown host, host key mismatch): never retried. Its message
+ * says what to fix and is safe to show, like a UserFacingError's, but it is not one: the two properties are separate.
+ */
+export class PermanentError extends Error {
+  readonly code: ErrorCode;
   constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
-    super(code, message, options);
+    super(message, options);
     this.name = 'PermanentError';
+    this.code = code;
   }
+}
+
+/** True when `err`'s message may be posted in chat as it is. */
+export function isUserFacing(err: unknown): err is UserFacingError | PermanentError {
+  return err instanceof UserFacingError || err instanceof PermanentError;
 }
 
 /** Which upstream a request went to. */
@@ -49,6 +63,8 @@ export class UpstreamError extends Error {
   readonly request: string;
   readonly status: number | undefined;
   readonly failure: UpstreamFailure;
+  /** What the upstream said or what went wrong, without the service and request (shown inline in `/ci status`). */
+  readonly detail: string | undefined;
   constructor(
     service: UpstreamService,
     request: string,
@@ -63,6 +79,7 @@ export class UpstreamError extends Error {
     this.request = request;
     this.status = details.status;
     this.failure = details.failure;
+    this.detail = details.detail;
   }
 
   /** Transient failures are worth a retry; auth errors, 4xx and garbage are not. */
@@ -70,11 +87,6 @@ export class UpstreamError extends Error {
     if (this.failure === 'timeout' || this.failure === 'refused' || this.failure === 'network') return true;
     return this.failure === 'http' && this.status !== undefined && (this.status >= 500 || this.status === 429);
   }
-}
-
-/** True when `err` is an abort caused by an AbortSignal. */
-export function isAbortError(err: unknown): boolean {
-  return err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError');
 }
 
 /** Thrown by a Notifier when Slack answers 429 (or 5xx): try again after `retryAfterMs`. */

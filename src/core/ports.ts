@@ -2,13 +2,20 @@
  * Ports: the small interfaces each consumer owns. Adapters (slack, queue, ssh, clients) implement them;
  * handlers, watchers and digests depend only on these.
  */
-import type { MessageRef, RenderedMessage, Requester, StepState } from './types.ts';
+import type { MessageRef, RenderedMessage, Requester, Role, StepState } from './types.ts';
 
 /** Direct Slack Web API access (used by the outbox drainer and the front door). */
 export interface Notifier {
-  post(channel: string, message: RenderedMessage, opts?: { threadTs?: string }): Promise<MessageRef>;
+  /** Posts; `key` (the outbox key) is attached to the message so {@link Notifier.findPosted} can find it again. */
+  post(channel: string, message: RenderedMessage, opts?: { threadTs?: string; key?: string }): Promise<MessageRef>;
   update(ref: MessageRef, message: RenderedMessage): Promise<void>;
   ephemeral(channel: string, user: string, message: RenderedMessage): Promise<void>;
+  /**
+   * The message posted with `key` since `oldestSec` (in the thread `threadTs`, if given), or undefined. Lets the
+   * outbox find a post whose answer was lost (a crash between Slack's `ok` and saving the ts) instead of posting
+   * it twice. Optional: a notifier without it gets at-least-once delivery in that one case.
+   */
+  findPosted?(channel: string, key: string, opts: { oldestSec: number; threadTs?: string }): Promise<MessageRef | undefined>;
 }
 
 /**
@@ -201,4 +208,43 @@ export interface ProvisionRecord {
 export interface ProvisionLog {
   record(entry: ProvisionRecord): Promise<void>;
   last(hosts: readonly string[]): Promise<Readonly<Record<string, ProvisionRecord>>>;
+}
+
+/** Structured logging (pino's Logger satisfies it). */
+export interface Log {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** What the requester is told after `enqueue`. */
+export interface EnqueueResult {
+  jobId: string;
+  /** `queued_behind`: another task for the same host runs (or waits) first; `behind` names it. */
+  state: 'queued' | 'queued_behind' | 'duplicate';
+  behind?: string;
+}
+
+/** One line of `/ci jobs`. */
+export interface JobSummary {
+  jobId: string;
+  kind: string;
+  queue: string;
+  state: 'active' | 'waiting' | 'delayed' | 'prioritized';
+  requesterId: string;
+  channelId: string;
+  createdAt: number;
+}
+
+/** The task queue as the front door's commands use it (implemented by src/queue/task-client.ts). */
+export interface TaskQueue {
+  /**
+   * Validates `data` against the kind's schema and enqueues it under the kind's deterministic job id.
+   * @throws UserFacingError('queue_unavailable') when Redis does not answer within the deadline
+   */
+  enqueue(kind: string, data: unknown): Promise<EnqueueResult>;
+  listJobs(): Promise<JobSummary[]>;
+  /** Cancels a queued or running job. Operators cancel their own; admins any; viewers none. */
+  cancel(jobId: string, by: { userId: string; role: Role }): Promise<{ state: 'removed' | 'cancelling' }>;
+  readLog(jobId: string): Promise<string[]>;
 }

@@ -32,12 +32,3 @@ export interface Requester {
 }
 
 export type StepState = 'pending' | 'running' | 'done' | 'changed' | 'failed' | 'skipped';
-
-/** One line of a task's checklist. */
-export interface StepStatus {
-  name: string;
-  state: StepState;
-  startedAt?: number;
-  endedAt?: number;
-  detail?: string;
-}

@@ -39,6 +39,7 @@ export function createMetrics(opts: MetricsOptions = {}) {
     } });
   new Gauge({ name: 'cibot_outbox_backlog', help: 'Messages waiting in the outbox', registers: reg,
     async collect() {
+      // A scrape must not fail while Redis is down: the gauge is then left out of this scrape.
       const n = await opts.outboxBacklog?.().catch(() => undefined);
       if (n !== undefined) this.set(n);
     } });

@@ -36,6 +36,7 @@ export async function subscribeCancels(
   await subscriber.subscribe(channel);
   return async () => {
     subscriber.off('message', listener);
+    // The subscriber may already be gone (shutdown, Redis down); dropping the connection unsubscribes too.
     await subscriber.unsubscribe(channel).catch(() => undefined);
   };
 }

@@ -13,13 +13,6 @@ export interface ConnectionOptions {
   name?: string;
 }
 
-/** What every Redis user in the queue/audit layer receives: a connection and a key namespace. */
-export interface RedisContext {
-  redis: Redis;
-  /** Prefix of every key we and BullMQ write (default `ci-bot`); tests use a unique one each. */
-  prefix: string;
-}
-
 /**
  * A connection for producers and API calls: one retry, no offline queue, and a command timeout so a stalled
  * Redis (SIGSTOP) fails a call within `commandTimeoutMs` (default 500 ms) instead of hanging.

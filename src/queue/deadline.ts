@@ -1,5 +1,6 @@
 /** Producer calls must never hold up a Slack ack: a stalled or absent Redis becomes a clear user-facing error. */
 import { UserFacingError } from '../core/errors.ts';
+import { withDeadline } from '../core/deadline.ts';
 
 /** The error a user sees when Redis cannot take a task (R6). */
 export function queueUnavailable(cause?: unknown): UserFacingError {
@@ -15,18 +16,10 @@ export function queueUnavailable(cause?: unknown): UserFacingError {
  * The losing promise is observed so its later rejection is never unhandled.
  */
 export async function withQueueDeadline<T>(ms: number, work: () => Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const running = work();
-  running.catch(() => undefined);
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(queueUnavailable(new Error(`no answer in ${ms} ms`))), ms);
-  });
   try {
-    return await Promise.race([running, timeout]);
+    return await withDeadline(work(), ms, () => queueUnavailable(new Error(`no answer in ${ms} ms`)));
   } catch (err) {
     if (err instanceof UserFacingError) throw err;
     throw queueUnavailable(err);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -5,8 +5,8 @@
  */
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { DigestRecord, UtilSample } from '../digests/digest-model.ts';
-import type { DigestStore } from '../digests/digest-store.ts';
+import type { DigestRecord, DigestStore, UtilSample } from '../core/digest-store.ts';
+import { safeJson } from '../core/safe-json.ts';
 
 const recordSchema = z.object({
   atMs: z.number(),
@@ -57,12 +57,4 @@ function parse(raw: string | undefined): DigestRecord | undefined {
   if (!raw) return undefined;
   const p = recordSchema.safeParse(safeJson(raw));
   return p.success ? (p.data as DigestRecord) : undefined;
-}
-
-function safeJson(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
 }

@@ -1,6 +1,6 @@
 /** How a handler failure is shown and what BullMQ should do with it. */
 import { UnrecoverableError } from 'bullmq';
-import { UserFacingError } from '../core/errors.ts';
+import { isUserFacing } from '../core/errors.ts';
 import { correlationId } from '../core/ids.ts';
 import { isTransient } from './backoff.ts';
 
@@ -39,7 +39,7 @@ export function classifyFailure(
 }
 
 function userMessage(err: unknown, ctx: { jobId: string; log?: FailureLogger }): string {
-  if (err instanceof UserFacingError) return err.message;
+  if (isUserFacing(err)) return err.message;
   const ref = correlationId();
   ctx.log?.error({ err, jobId: ctx.jobId, ref }, 'task failed');
   const name = err instanceof Error ? err.name : 'error';

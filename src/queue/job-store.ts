@@ -3,8 +3,8 @@
  * the log keeps the last `maxLogLines` lines and every key expires `ttlSec` after its last write.
  */
 import type { Redis } from 'ioredis';
-import { progressViewSchema, type ProgressView } from '../chat/render/progress.ts';
-import type { ProgressStore } from '../workers/progress-reporter.ts';
+import { progressViewSchema, type ProgressStore, type ProgressView } from '../core/progress-view.ts';
+import { safeJson } from '../core/safe-json.ts';
 
 export interface JobStoreOptions {
   redis: Redis;
@@ -45,12 +45,4 @@ export function createJobStore(opts: JobStoreOptions): JobStore {
     },
     readLog: (jobId) => redis.lrange(logKey(jobId), 0, -1),
   };
-}
-
-function safeJson(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
 }

@@ -1,7 +1,8 @@
 /**
  * Delivers outbox messages to Slack. One drainer at a time owns a channel (a Redis lock), so several drainers are
  * safe and order per channel is kept. The head of a channel's FIFO is removed only after Slack confirmed it (a
- * crash mid-delivery re-sends the head: an update if its ts was stored, which is why the ts is stored first thing).
+ * crash mid-delivery re-sends the head: an update if its ts was stored, which is why the ts is stored first thing;
+ * a post whose answer was lost is looked up by its metadata tag before it is posted again, so it is posted once).
  * Pace per channel: new posts ≤ 1 per `postIntervalMs`, updates ≤ 1 per `updateIntervalMs`; `RetryLaterError`
  * pauses the channel for its `retryAfterMs`. Cooldowns live in Redis so they survive restarts and drainer changes.
  */
@@ -12,6 +13,7 @@ import type { RenderedMessage } from '../core/types.ts';
 import { PermanentError, RetryLaterError, UpstreamError } from '../core/errors.ts';
 import { outboxKeys, outboxScripts, type OutboxKeys } from './outbox-keys.ts';
 import { interruptibleSleep } from '../core/sleep.ts';
+import { withDeadlineOr } from '../core/deadline.ts';
 
 /** Minimal logger (pino-compatible). */
 export interface DrainLogger {
@@ -88,7 +90,7 @@ export function startOutboxDrainer(options: OutboxDrainerOptions): OutboxDrainer
     async close({ graceMs = 5000 } = {}) {
       stop.abort();
       const all = Promise.all([loop, ...active.values()]);
-      await Promise.race([all, new Promise((r) => setTimeout(r, graceMs).unref())]);
+      await withDeadlineOr(all, graceMs, undefined);
     },
   };
 }
@@ -108,6 +110,7 @@ async function drainChannel(ctx: Ctx, channel: string): Promise<void> {
       if (wait > 0) await interruptibleSleep(Math.min(wait, 1000), ctx.signal);
     }
   } finally {
+    // Releasing the channel early is an optimisation: the lock expires by itself.
     await s.refreshLock(channel, ctx.token, 0).catch(() => undefined);
   }
 }
@@ -136,9 +139,8 @@ async function step(ctx: Ctx, channel: string, key: string): Promise<number> {
   }
   try {
     if (ts === null) {
-      const ref = await o.notifier.post(channel, message, threadTs ? { threadTs } : undefined);
-      await o.redis.set(k.ts(key), ref.ts, 'EX', o.tsTtlSec);
-      await o.redis.set(k.coolPost(channel), '1', 'PX', o.postIntervalMs);
+      const ref = (await postedBefore(ctx, channel, key, threadTs)) ?? (await o.notifier.post(channel, message, { key, ...(threadTs ? { threadTs } : {}) }));
+      await o.redis.multi().set(k.ts(key), ref.ts, 'EX', o.tsTtlSec).set(k.coolPost(channel), '1', 'PX', o.postIntervalMs).del(k.attempt(key)).exec();
     } else {
       await o.notifier.update({ channel, ts }, message);
     }
@@ -149,6 +151,21 @@ async function step(ctx: Ctx, channel: string, key: string): Promise<number> {
   } catch (err) {
     return failed(ctx, channel, key, message, err);
   }
+}
+
+/**
+ * Marks the first post attempt of `key`; when an earlier attempt exists, its answer may have been lost after Slack
+ * took the message (the process died before saving the ts), so look for the message Slack has under that key.
+ */
+async function postedBefore(ctx: Ctx, channel: string, key: string, threadTs: string | undefined) {
+  const { o, k } = ctx;
+  const nowSec = Math.floor(Date.now() / 1000);
+  const first = await o.redis.set(k.attempt(key), String(nowSec), 'EX', o.tsTtlSec, 'NX');
+  if (first === 'OK' || !o.notifier.findPosted) return undefined;
+  const since = Number(await o.redis.get(k.attempt(key))) || nowSec;
+  const found = await o.notifier.findPosted(channel, key, { oldestSec: since - 5, ...(threadTs ? { threadTs } : {}) });
+  if (found) o.log?.warn({ channel, key }, 'an earlier post had reached Slack; not posting it again');
+  return found;
 }
 
 /** The stored content of a message, or the Error saying why it is unusable (bad JSON, no `text`). */

@@ -15,6 +15,8 @@ export function outboxKeys(prefix: string) {
     channels: `${base}:channels`,
     /** string: Slack ts of a posted key */
     ts: (key: string) => `${base}:ts:${key}`,
+    /** string: epoch seconds of the first post attempt of a key (left behind when an attempt's answer was lost) */
+    attempt: (key: string) => `${base}:attempt:${key}`,
     lock: (channel: string) => `${base}:lock:${channel}`,
     coolPost: (channel: string) => `${base}:cool:post:${channel}`,
     coolAny: (channel: string) => `${base}:cool:any:${channel}`,

@@ -5,33 +5,14 @@
  */
 import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Role } from '../core/types.ts';
+import type { JobSummary, TaskQueue } from '../core/ports.ts';
 import { UserFacingError } from '../core/errors.ts';
-import type { TaskRegistry } from './task-kind.ts';
-import { safeJobId } from './task-kind.ts';
+import type { TaskRegistry } from '../core/task-kind.ts';
+import { safeJobId } from '../core/task-kind.ts';
 import { exclusiveKeys } from './exclusive-lock.ts';
 import { createJobStore } from './job-store.ts';
 import { queueUnavailable, withQueueDeadline } from './deadline.ts';
 import { cancelKeys } from './cancel-bus.ts';
-
-/** What the requester is told after `enqueue`. */
-export interface EnqueueResult {
-  jobId: string;
-  /** `queued_behind`: another task for the same host runs (or waits) first; `behind` names it. */
-  state: 'queued' | 'queued_behind' | 'duplicate';
-  behind?: string;
-}
-
-/** One line of `/ci jobs`. */
-export interface JobSummary {
-  jobId: string;
-  kind: string;
-  queue: string;
-  state: 'active' | 'waiting' | 'delayed' | 'prioritized';
-  requesterId: string;
-  channelId: string;
-  createdAt: number;
-}
 
 export interface TaskClientOptions {
   /** A producer connection (createProducerConnection). */
@@ -44,12 +25,7 @@ export interface TaskClientOptions {
   keepFinishedSec?: number;
 }
 
-export interface TaskClient {
-  enqueue(kind: string, data: unknown): Promise<EnqueueResult>;
-  listJobs(): Promise<JobSummary[]>;
-  /** Cancels a queued or running job. Operators cancel their own; admins any; viewers none. */
-  cancel(jobId: string, by: { userId: string; role: Role }): Promise<{ state: 'removed' | 'cancelling' }>;
-  readLog(jobId: string): Promise<string[]>;
+export interface TaskClient extends TaskQueue {
   /** Job counts by queue and state (the queue depth metric). */
   queueDepths(): Promise<Array<{ queue: string; state: string; count: number }>>;
   close(): Promise<void>;
@@ -134,6 +110,7 @@ export function createTaskClient(opts: TaskClientOptions): TaskClient {
         const ck = cancelKeys(prefix);
         await redis.set(ck.flag(jobId), by.userId, 'EX', 3600);
         if (state !== 'active') {
+          // A job a worker took meanwhile cannot be removed: the flag set above cancels it instead (checked next).
           await job.remove().catch(() => undefined);
           if (!(await job.isActive())) return { state: 'removed' as const };
         }

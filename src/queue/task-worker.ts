@@ -8,13 +8,15 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { AuditLog, Clock, Outbox, TaskHandler, TaskResult } from '../core/ports.ts';
 import { systemClock } from '../core/ports.ts';
-import { createProgressReporter } from '../workers/progress-reporter.ts';
-import type { AnyTaskKind, TaskKind } from './task-kind.ts';
+import { createProgressReporter } from './progress-reporter.ts';
+import type { BoundTask, TaskKind } from '../core/task-kind.ts';
 import { createJobStore } from './job-store.ts';
 import { jitteredBackoffMs } from './backoff.ts';
 import { cancelKeys, subscribeCancels } from './cancel-bus.ts';
 import { acquireExclusive, exclusiveKeys, releaseExclusive, renewExclusive } from './exclusive-lock.ts';
 import { classifyFailure, type FailureLogger } from './failure.ts';
+import { withDeadlineOr } from '../core/deadline.ts';
+import type { ProgressRenderer } from '../core/progress-view.ts';
 
 export interface TaskWorkerOptions<T extends { requester: { userId: string; channelId: string } }> {
   kind: TaskKind<T>;
@@ -23,12 +25,14 @@ export interface TaskWorkerOptions<T extends { requester: { userId: string; chan
    * Further kinds on the same queue, each with its handler. A BullMQ worker takes every job of its queue, so all
    * kinds sharing a queue must be served by one worker that picks the handler by job name.
    */
-  alsoHandles?: ReadonlyArray<{ kind: AnyTaskKind; handler: TaskHandler<never> }>;
+  alsoHandles?: readonly BoundTask[];
   /** A worker connection (createWorkerConnection); duplicated for BullMQ's blocking and pub/sub clients. */
   connection: Redis;
   prefix: string;
   outbox: Outbox;
   audit: AuditLog;
+  /** Renders the progress message and thread output (src/chat/render/progress.ts `progressRenderer`). */
+  render: ProgressRenderer;
   /** Jobs run at once by this worker (default 1). */
   concurrency?: number;
   /** BullMQ job lock; a crashed worker's job is taken over after about lock + stalled interval (default 30 000). */
@@ -59,8 +63,8 @@ export function createTaskWorker<T extends { requester: { userId: string; channe
   opts: TaskWorkerOptions<T>,
 ): TaskWorker {
   const { prefix, connection: redis } = opts;
-  const byName = new Map<string, { kind: AnyTaskKind; handler: TaskHandler<never> }>([
-    [opts.kind.name, { kind: opts.kind, handler: opts.handler as TaskHandler<never> }],
+  const byName = new Map<string, BoundTask>([
+    [opts.kind.name, { kind: opts.kind, handler: opts.handler }],
     ...(opts.alsoHandles ?? []).map((h) => [h.kind.name, h] as const),
   ]);
   for (const { kind } of byName.values()) {
@@ -85,6 +89,7 @@ export function createTaskWorker<T extends { requester: { userId: string; channe
       await job.moveToDelayed(clock.now() + (opts.exclusiveRetryMs ?? 1000), token);
       throw new DelayedError();
     }
+    // A failed renewal is tried again at the next tick; if Redis stays away the lock expires on its own.
     const renew = exclKey ? setInterval(() => void renewExclusive(redis, exclKey, jobId, lockMs).catch(() => undefined), lockMs / 3) : undefined;
     const abort = new AbortController();
     signal?.addEventListener('abort', () => abort.abort(signal.reason), { once: true });
@@ -93,7 +98,7 @@ export function createTaskWorker<T extends { requester: { userId: string; channe
     const attempt = job.attemptsMade + 1;
     const reporter = createProgressReporter({
       jobId, title: kind.title(data), channel: data.requester.channelId, requesterId: data.requester.userId, attempt,
-      outbox: kind.progressMessage === false ? silentOutbox : opts.outbox, store, clock, flushMs: opts.progressFlushMs,
+      outbox: kind.progressMessage === false ? silentOutbox : opts.outbox, store, render: opts.render, clock, flushMs: opts.progressFlushMs,
       onError: (err) => opts.log?.warn({ err, jobId }, 'progress update failed'),
     });
     const startedAt = clock.now();
@@ -107,7 +112,7 @@ export function createTaskWorker<T extends { requester: { userId: string; channe
       ]);
       if (cancelledBy) abort.abort(cancelReason(cancelledBy));
       abort.signal.throwIfAborted();
-      const result: TaskResult = await (handler as TaskHandler<unknown>)(data, { jobId, attempt, signal: abort.signal, progress: reporter, log: reporter.log });
+      const result: TaskResult = await handler(data, { jobId, attempt, signal: abort.signal, progress: reporter, log: reporter.log });
       await reporter.finish(result);
       await opts.audit.append({ kind: 'task_finished', user: data.requester.userId, command: kind.name, jobId, outcome: 'succeeded', detail: `${clock.now() - startedAt} ms` });
       return result;
@@ -121,6 +126,7 @@ export function createTaskWorker<T extends { requester: { userId: string; channe
       throw failure.error;
     } finally {
       clearInterval(renew);
+      // Clean-up after the run: a failed flush or release must not replace the handler's outcome (the lock has a TTL).
       await reporter.close().catch(() => undefined);
       if (exclKey) await releaseExclusive(redis, exclKey, jobId).catch(() => undefined);
     }
@@ -155,17 +161,18 @@ export function createTaskWorker<T extends { requester: { userId: string; channe
     async close({ graceMs = 10_000 } = {}) {
       state.shuttingDown = true;
       const closing = worker.close();
-      closing.catch(() => undefined);
-      const timedOut = await Promise.race([closing.then(() => false), sleep(graceMs).then(() => true)]);
+      closing.catch(() => undefined); // observed here, awaited below under the grace deadline
+      const timedOut = await withDeadlineOr(closing.then(() => false), graceMs, true);
       if (timedOut) {
         worker.cancelAllJobs('shutdown');
-        const done = await Promise.race([closing.then(() => true), sleep(2000).then(() => false)]);
+        const done = await withDeadlineOr(closing.then(() => true), 2000, false);
+        // Forced close is best effort: the process is on its way out either way.
         if (!done) await worker.close(true).catch(() => undefined);
       }
       // The subscriber queues commands offline and retries forever: with Redis down or stalled an awaited
       // UNSUBSCRIBE would never answer. Give it a moment, then drop the connection (that unsubscribes too).
       const unsubscribed = unsubscribe.then((off) => off()).catch(() => undefined);
-      await Promise.race([unsubscribed, sleep(UNSUBSCRIBE_WAIT_MS)]);
+      await withDeadlineOr(unsubscribed, UNSUBSCRIBE_WAIT_MS, undefined);
       subscriber.disconnect();
     },
   };
@@ -201,11 +208,8 @@ async function reportFailure(
     retrying: () => reporter.retrying(failure.message),
     released: () => reporter.retrying(failure.message),
   }[failure.outcome];
+  // The outcome is decided; a lost progress update or audit line must not turn it into another failure.
   await show().catch(() => undefined);
   const kind = failure.outcome === 'cancelled' ? 'cancelled' : 'task_finished';
   await audit.append({ kind, ...who, outcome: failure.outcome, detail: failure.message }).catch(() => undefined);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms).unref());
 }

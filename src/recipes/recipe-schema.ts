@@ -29,4 +29,3 @@ export const recipeFileSchema = z.strictObject({
 });
 
 export type RecipeFile = z.infer<typeof recipeFileSchema>;
-export type ParamSpec = RecipeFile['parameters'][string];

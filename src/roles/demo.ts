@@ -13,9 +13,8 @@ import { startSimulator } from '../../test/support/simulator/index.ts';
 import { createRuntime } from './runtime.ts';
 import { startServe } from './serve.ts';
 import { startWorker } from './worker.ts';
-import { createSlackApp } from '../slack/app.ts';
+import { createOutboxClient } from '../slack/app.ts';
 import { WebApiNotifier } from '../slack/notifier.ts';
-import { featureFactories } from './features.ts';
 
 const DEMO_USER = 'U0ALICE001';
 
@@ -45,10 +44,9 @@ export async function runDemo(local: LoadedConfig): Promise<number> {
       JENKINS_USER: 'ci-bot', JENKINS_API_TOKEN: jenkinsToken,
     },
   });
-  const rt = await createRuntime(loaded, featureFactories);
+  const rt = await createRuntime(loaded, { roles: ['serve', 'worker', 'watch'] });
   const served = await startServe(rt);
-  const workerSlack = await createSlackApp({ mode: 'http', botToken, signingSecret: secret, apiUrl: slack.apiUrl, webApiRetries: 0, logger: rt.logger });
-  const working = await startWorker(rt, { notifier: new WebApiNotifier(workerSlack.outboxClient) });
+  const working = await startWorker(rt, { notifier: new WebApiNotifier(createOutboxClient({ botToken, apiUrl: slack.apiUrl, logger: rt.logger })), sources: true });
   slack.setTarget({ mode: 'http', url: `http://127.0.0.1:${served.port}/slack/events` });
   slack.onRecord((e) => print(e.type, e.message));
 

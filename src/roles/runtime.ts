@@ -1,8 +1,8 @@
 /**
- * What every role shares: the logger, Redis connections, the task registry and client, the outbox and the
- * audit log. Construction lives here and in the other role files only.
+ * What every role shares: the logger, Redis connections, the task registry and client, the outbox, the audit log,
+ * the one set of cluster clients, the SSH recipe port, the stores, and the features built for the process's roles.
+ * Construction lives here and in the other role files only.
  */
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { LoadedConfig } from '../config/load.ts';
 import { redact, secretValues } from '../config/redact.ts';
@@ -10,16 +10,28 @@ import { createLogger } from '../observability/logger.ts';
 import { createMetrics, type Metrics } from '../observability/metrics.ts';
 import { HealthModel } from '../observability/health.ts';
 import { createRedisAuditLog } from '../audit/redis-audit-log.ts';
+import type { UpstreamResult } from '../clients/http.ts';
+import { TaskRegistry } from '../core/task-kind.ts';
+import { withDeadline } from '../core/deadline.ts';
 import { assertNoEviction, createProducerConnection, createWorkerConnection } from '../queue/connection.ts';
+import { createDigestStore } from '../queue/digest-schedules.ts';
 import { createRedisOutbox, type RedisOutbox } from '../queue/outbox.ts';
+import { createSchedulers, digestSlotKey } from '../queue/schedulers.ts';
 import { createTaskClient, type TaskClient } from '../queue/task-client.ts';
-import { TaskRegistry } from '../queue/task-kind.ts';
-import { selftestKind } from '../queue/kinds.ts';
-import type { AuditLog } from '../core/ports.ts';
-import type { Requester } from '../core/types.ts';
-import type { Feature, FeatureBase, FeatureFactory, ToTasks } from './feature.ts';
+import { loadRecipes } from '../recipes/load-recipes.ts';
+import { createSshRecipePort } from '../ssh/recipe-port.ts';
+import { RedisPinStore } from '../store/redis-pins.ts';
+import { createRedisProvisionLog } from '../store/redis-provision-log.ts';
+import type { AuditLog, RecipePort } from '../core/ports.ts';
+import { buildFeatures, type BuiltFeatures } from '../features/build-features.ts';
+import type { AnyFeature, ProcessRole } from '../features/define-feature.ts';
+import { features as allFeatures } from '../features/list.ts';
+import { createClusterClients } from './cluster-clients.ts';
 
 type Redis = ReturnType<typeof createProducerConnection>;
+
+/** Where the recipes live: `<repo>/commands/`. */
+const COMMANDS_DIR = new URL('../../commands/', import.meta.url);
 
 export interface Runtime {
   loaded: LoadedConfig;
@@ -35,17 +47,25 @@ export interface Runtime {
   tasks: TaskClient;
   outbox: RedisOutbox;
   audit: AuditLog;
-  /** Queued command name → task data, one entry per job. */
-  toTasks: Record<string, ToTasks>;
-  /** The features' command implementations, handlers and readiness checks, merged. */
-  features: Required<Pick<Feature, 'commands' | 'handlers'>> & { ready: () => Promise<Record<string, unknown>> };
+  /** The features this process runs, built and joined. */
+  features: BuiltFeatures;
   close(): Promise<void>;
 }
 
-export async function createRuntime(loaded: LoadedConfig, factories: readonly FeatureFactory[] = [], logger?: Logger): Promise<Runtime> {
+export interface RuntimeOptions {
+  /** The roles this process runs (`all`: all three). */
+  roles: readonly ProcessRole[];
+  /** Default: the feature list (src/features/list.ts). */
+  features?: readonly AnyFeature[];
+  logger?: Logger;
+}
+
+export async function createRuntime(loaded: LoadedConfig, opts: RuntimeOptions): Promise<Runtime> {
+  const { config } = loaded;
   const secrets = secretValues(loaded.secrets);
-  const log = logger ?? createLogger({ level: loaded.config.logLevel, secrets });
-  const { url, prefix, auditMaxLen } = loaded.config.redis;
+  const log = opts.logger ?? createLogger({ level: config.logLevel, secrets });
+  const featureList = opts.features ?? allFeatures;
+  const { url, prefix, auditMaxLen } = config.redis;
   const producer = createProducerConnection({ url, name: 'ci-bot-producer' });
   await waitReady(producer, url);
   await assertNoEviction(producer);
@@ -60,45 +80,50 @@ export async function createRuntime(loaded: LoadedConfig, factories: readonly Fe
   const health = new HealthModel();
   const metricsRef: { tasks?: TaskClient } = {};
   const metrics = createMetrics({ queueDepths: async () => (await metricsRef.tasks?.queueDepths()) ?? [], outboxBacklog: () => outbox.backlog() });
-  const onUpstreamResult: FeatureBase['onUpstreamResult'] = (r) => {
+  const onUpstreamResult = (r: UpstreamResult) => {
     metrics.upstreamDuration.observe({ service: r.service }, r.durationMs / 1000);
     if (r.failure) {
       metrics.upstreamErrors.inc({ service: r.service, failure: r.failure });
       health.upstreamFailed(r.service, `${r.request}: ${r.failure}`);
     } else health.upstreamSucceeded(r.service, Date.now());
   };
-  const base: FeatureBase = { loaded, config: loaded.config, logger: log, redis: producer, workerConnection, prefix, outbox, audit, metrics, onUpstreamResult };
-  const features: Feature[] = [];
-  for (const make of factories) features.push(await make(base));
-  const registry = new TaskRegistry().register(selftestKind);
-  for (const kind of features.flatMap((f) => f.kinds ?? [])) registry.register(kind);
+  // Every kind of every feature, whatever this process runs: the front door validates what it enqueues, and
+  // `/ci jobs` lists every queue.
+  const registry = new TaskRegistry();
+  for (const f of featureList) for (const t of f.tasks ?? []) registry.register(t.kind);
+  // The front door enqueues on the ack path: a healthy enqueue takes a few ms, so 250 ms means Redis is in trouble.
   const tasks = createTaskClient({ redis: producer, prefix, registry, deadlineMs: 250 });
   metricsRef.tasks = tasks;
-  const runtime: Runtime = {
-    loaded,
-    metrics,
-    health,
-    logger: log,
-    scrub: (t) => redact(t, secrets),
-    producer,
-    workerConnection,
-    prefix,
-    registry,
-    // The front door enqueues on the ack path: a healthy enqueue takes a few ms, so 250 ms means Redis is in trouble.
-    tasks,
-    outbox,
-    audit,
-    toTasks: Object.assign(
-      { selftest: ((_args, requester) => [['selftest', { requester: short(requester), requestId: randomUUID() }]]) as ToTasks },
-      ...features.map((f) => f.toTasks ?? {}),
-    ),
-    features: {
-      commands: Object.assign({}, ...features.map((f) => f.commands ?? {})),
-      handlers: Object.assign({}, ...features.map((f) => f.handlers ?? {})),
-      ready: async () => Object.assign({}, ...(await Promise.all(features.map((f) => f.ready?.() ?? {})))),
+  const cluster = createClusterClients(config, loaded.secrets, onUpstreamResult);
+  const pins = new RedisPinStore(producer, prefix);
+  // Recipes are validated here, so a bad recipe stops the bot at start with the file and field named.
+  const ssh = createSshRecipePort({ config, secrets: loaded.secrets, recipes: loadRecipes(COMMANDS_DIR), pins });
+  // The pooled-connection gauge follows every recipe run (connections open on first use and close on errors).
+  const recipes: RecipePort = {
+    steps: (name) => ssh.steps(name),
+    serviceLog: (...a) => ssh.serviceLog(...a),
+    run: async (...a) => {
+      try {
+        return await ssh.run(...a);
+      } finally {
+        metrics.sshConnections.set(ssh.connections);
+      }
     },
+  };
+  const schedules = createSchedulers({ redis: producer, prefix });
+  const built = await buildFeatures(featureList, {
+    config, log: log.child({ src: 'features' }), outbox, audit, tasks, cluster: cluster.reader, recipes, pins,
+    provisionLog: createRedisProvisionLog(producer, prefix),
+    digests: { store: createDigestStore({ redis: producer, prefix }), schedules, slotKey: digestSlotKey },
+  }, opts.roles);
+  const runtime: Runtime = {
+    loaded, metrics, health, logger: log, scrub: (t) => redact(t, secrets), producer, workerConnection, prefix, registry, tasks, outbox, audit,
+    features: built,
     async close() {
-      for (const f of features) await f.close?.();
+      await built.close();
+      await schedules.close();
+      ssh.close();
+      await cluster.close();
       await runtime.tasks.close();
       for (const c of workers) c.disconnect();
       producer.disconnect();
@@ -107,17 +132,8 @@ export async function createRuntime(loaded: LoadedConfig, factories: readonly Fe
   return runtime;
 }
 
-function short(r: Requester): { userId: string; channelId: string } {
-  return { userId: r.userId, channelId: r.channelId };
-}
-
 async function waitReady(redis: Redis, url: string): Promise<void> {
   if (redis.status === 'ready') return;
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Redis at ${url.replace(/\/\/[^@]*@/, '//')} did not answer within 5 s; is it running?`)), 5000);
-    redis.once('ready', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
+  const ready = new Promise<void>((resolve) => redis.once('ready', () => resolve()));
+  await withDeadline(ready, 5000, () => new Error(`Redis at ${url.replace(/\/\/[^@]*@/, '//')} did not answer within 5 s; is it running?`));
 }

@@ -1,54 +1,41 @@
 /** `ci-bot serve`: the Slack front door (HTTP or Socket Mode) and the ops endpoints. */
 import { systemClock } from '../core/ports.ts';
-import { commandSpecs, createRegistry } from '../chat/commands.ts';
-import type { CommandRegistry } from '../chat/registry.ts';
+import { withDeadlineOr } from '../core/deadline.ts';
+import { CommandRegistry } from '../chat/registry.ts';
 import { CommandFlow } from '../slack/command-flow.ts';
 import { createSlackApp } from '../slack/app.ts';
 import { registerListeners } from '../slack/listeners.ts';
 import { startOpsServer } from '../slack/ops-server.ts';
 import { RoleResolver } from '../slack/rbac.ts';
 import { RedisConfirmationStore } from '../store/redis-confirmations.ts';
-import { RedisPinStore } from '../store/redis-pins.ts';
 import { ReplayGuard } from '../store/replay-guard.ts';
-import { createCommandImpls, servicesOf, type CommandImpl } from './services.ts';
 import type { Runtime } from './runtime.ts';
-
-export interface ServeOptions {
-  /** Extra command implementations (status, digests, trust-host …) from feature modules. */
-  extra?: Readonly<Record<string, CommandImpl>>;
-  /** Extra readiness checks (upstreams). */
-  ready?: () => Promise<Record<string, unknown>>;
-}
 
 export interface Served {
   port: number;
   close(): Promise<void>;
 }
 
-export async function startServe(rt: Runtime, opts: ServeOptions = {}): Promise<Served> {
+export async function startServe(rt: Runtime): Promise<Served> {
   const { config, secrets, mode } = rt.loaded;
   if (mode === 'demo' || !secrets.slackBotToken) throw new Error('serve needs SLACK_BOT_TOKEN (the local demo is `ci-bot demo`)');
   const slack = await createSlackApp({
-    mode, botToken: secrets.slackBotToken, signingSecret: secrets.slackSigningSecret, appToken: secrets.slackAppToken,
+    mode, botToken: secrets.slackBotToken, appToken: secrets.slackAppToken,
     apiUrl: config.slack.apiUrl, webApiRetries: config.slack.webApiRetries, logger: rt.logger.child({ src: 'slack' }),
   });
-  // help needs the registry and the registry needs to know which commands have an implementation: resolve lazily.
-  let registry: CommandRegistry | undefined = undefined;
-  const impls = createCommandImpls({ config, audit: rt.audit, tasks: rt.tasks, toTasks: rt.toTasks, pins: new RedisPinStore(rt.producer, rt.prefix), extra: { ...rt.features.commands, ...opts.extra } }, () => registry as CommandRegistry);
-  registry = createRegistry(commandSpecs.filter((s) => s.name in impls));
+  const registry = new CommandRegistry(rt.features.specs);
   const logError = (err: unknown, context: Record<string, unknown>) => rt.logger.error({ err, ...context }, 'command failed');
   const roles = new RoleResolver({
     grants: config.roles, clock: systemClock,
     listGroupMembers: async (usergroup) => (await slack.app.client.usergroups.users.list({ usergroup })).users ?? [],
     onLookupError: (group, err) => rt.logger.warn({ group, err }, 'user group look-up failed'),
   });
-  const services = servicesOf(impls);
   const flow = new CommandFlow({
     registry,
     roles,
     audit: rt.audit,
     confirmations: new RedisConfirmationStore(rt.producer, rt.prefix),
-    services,
+    services: { run: (spec, args, ctx) => rt.features.run(spec, args, ctx) },
     visibility: config.slack.responses,
     onCommand: (name, outcome) => rt.metrics.commands.inc({ name, outcome }),
     secondAdminMayConfirm: config.roles.secondAdminMayConfirm,
@@ -72,22 +59,23 @@ export async function startServe(rt: Runtime, opts: ServeOptions = {}): Promise<
       '/healthz': async () => ({ status: 200, contentType: 'application/json', body: '{"ok":true}' }),
       '/readyz': async () => {
         rt.health.setSlackConnected(slack.connected());
-        const ping = await Promise.race([rt.producer.ping().then(() => undefined, (e: unknown) => String(e)), sleep(500, 'no answer in 500 ms')]);
+        const ping = await withDeadlineOr(rt.producer.ping().then(() => undefined, (e: unknown) => String(e)), 500, 'no answer in 500 ms');
         rt.health.setRedis(ping === undefined, ping);
         const snapshot = rt.health.snapshot();
-        const body = { ...snapshot, mode, features: await rt.features.ready(), ...(await opts.ready?.()) };
+        const body = { ...snapshot, mode, features: await rt.features.ready() };
         return { status: snapshot.ready ? 200 : 503, contentType: 'application/json', body: JSON.stringify(body) };
       },
       '/metrics': async () => ({ status: 200, contentType: rt.metrics.registry.contentType, body: await rt.metrics.registry.metrics() }),
     },
-    ...(slack.httpListener && secrets.slackSigningSecret
+    ...(slack.handleVerified && secrets.slackSigningSecret
       ? {
           slack: {
             signingSecret: secrets.slackSigningSecret,
-            listener: slack.httpListener,
+            listener: slack.handleVerified,
             firstSeen: (sig: string) => replay.firstSeen(sig),
             onRejected: (reason: string) => {
               rt.logger.warn({ reason }, 'rejected a Slack request');
+              // Already logged on the line above; a lost audit entry must not turn a rejection into a 500.
               rt.audit.append({ kind: 'rejected_request', outcome: reason }).catch(() => undefined);
             },
           },
@@ -103,8 +91,4 @@ export async function startServe(rt: Runtime, opts: ServeOptions = {}): Promise<
       await ops.close();
     },
   };
-}
-
-function sleep<T>(ms: number, value: T): Promise<T> {
-  return new Promise((resolve) => setTimeout(() => resolve(value), ms).unref());
 }

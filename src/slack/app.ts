@@ -1,23 +1,27 @@
 /**
- * Builds the Bolt app for either transport. HTTP mode: Bolt's HTTPReceiver, fed by our own server
- * (ops-server.ts). Socket Mode: Bolt's SocketModeReceiver, its `apps.connections.open` pointed at
- * SLACK_API_URL like every other Web API call. Retries are set explicitly: Bolt's default retries for ~30 minutes.
+ * Builds the Bolt app for either transport. HTTP mode: our {@link VerifiedRequestReceiver}, fed by our own server
+ * (ops-server.ts), which verifies each request once. Socket Mode: Bolt's SocketModeReceiver, its
+ * `apps.connections.open` pointed at SLACK_API_URL like every other Web API call. Retries are set explicitly:
+ * Bolt's default retries for ~30 minutes. Processes that only post (workers, watchers) take a plain
+ * {@link createOutboxClient} instead of a whole app.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import bolt from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import type { Logger as BoltLogger } from '@slack/bolt';
+import { VerifiedRequestReceiver } from './verified-receiver.ts';
 
-const { App, HTTPReceiver, SocketModeReceiver, LogLevel } = bolt;
+const { App, SocketModeReceiver, LogLevel } = bolt;
+
+type LogSink = { debug(o: object, m?: string): void; info(o: object, m?: string): void; warn(o: object, m?: string): void; error(o: object, m?: string): void };
 
 export interface SlackAppOptions {
   mode: 'http' | 'socket';
   botToken: string;
-  signingSecret?: string;
   appToken?: string;
   apiUrl: string;
   webApiRetries: number;
-  logger: { debug(o: object, m?: string): void; info(o: object, m?: string): void; warn(o: object, m?: string): void; error(o: object, m?: string): void };
+  logger: LogSink;
   /** Optional: skip auth.test at start when known. */
   botUserId?: string;
   botId?: string;
@@ -25,10 +29,8 @@ export interface SlackAppOptions {
 
 export interface SlackApp {
   app: InstanceType<typeof App>;
-  /** HTTP mode: hand a verified request to Bolt. */
-  httpListener?: (req: IncomingMessage, res: ServerResponse) => void;
-  /** A WebClient without retries, for the outbox (which retries in order itself). */
-  outboxClient: WebClient;
+  /** HTTP mode: hand a request whose signature ops-server.ts verified to Bolt, with the exact body it verified. */
+  handleVerified?: (req: IncomingMessage, rawBody: Buffer, res: ServerResponse) => Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
   connected(): boolean;
@@ -40,9 +42,9 @@ export async function createSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
   const logger = boltLogger(opts.logger);
   const ids = opts.botUserId && opts.botId ? { botUserId: opts.botUserId, botId: opts.botId } : {};
   let connected = opts.mode === 'http';
-  let receiver: InstanceType<typeof HTTPReceiver> | InstanceType<typeof SocketModeReceiver>;
+  let receiver: VerifiedRequestReceiver | InstanceType<typeof SocketModeReceiver>;
   if (opts.mode === 'http') {
-    receiver = new HTTPReceiver({ signingSecret: opts.signingSecret ?? '', logger, unhandledRequestTimeoutMillis: 3001 });
+    receiver = new VerifiedRequestReceiver({ logger, unhandledRequestTimeoutMs: 3001 });
   } else {
     receiver = new SocketModeReceiver({
       appToken: opts.appToken ?? '',
@@ -54,11 +56,10 @@ export async function createSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
   }
   const app = new App({ token: opts.botToken, receiver, clientOptions, logger, deferInitialization: true, ...ids });
   await app.init();
-  const outboxClient = new WebClient(opts.botToken, { slackApiUrl: opts.apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: 10_000, logger });
+  const http = receiver instanceof VerifiedRequestReceiver ? receiver : undefined;
   return {
     app,
-    ...(receiver instanceof HTTPReceiver ? { httpListener: receiver.requestListener } : {}),
-    outboxClient,
+    ...(http ? { handleVerified: (req: IncomingMessage, rawBody: Buffer, res: ServerResponse) => http.handle(req, rawBody, res) } : {}),
     start: async () => {
       if (opts.mode === 'socket') await app.start();
     },
@@ -67,6 +68,16 @@ export async function createSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
     },
     connected: () => connected,
   };
+}
+
+/**
+ * A WebClient without retries and without Bolt, for the outbox (which retries in order itself and honours
+ * Retry-After per channel): all that a worker or watcher process needs from Slack.
+ */
+export function createOutboxClient(opts: { botToken: string; apiUrl: string; logger: LogSink }): WebClient {
+  return new WebClient(opts.botToken, {
+    slackApiUrl: opts.apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: 10_000, logger: boltLogger(opts.logger),
+  });
 }
 
 function boltLogger(log: SlackAppOptions['logger']): BoltLogger {

@@ -3,7 +3,7 @@
  * Nothing here calls SSH or an upstream before the ack: commands that read the cluster are `deferred` and run
  * after it.
  */
-import { UserFacingError } from '../core/errors.ts';
+import { isUserFacing } from '../core/errors.ts';
 import { correlationId } from '../core/ids.ts';
 import type { AuditLog, ConfirmationStore, PendingConfirmation } from '../core/ports.ts';
 import { roleAtLeast, type RenderedMessage, type Requester, type Role } from '../core/types.ts';
@@ -11,6 +11,7 @@ import type { CommandRegistry, CommandSpec } from '../chat/registry.ts';
 import { confirmReply, deniedReply, internalErrorReply, textReply } from '../chat/render/replies.ts';
 import { describeCommand } from './command-text.ts';
 import type { RoleResolver } from './rbac.ts';
+import { withDeadlineOr } from '../core/deadline.ts';
 
 export type Visibility = 'ephemeral' | 'in_channel';
 export interface Reply {
@@ -164,7 +165,7 @@ export class CommandFlow {
   }
 
   private failure(err: unknown, name: string, requester: Requester): Reply {
-    if (err instanceof UserFacingError) {
+    if (isUserFacing(err)) {
       this.deps.onCommand?.(name, err.code);
       return eph(`:x: ${err.message}`);
     }
@@ -192,9 +193,7 @@ export class CommandFlow {
         this.deps.logError(err, { audit: entry.kind, command: entry.command });
       },
     );
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([append, new Promise<void>((resolve) => (timer = setTimeout(resolve, budgetMs)))]);
-    clearTimeout(timer);
+    await withDeadlineOr(append, budgetMs, undefined);
     if (!settled) this.auditSlow = true;
   }
 }

@@ -6,6 +6,7 @@ import type { App, RespondFn } from '@slack/bolt';
 import type { Requester } from '../core/types.ts';
 import { CANCEL_CONFIRM_ACTION, CONFIRM_ACTION, textReply } from '../chat/render/replies.ts';
 import type { CommandFlow, CommandOutcome, Reply } from './command-flow.ts';
+import { withDeadlineOr } from '../core/deadline.ts';
 
 /** Handlers for other buttons (e.g. Cancel on a progress message), by action id. */
 export type ActionHandlers = Readonly<Record<string, (value: string, clicker: Requester) => Promise<Reply>>>;
@@ -27,7 +28,7 @@ export function registerListeners(app: App, opts: ListenerOptions): void {
     const started = performance.now();
     const requester: Requester = { userId: command.user_id, userName: command.user_name, teamId: command.team_id, channelId: command.channel_id };
     const work = opts.flow.command(command.text ?? '', requester);
-    const first = await Promise.race([work, deadline(opts.ackDeadlineMs)]);
+    const first = await withDeadlineOr(work, opts.ackDeadlineMs, LATE);
     if (first === LATE) {
       await ack(body({ message: textReply(':hourglass_flowing_sand: Working on it; the answer follows here.'), visibility: 'ephemeral' }, opts));
       opts.onAck?.(performance.now() - started);
@@ -86,10 +87,6 @@ function actionOf(payload: unknown): { value: string; clicker: Requester } {
     value: String(p.actions?.[0]?.value ?? ''),
     clicker: { userId: p.user?.id ?? 'unknown', userName: p.user?.name, teamId: p.team?.id, channelId: p.channel?.id ?? '' },
   };
-}
-
-function deadline(ms: number): Promise<typeof LATE> {
-  return new Promise((resolve) => setTimeout(() => resolve(LATE), ms).unref());
 }
 
 function escapeRe(s: string): string {

@@ -9,17 +9,42 @@ import { PermanentError, RetryLaterError, UpstreamError } from '../core/errors.t
 import type { Notifier } from '../core/ports.ts';
 import type { MessageRef, RenderedMessage } from '../core/types.ts';
 
+/** Message metadata type on everything the outbox posts; its payload carries the outbox key. */
+const METADATA_TYPE = 'cibot_outbox';
+
 export class WebApiNotifier implements Notifier {
   private readonly client: WebClient;
   constructor(client: WebClient) {
     this.client = client;
   }
 
-  async post(channel: string, message: RenderedMessage, opts: { threadTs?: string } = {}): Promise<MessageRef> {
+  async post(channel: string, message: RenderedMessage, opts: { threadTs?: string; key?: string } = {}): Promise<MessageRef> {
     const res = await call('chat.postMessage', () =>
-      this.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks as never, ...(opts.threadTs ? { thread_ts: opts.threadTs } : {}) }),
+      this.client.chat.postMessage({
+        channel, text: message.text, blocks: message.blocks as never, ...(opts.threadTs ? { thread_ts: opts.threadTs } : {}),
+        ...(opts.key ? { metadata: { event_type: METADATA_TYPE, event_payload: { key: opts.key } } } : {}),
+      }),
     );
     return { channel: String(res.channel ?? channel), ts: String(res.ts) };
+  }
+
+  /** Reads the channel's history (or the thread) since `oldestSec`, newest first, for our metadata tag; ≤ 5 pages. */
+  async findPosted(channel: string, key: string, opts: { oldestSec: number; threadTs?: string }): Promise<MessageRef | undefined> {
+    let cursor: string | undefined;
+    for (let page = 0; page < 5; page++) {
+      const args = { channel, oldest: String(opts.oldestSec), include_all_metadata: true, limit: 200, ...(cursor ? { cursor } : {}) };
+      const res = await call(opts.threadTs ? 'conversations.replies' : 'conversations.history', () =>
+        opts.threadTs ? this.client.conversations.replies({ ...args, ts: opts.threadTs as string }) : this.client.conversations.history(args),
+      );
+      const hit = (res.messages ?? []).find((m) => {
+        const meta = (m as { metadata?: { event_type?: string; event_payload?: { key?: unknown } } }).metadata;
+        return meta?.event_type === METADATA_TYPE && meta.event_payload?.key === key;
+      });
+      if (hit?.ts) return { channel, ts: hit.ts };
+      cursor = res.response_metadata?.next_cursor || undefined;
+      if (!res.has_more || !cursor) return undefined;
+    }
+    return undefined;
   }
 
   async update(ref: MessageRef, message: RenderedMessage): Promise<void> {

@@ -1,6 +1,7 @@
 /**
- * The one HTTP server of `ci-bot serve`: `/slack/events` (HTTP mode, handed to Bolt after our own signature
- * check, so rejections are audited), `/healthz`, `/readyz`, `/metrics`. Bodies are bounded; nothing thrown
+ * The one HTTP server of `ci-bot serve`: `/slack/events` (HTTP mode: the signature, its timestamp and replays are
+ * checked here, once, and every rejection audited; then handed to Bolt's app through our receiver), `/healthz`,
+ * `/readyz`, `/metrics`. Bodies are bounded; nothing thrown
  * here reaches the process.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -17,7 +18,8 @@ export interface OpsServerOptions {
   routes: Readonly<Record<string, OpsRoute>>;
   slack?: {
     signingSecret: string;
-    listener: (req: IncomingMessage, res: ServerResponse) => void;
+    /** Gets each request that passed the checks, with the exact body that was verified. */
+    listener: (req: IncomingMessage, rawBody: Buffer, res: ServerResponse) => Promise<void>;
     onRejected: (reason: string, req: IncomingMessage) => void;
     /** False when this signature was already accepted (a replayed request). */
     firstSeen: (signature: string) => Promise<boolean>;
@@ -61,6 +63,8 @@ async function handle(opts: OpsServerOptions, req: IncomingMessage, res: ServerR
       { timestamp: header(req, 'x-slack-request-timestamp'), signature: header(req, 'x-slack-signature') },
       body,
     );
+    // Slack's SSL check may come unsigned; it is answered here and never reaches Bolt, so nothing rides on it.
+    if (problem && isSslCheck(req, body)) return end(res, 200);
     if (problem) {
       opts.slack.onRejected(problem, req);
       return end(res, 401);
@@ -69,8 +73,7 @@ async function handle(opts: OpsServerOptions, req: IncomingMessage, res: ServerR
       opts.slack.onRejected('replayed request', req);
       return end(res, 401);
     }
-    (req as IncomingMessage & { rawBody: Buffer }).rawBody = body;
-    opts.slack.listener(req, res);
+    await opts.slack.listener(req, body, res);
     return;
   }
   const route = req.method === 'GET' ? opts.routes[path] : undefined;
@@ -78,6 +81,10 @@ async function handle(opts: OpsServerOptions, req: IncomingMessage, res: ServerR
   const out = await route();
   res.writeHead(out.status, { 'content-type': out.contentType });
   res.end(out.body);
+}
+
+function isSslCheck(req: IncomingMessage, body: Buffer): boolean {
+  return (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded') && new URLSearchParams(body.toString('utf8')).get('ssl_check') === '1';
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

@@ -5,6 +5,7 @@
  */
 import type { Clock } from '../core/ports.ts';
 import { roleAtLeast, type Role } from '../core/types.ts';
+import { withDeadline } from '../core/deadline.ts';
 
 export interface RoleGrants {
   default: Role;
@@ -61,10 +62,7 @@ export class RoleResolver {
   private async lookup(groupId: string): Promise<ReadonlySet<string>> {
     try {
       const timeoutMs = this.deps.lookupTimeoutMs ?? 1000;
-      const members = await Promise.race([
-        this.deps.listGroupMembers(groupId),
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs).unref()),
-      ]);
+      const members = await withDeadline(this.deps.listGroupMembers(groupId), timeoutMs, () => new Error(`no answer in ${timeoutMs} ms`));
       const set = new Set(members);
       this.cache.set(groupId, { members: set, expiresAt: this.deps.clock.now() + this.deps.grants.usergroupCacheTtlMs });
       return set;

@@ -5,7 +5,8 @@ export const MAX_SKEW_SEC = 300;
 
 /**
  * Checks a v0 request signature: `v0=` + hex HMAC-SHA256(secret, `v0:{ts}:{raw body}`). Returns why it failed,
- * or undefined when it is good. Bolt checks again; this copy lets the bot audit and count rejected requests.
+ * or undefined when it is good. The only check: ops-server.ts runs it before Bolt sees a request (our receiver does
+ * not verify again), so every rejection is audited and counted.
  */
 export function signatureProblem(
   secret: string,

@@ -18,7 +18,8 @@ export function connectError(
     });
   }
   const request = `connect ${label}`;
-  if (/timed out/i.test(err.message)) {
+  // ssh2 marks its handshake deadline with `level`; before `ready` no other client timeout runs.
+  if (err.level === 'client-timeout') {
     const detail = `no SSH handshake within ${connectTimeoutMs} ms`;
     return new UpstreamError('ssh', request, { failure: 'timeout', detail }, { cause: err });
   }

@@ -23,7 +23,7 @@ export class MemoryPinStore implements PinStore {
   }
 }
 
-/** A pin store that holds nothing (no `/ci trust-host` pins). */
+/** @public A pin store that holds nothing (no `/ci trust-host` pins): the port's no-op twin. */
 export const noPins: PinStore = {
   get: async () => [],
   add: async () => {

@@ -3,6 +3,7 @@
  * client + worker adapter: validation, progress message, audit) side by side with a bare BullMQ queue + worker.
  * Bounded: `BENCH_JOBS` jobs per side (default 300, i.e. 6 s each). Prints p50/p95/p99 and the ratio.
  */
+import { progressRenderer } from '../../src/chat/render/progress.ts';
 import { randomUUID } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
 import { z } from 'zod';
@@ -11,7 +12,7 @@ import { waitFor } from '../support/ports.ts';
 import { createProducerConnection, createWorkerConnection } from '../../src/queue/connection.ts';
 import { createTaskClient } from '../../src/queue/task-client.ts';
 import { createTaskWorker } from '../../src/queue/task-worker.ts';
-import { TaskRegistry, defineTaskKind, requesterSchema } from '../../src/queue/task-kind.ts';
+import { TaskRegistry, defineTaskKind, requesterSchema } from '../../src/core/task-kind.ts';
 import { createRedisOutbox } from '../../src/queue/outbox.ts';
 import { createRedisAuditLog } from '../../src/audit/redis-audit-log.ts';
 
@@ -62,7 +63,7 @@ async function ours(url: string, prefix: string): Promise<number[]> {
   await waitFor(() => producer.status === 'ready');
   const client = createTaskClient({ redis: producer, prefix, registry: new TaskRegistry().register(kind) });
   const worker = createTaskWorker({ kind, connection: conn, prefix, outbox: createRedisOutbox({ redis: conn, prefix }),
-    audit: createRedisAuditLog({ redis: conn, prefix }), handler: async (task) => {
+    audit: createRedisAuditLog({ redis: conn, prefix }), render: progressRenderer, handler: async (task) => {
       lat.push(now() - task.sentAt);
       return { summary: 'ok' };
     } });

@@ -38,14 +38,14 @@ before(async () => {
   sim.sim.opts.zkUrl = `zk://${th.get('master').address}:2181/mesos`;
   zk = await startZooKeeper(); // the real one (Debian's zookeeper), as the issue asks
   slack = await startSlackEmulator({ signingSecret: secret, botToken, appToken: 'xapp-unused' });
-  const host = (name: string, roles: string[], pinned = true) => {
+  const host = (name: string, roles: string[], pinned = true, extra: Record<string, unknown> = {}) => {
     const h = th.get(name);
-    return { name, address: h.address, port: h.port, user: 'root', roles, ...(pinned ? { hostKey: h.hostKeyFingerprint } : {}) };
+    return { name, address: h.address, port: h.port, user: 'root', roles, ...(pinned ? { hostKey: h.hostKeyFingerprint } : {}), ...extra };
   };
   const config = {
     redis: { prefix },
     roles: { default: 'viewer', admins: [ALICE], operators: [BOB] },
-    inventory: { hosts: [host('master', ['master']), host('slave1', ['agent']), host('slave2', ['agent']), host('slave3', ['agent'], false)] },
+    inventory: { hosts: [host('master', ['master']), host('slave1', ['agent']), host('slave2', ['agent']), host('slave3', ['agent'], false, { advertise: 'name' })] },
     ssh: { connectTimeoutMs: 5000, agentJoinTimeoutMs: 6000 },
     cluster: { zookeeper: { hosts: [zk.address] } },
   };
@@ -83,30 +83,32 @@ function finished(jobId: string, deadlineMs = 30_000): Promise<RecordedMessage> 
   return slack.waitForMessage((m) => m.kind === 'channel' && text(m).includes(jobId) && /\*(Done|Failed)\*/.test(text(m)), deadlineMs);
 }
 
-async function agentCount(): Promise<{ agents: number; cpus: number }> {
+async function agentCount(): Promise<{ agents: number; cpus: number; hostnames: string[] }> {
   const res = await fetch(`${sim.urls.mesos}/master/slaves`);
-  const body = (await res.json()) as { slaves: Array<{ active?: boolean; resources: { cpus?: number } }> };
+  const body = (await res.json()) as { slaves: Array<{ active?: boolean; hostname: string; resources: { cpus?: number } }> };
   const active = body.slaves.filter((s) => s.active !== false);
-  return { agents: active.length, cpus: active.reduce((a, s) => a + (s.resources.cpus ?? 0), 0) };
+  return { agents: active.length, cpus: active.reduce((a, s) => a + (s.resources.cpus ?? 0), 0), hostnames: active.map((s) => s.hostname) };
 }
 
 describe('/ci setup-agent', () => {
-  test('slave2: live checklist, output in the thread, agent registered, final line with the new totals', async () => {
+  test('slave2: live checklist, output in the thread, agent registered under its address, final line with what it advertises and the new totals', async () => {
     const [jobId] = await queue(BOB, 'setup-agent slave2');
     assert.match(jobId ?? '', /^setup-agent-slave2-/);
     const done = await finished(jobId!);
     const body = text(done);
     const totals = await agentCount();
     assert.equal(totals.agents, 2, 'slave1 and the new slave2');
-    assert.match(body, new RegExp(`slave2 joined: 2 agents, ${totals.cpus} cpus, \\d+\\.\\d GB`));
+    const address = th.get('slave2').address;
+    assert.ok(body.includes(`slave2 joined as ${address}: 2 agents, ${totals.cpus} cpus, `), body);
+    assert.ok(totals.hostnames.includes(address), `the Mesos master lists the agent by its address: ${totals.hostnames.join(', ')}`);
     for (const step of ['detect os', 'install packages', 'configure mesos agent', 'start services', 'verify registration']) {
       assert.ok(body.includes(step), `checklist shows "${step}"`);
     }
     await waitThread(done, /\[install packages\] changed: installed: mesos docker\.io/);
     const h = th.get('slave2');
+    assert.equal(h.file('etc/mesos-slave/hostname'), `${h.address}\n`, 'the seed writes the address');
     assert.equal(h.file('etc/mesos/zk'), `zk://${th.get('master').address}:2181/mesos\n`);
     assert.equal(h.file('etc/mesos-slave/containerizers'), 'docker,mesos\n');
-    assert.equal(h.file('etc/mesos-slave/hostname'), 'slave2\n');
     assert.equal(existsSync('/etc/mesos-slave'), false, "the test machine's /etc is untouched");
     const metrics = await (await fetch(`http://127.0.0.1:${bot.port}/metrics`)).text();
     assert.match(metrics, /cibot_ssh_connections [1-9]/, 'the pooled connection is counted');
@@ -119,7 +121,7 @@ describe('/ci setup-agent', () => {
     const hashes = treeHashes(`${h.root}/etc`);
     const [jobId] = await queue(BOB, 'setup-agent slave2');
     const body = text(await finished(jobId!));
-    assert.match(body, /slave2: no change/);
+    assert.match(body, new RegExp(`slave2: no change — already set up and registered as ${h.address.replaceAll('.', '\\.')} `));
     assert.equal(h.calls().filter((c) => MUTATING.test(c)).length, mutating);
     assert.deepEqual(treeHashes(`${h.root}/etc`), hashes);
   });
@@ -166,7 +168,8 @@ describe('/ci setup-agent', () => {
     await slack.click(prompt, 'ci_confirm', { user: ALICE });
     await slack.waitForMessage(/Pinned `SHA256:.*` for \*slave3\*/, 5000);
     const [again] = await queue(BOB, 'setup-agent slave3');
-    assert.match(text(await finished(again!)), /slave3 joined: 3 agents/);
+    assert.match(text(await finished(again!)), /slave3 joined as slave3: 3 agents/, 'advertise: name in the inventory');
+    assert.equal(h.file('etc/mesos-slave/hostname'), 'slave3\n');
   });
 });
 
@@ -185,14 +188,14 @@ describe('/ci setup-master', () => {
     assert.match(body, /master: set up — Mesos master ok, Marathon ok, ZooKeeper ok/);
     const h = th.get('master');
     const zkUrl = `zk://${h.address}:2181`;
-    assert.equal(h.file('etc/zookeeper/conf/zoo.cfg'),
-      `tickTime=2000\ninitLimit=10\nsyncLimit=5\ndataDir=/var/lib/zookeeper\nclientPort=2181\nserver.1=${h.address}:2888:3888\n`);
+    assert.equal(h.file('etc/zookeeper/conf/zoo.cfg'), 'tickTime=2000\ninitLimit=10\nsyncLimit=5\ndataDir=/var/lib/zookeeper\nclientPort=2181\n' +
+      `4lw.commands.whitelist=ruok,mntr,srvr\nadmin.enableServer=false\nserver.1=${h.address}:2888:3888\n`);
     assert.equal(h.file('etc/zookeeper/conf/myid'), '1\n');
     assert.equal(h.file('etc/mesos/zk'), `${zkUrl}/mesos\n`);
     assert.equal(h.file('etc/mesos-master/cluster'), 'ci\n');
-    assert.equal(h.file('etc/mesos-master/hostname'), 'master\n');
+    assert.equal(h.file('etc/mesos-master/hostname'), `${h.address}\n`);
     assert.equal(h.file('etc/mesos-master/ip'), `${h.address}\n`);
-    assert.equal(h.file('etc/marathon/conf/hostname'), 'master\n');
+    assert.equal(h.file('etc/marathon/conf/hostname'), `${h.address}\n`);
     assert.equal(h.file('etc/marathon/conf/master'), `${zkUrl}/mesos\n`);
     assert.equal(h.file('etc/marathon/conf/zk'), `${zkUrl}/marathon\n`);
     const starts = h.calls().filter((c) => /^systemctl (start|restart)/.test(c));

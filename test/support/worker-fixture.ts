@@ -3,15 +3,16 @@
  * Runs the real worker adapter for the selftest kind or a digest-like kind, prints `ready` and one
  * `start <jobId> <attempt>` line per handler start, and closes gracefully on SIGTERM.
  */
+import { progressRenderer } from '../../src/chat/render/progress.ts';
 import { z } from 'zod';
 import { createWorkerConnection } from '../../src/queue/connection.ts';
 import { createRedisOutbox } from '../../src/queue/outbox.ts';
 import { createRedisAuditLog } from '../../src/audit/redis-audit-log.ts';
 import { createTaskWorker } from '../../src/queue/task-worker.ts';
-import { selftestKind } from '../../src/queue/kinds.ts';
-import { defineTaskKind, requesterSchema } from '../../src/queue/task-kind.ts';
+import { selftestKind } from '../../src/features/selftest/kind.ts';
+import { defineTaskKind, requesterSchema } from '../../src/core/task-kind.ts';
 import { digestSlotKey } from '../../src/queue/schedulers.ts';
-import { createSelftestHandler } from '../../src/workers/selftest.ts';
+import { createSelftestHandler } from '../../src/features/selftest/handler.ts';
 import type { TaskHandler } from '../../src/core/ports.ts';
 
 const opts = z.object({
@@ -31,7 +32,7 @@ export const fixtureDigestKind = defineTaskKind<DigestTask>({
 const redis = createWorkerConnection({ url: opts.url });
 const outbox = createRedisOutbox({ redis, prefix: opts.prefix });
 const audit = createRedisAuditLog({ redis, prefix: opts.prefix });
-const common = { connection: redis, prefix: opts.prefix, outbox, audit, lockDurationMs: opts.lockMs,
+const common = { connection: redis, prefix: opts.prefix, outbox, audit, render: progressRenderer, lockDurationMs: opts.lockMs,
   stalledIntervalMs: opts.stalledMs, progressFlushMs: 50 };
 
 function announce<T>(handler: TaskHandler<T>): TaskHandler<T> {

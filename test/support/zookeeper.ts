@@ -1,8 +1,13 @@
 /**
  * Starts Debian's ZooKeeper (standalone) on a free loopback port with every four-letter word whitelisted, in its
  * own temp dataDir, and the AdminServer off (its default port 8080 would clash). Stopped by its own pid.
+ *
+ * Or, with `zooCfg`, from a zoo.cfg a recipe wrote, started as Debian's init script starts it (QuorumPeerMain):
+ * only the `dataDir` and `clientPort` lines are rewritten (a temp dir; a free port, bound to loopback by a
+ * `clientPortAddress` line next to it), so the four-letter-word whitelist and the AdminServer setting are the
+ * recipe's own.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -28,34 +33,32 @@ export function zookeeperAvailable(): boolean {
   return existsSync(JAR) && existsSync('/usr/bin/java');
 }
 
-export async function startZooKeeper({ deadlineMs = 30_000 } = {}): Promise<ZooKeeperServer> {
+export interface StartZooKeeperOptions {
+  /** How long it may take to serve, in ms (default 30000). */
+  deadlineMs?: number;
+  /** A recipe's zoo.cfg to run instead of the permissive test config. */
+  zooCfg?: string;
+  /** The `myid` the recipe wrote into its dataDir, copied into the temp one. */
+  myid?: string;
+}
+
+export async function startZooKeeper({ deadlineMs = 30_000, zooCfg, myid }: StartZooKeeperOptions = {}): Promise<ZooKeeperServer> {
   const host = '127.0.0.1';
   const port = await freePort(host);
   const dir = await mkdtemp(join(tmpdir(), 'ci-bot-zk-'));
+  const dataDir = join(dir, 'data');
   const cfg = join(dir, 'zoo.cfg');
-  await writeFile(
-    cfg,
-    [
-      'tickTime=2000',
-      `dataDir=${join(dir, 'data')}`,
-      `clientPort=${port}`,
-      `clientPortAddress=${host}`,
-      '4lw.commands.whitelist=*',
-      'admin.enableServer=false',
-      'maxClientCnxns=60',
-      '',
-    ].join('\n'),
-  );
+  await writeFile(cfg, zooCfg === undefined ? testConfig(dataDir, host, port) : rewritten(zooCfg, dataDir, host, port));
+  if (myid !== undefined) {
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(join(dataDir, 'myid'), myid);
+  }
   // zookeeper.jar's manifest lists its own dependencies; only a logging binding is added.
   const classpath = [JAR, ...LOGGING.filter(existsSync)].join(':');
-  const proc: Started = start('/usr/bin/java', [
-    '-Xmx128m',
-    '-Dzookeeper.admin.enableServer=false',
-    '-cp',
-    classpath,
-    'org.apache.zookeeper.server.ZooKeeperServerMain',
-    cfg,
-  ]);
+  const main = zooCfg === undefined
+    ? ['-Dzookeeper.admin.enableServer=false', 'org.apache.zookeeper.server.ZooKeeperServerMain']
+    : ['org.apache.zookeeper.server.quorum.QuorumPeerMain'];
+  const proc: Started = start('/usr/bin/java', ['-Xmx128m', '-cp', classpath, ...main, cfg]);
   const stop = async () => {
     await proc.stop('SIGTERM', 5000);
     await rm(dir, { recursive: true, force: true });
@@ -69,6 +72,30 @@ export async function startZooKeeper({ deadlineMs = 30_000 } = {}): Promise<ZooK
     throw new Error(`ZooKeeper did not start: ${String(err)}\n${out.slice(-2000)}`);
   }
   return { host, port, address: `${host}:${port}`, pid: proc.pid, output: proc.output, stop };
+}
+
+function testConfig(dataDir: string, host: string, port: number): string {
+  return [
+    'tickTime=2000',
+    `dataDir=${dataDir}`,
+    `clientPort=${port}`,
+    `clientPortAddress=${host}`,
+    '4lw.commands.whitelist=*',
+    'admin.enableServer=false',
+    'maxClientCnxns=60',
+    '',
+  ].join('\n');
+}
+
+/** `zooCfg` with its dataDir and clientPort lines replaced; every other line as the recipe wrote it. */
+function rewritten(zooCfg: string, dataDir: string, host: string, port: number): string {
+  const lines = zooCfg.split('\n');
+  for (const key of ['dataDir', 'clientPort']) {
+    if (!lines.some((l) => l.startsWith(`${key}=`))) throw new Error(`zoo.cfg has no ${key} line:\n${zooCfg}`);
+  }
+  return lines
+    .map((l) => (l.startsWith('dataDir=') ? `dataDir=${dataDir}` : l.startsWith('clientPort=') ? `clientPort=${port}\nclientPortAddress=${host}` : l))
+    .join('\n');
 }
 
 function serving(host: string, port: number): Promise<boolean> {

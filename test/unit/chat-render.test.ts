@@ -1,11 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRegistry } from '../../src/chat/commands.ts';
+import { CommandRegistry } from '../../src/chat/registry.ts';
+import { commandSpecsOf } from '../../src/features/define-feature.ts';
+import { features } from '../../src/features/list.ts';
 import { renderHelp } from '../../src/chat/help.ts';
 import { confirmReply, deniedReply } from '../../src/chat/render/replies.ts';
-import { listMessage, renderHistory, renderHosts } from '../../src/chat/render/lists.ts';
+import { listMessage, renderHistory } from '../../src/chat/render/lists.ts';
+import { renderProvisionHosts } from '../../src/chat/render/provision-hosts.ts';
 import { validateBlocks } from '../support/slack-emulator/index.ts';
 import { assertGolden } from '../support/golden.ts';
+
+const createRegistry = () => new CommandRegistry(commandSpecsOf(features));
 
 const registry = createRegistry();
 const spec = (name: string) => registry.find(name) ?? assert.fail(name);
@@ -36,8 +41,13 @@ test('lists stay within Block Kit limits however long they are', () => {
     { id: '1-0', at: Date.UTC(2026, 10, 26, 9, 0, 0), kind: 'command', user: 'U0ALICE001', command: 'setup-agent', args: '/ci setup-agent slave2', outcome: 'accepted' },
     { id: '2-0', at: Date.UTC(2026, 10, 26, 9, 0, 5), kind: 'denied', user: 'U0CAROL001', command: 'setup-master', outcome: 'needs admin' },
   ])));
-  assertGolden('chat/hosts', valid(renderHosts([
-    { name: 'master', address: '10.0.0.10', port: 22, user: 'root', roles: ['master'], hostKey: `SHA256:${'k'.repeat(43)}` },
-    { name: 'slave1', address: '10.0.0.11', port: 22, user: 'root', roles: ['agent'] },
-  ])));
+  // `/ci hosts` as posted: pins (inventory and trust-host), last provisioning result and how long ago.
+  const now = Date.UTC(2026, 10, 26, 12, 0, 0);
+  assertGolden('chat/hosts', valid(renderProvisionHosts([
+    { name: 'master', address: '10.0.0.10', port: 22, user: 'root', roles: ['master'], pins: [`SHA256:${'k'.repeat(43)}`, `SHA256:${'p'.repeat(43)}`],
+      last: { host: 'master', recipe: 'setup-master', outcome: 'changed', at: now - 3 * 3_600_000 - 5 * 60_000, jobId: 'master-ab12cd34' } },
+    { name: 'slave1', address: '10.0.0.11', port: 22, user: 'root', roles: ['agent'], pins: [],
+      last: { host: 'slave1', recipe: 'setup-agent', outcome: 'failed', at: now - 90_000, jobId: 'slave1-ab12cd34', detail: 'install docker' } },
+    { name: 'slave2', address: '10.0.0.12', port: 22, user: 'root', roles: ['agent'], pins: [] },
+  ], now)));
 });

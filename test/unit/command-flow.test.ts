@@ -1,10 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CommandFlow } from '../../src/slack/command-flow.ts';
-import { createRegistry } from '../../src/chat/commands.ts';
+import { CommandRegistry } from '../../src/chat/registry.ts';
+import { commandSpecsOf } from '../../src/features/define-feature.ts';
+import { features } from '../../src/features/list.ts';
 import { MemoryConfirmationStore } from '../../src/store/memory-confirmations.ts';
 import type { AuditEntry } from '../../src/core/ports.ts';
 import type { Role } from '../../src/core/types.ts';
+
+const createRegistry = () => new CommandRegistry(commandSpecsOf(features));
 
 const ALICE = { userId: 'UALICE', channelId: 'C1' };
 const FP = `SHA256:${'A'.repeat(43)}`;

@@ -17,7 +17,7 @@ test('the Slack app manifest declares /ci, interactivity, Socket Mode and exactl
   assert.equal(manifest.features.slash_commands[0]?.should_escape, true, 'mentions and channels arrive as <@U…> / <#C…|name>');
   assert.equal(manifest.settings.interactivity.is_enabled, true);
   assert.equal(manifest.settings.socket_mode_enabled, true);
-  assert.deepEqual([...manifest.oauth_config.scopes.bot].sort(), ['chat:write', 'chat:write.public', 'commands', 'im:write', 'usergroups:read', 'users:read']);
+  assert.deepEqual([...manifest.oauth_config.scopes.bot].sort(), ['channels:history', 'chat:write', 'chat:write.public', 'commands', 'groups:history', 'im:write', 'usergroups:read', 'users:read']);
 });
 
 test('Node 24: engines, the node devDependency that npm scripts run, and the Dockerfile base image', () => {

@@ -1,7 +1,7 @@
 /** The provisioning handlers' own logic, with recipe results given (the SSH path has its own integration tests). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createSetupAgentHandler, createSetupMasterHandler } from '../../src/workers/provision-handlers.ts';
+import { createSetupAgentHandler, createSetupMasterHandler } from '../../src/features/provisioning/handlers.ts';
 import type { ProvisionRecord, RecipeOutcome, TaskContext } from '../../src/core/ports.ts';
 
 function context(steps: Array<[string, string | undefined]>): TaskContext {
@@ -22,7 +22,7 @@ test('with no Mesos master configured, verification is skipped and said so, for 
   };
   const agentSteps: Array<[string, string | undefined]> = [];
   const agent = await createSetupAgentHandler(deps)({ requester: { userId: 'U', channelId: 'C' }, requestId: 'r', host: 'slave2', dryRun: false } as never, context(agentSteps));
-  assert.equal(agent.summary, 'slave2: changed; registration not verified (no Mesos master configured)');
+  assert.equal(agent.summary, 'slave2: changed, advertised as slave2; registration not verified (no Mesos master configured)');
   assert.deepEqual(agentSteps.at(-1), ['verify registration', 'skipped']);
 
   const masterSteps: Array<[string, string | undefined]> = [];

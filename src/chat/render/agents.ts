@@ -3,9 +3,11 @@
  * monospaced sections that each stay under 3,000 characters; beyond `maxRows` the rest is "and K more".
  */
 import type { Block, RenderedMessage } from '../../core/types.ts';
-import { byAttention, loadOf } from '../../digests/capacity.ts';
-import type { AgentView, ClusterSnapshot } from '../../digests/snapshot-types.ts';
-import { context, count, cpus, duration, header, pct, reasonLine, section, SECTION_MAX, size, utc } from './status-format.ts';
+import { packLines } from '../../core/text.ts';
+import { byAttention, loadOf } from '../../cluster/capacity.ts';
+import type { AgentView, ClusterSnapshot } from '../../cluster/snapshot-types.ts';
+import { context, count, cpus, header, pct, reasonLine, section, SECTION_MAX, size, utc } from './status-format.ts';
+import { roughDuration } from '../../core/duration.ts';
 
 /** Rows shown by default: 100 agents fit in a handful of sections, far below the 50-block limit. */
 export const AGENT_ROWS = 100;
@@ -37,18 +39,9 @@ export function tableSections(agents: readonly AgentView[], now: number): Block[
   const width = Math.min(40, Math.max(4, ...agents.map((a) => a.hostname.length)));
   const head = `${'host'.padEnd(width)}  state    cpus used/total   mem used/total     util  tasks  since`;
   const rows = agents.map((a) => row(a, width, now));
-  const blocks: Block[] = [];
-  let chunk: string[] = [head];
-  const flush = () => blocks.push(section(`\`\`\`${chunk.join('\n')}\`\`\``));
-  for (const r of rows) {
-    if ([...chunk, r].join('\n').length + 6 > SECTION_MAX) {
-      flush();
-      chunk = [head];
-    }
-    chunk.push(r);
-  }
-  flush();
-  return blocks;
+  // Every section repeats the header row; 6 characters go to the ``` fences.
+  const packed = packLines(rows, SECTION_MAX - 6 - head.length - 1);
+  return (packed.length > 0 ? packed : ['']).map((chunk) => section(`\`\`\`${chunk ? `${head}\n${chunk}` : head}\`\`\``));
 }
 
 function row(a: AgentView, width: number, now: number): string {
@@ -58,6 +51,6 @@ function row(a: AgentView, width: number, now: number): string {
   const mem = `${size(a.memUsedMb)}/${size(a.memMb)}`.padEnd(18);
   const util = pct(loadOf(a).utilisation).padStart(4);
   const tasks = (a.tasks === undefined ? '–' : count(a.tasks)).padStart(5);
-  const since = a.sinceMs === undefined ? '–' : duration(now - a.sinceMs);
+  const since = a.sinceMs === undefined ? '–' : roughDuration(now - a.sinceMs);
   return `${host}  ${state}${cpu} ${mem} ${util}  ${tasks}  ${since}`.replace(/`/g, "'");
 }

@@ -4,12 +4,14 @@
  * Also the replies of `/ci digest add|list|remove`.
  */
 import type { Block, RenderedMessage } from '../../core/types.ts';
+import { escapeMrkdwn } from '../../core/text.ts';
 import { RECENT_BUILDS_PER_JOB } from '../../clients/jenkins/schemas.ts';
-import type { BuildsInPeriod } from '../../digests/build-history.ts';
-import type { DigestChanges } from '../../digests/digest-model.ts';
-import type { ClusterSnapshot } from '../../digests/snapshot-types.ts';
+import type { BuildsInPeriod } from '../../cluster/build-history.ts';
+import type { DigestChanges } from '../../cluster/digest-model.ts';
+import type { ClusterSnapshot } from '../../cluster/snapshot-types.ts';
 import { statusSections, statusSummary, type StatusRenderOptions } from './status.ts';
-import { context, count, divider, duration, esc, header, nameList, pct, plural, section, utc } from './status-format.ts';
+import { context, count, divider, header, nameList, pct, plural, section, utc } from './status-format.ts';
+import { roughDuration } from '../../core/duration.ts';
 
 export interface DigestRenderOptions extends StatusRenderOptions {
   /** Schedule id shown in the footer (`now` for `/ci digest now`). */
@@ -23,7 +25,7 @@ export function renderDigest(s: ClusterSnapshot, changes: DigestChanges, opts: D
     divider,
     section(changesText(changes)),
     ...(changes.builds ? [section(buildsText(changes.builds, changes.sinceMs === undefined))] : []),
-    context(`Read at ${utc(s.takenAtMs)} · schedule \`${esc(opts.scheduleId)}\` · \`/ci digest list\``),
+    context(`Read at ${utc(s.takenAtMs)} · schedule \`${escapeMrkdwn(opts.scheduleId)}\` · \`/ci digest list\``),
   ];
   return { text: `Digest — ${statusSummary(s)}`, blocks };
 }
@@ -46,7 +48,7 @@ export function changesText(c: DigestChanges): string {
   if (c.fixed && c.fixed.length > 0) lines.push(`:white_check_mark: Fixed jobs: ${nameList(c.fixed)}`);
   if (c.incidents) {
     lines.push(c.incidents.length === 0 ? 'Incidents: none' : `:rotating_light: ${count(c.incidents.length)} incidents:`);
-    for (const i of c.incidents.slice(0, 10)) lines.push(`• ${utc(i.atMs)} ${esc(i.text)}`);
+    for (const i of c.incidents.slice(0, 10)) lines.push(`• ${utc(i.atMs)} ${escapeMrkdwn(i.text)}`);
   }
   return lines.join('\n');
 }
@@ -57,25 +59,25 @@ const PER_JOB_MAX = 8;
 
 /** The Jenkins builds of the period: counts by result, failures by name, the longest, per job when short. */
 export function buildsText(b: BuildsInPeriod, first: boolean): string {
-  const period = first ? `in the last ${duration(b.toMs - b.fromMs)}` : 'since the last digest';
+  const period = first ? `in the last ${roughDuration(b.toMs - b.fromMs)}` : 'since the last digest';
   const running = b.running > 0 ? ` · ${count(b.running)} running now` : '';
   const atLeast = b.cutJobs.length > 0 ? 'at least ' : '';
   if (b.total === 0 && !atLeast) return `*Jenkins builds* ${period}: none finished${running}`;
   const results = Object.entries(b.byResult)
     .sort(([x, m], [y, n]) => n - m || x.localeCompare(y))
-    .map(([r, n]) => `${count(n)} ${RESULT_WORDS[r] ?? esc(r.toLowerCase())}`);
+    .map(([r, n]) => `${count(n)} ${RESULT_WORDS[r] ?? escapeMrkdwn(r.toLowerCase())}`);
   const lines = [`*Jenkins builds* ${period}: *${atLeast}${plural(b.total, 'build')}*${results.length ? ` (${results.join(', ')})` : ''}${running}`];
   if (b.failed.length > 0) {
-    const shown = b.failed.slice(0, 10).map((f) => `\`${esc(f.job)}\` #${f.number}${f.result === 'FAILURE' ? '' : ` (${RESULT_WORDS[f.result] ?? esc(f.result)})`}`);
+    const shown = b.failed.slice(0, 10).map((f) => `\`${escapeMrkdwn(f.job)}\` #${f.number}${f.result === 'FAILURE' ? '' : ` (${RESULT_WORDS[f.result] ?? escapeMrkdwn(f.result)})`}`);
     const more = b.failed.length > 10 ? ` and ${count(b.failed.length - 10)} more` : '';
     lines.push(`:red_circle: Failed: ${shown.join(', ')}${more}`);
   }
   if (b.longest) {
     const l = b.longest;
-    lines.push(`Longest: \`${esc(l.job)}\` #${l.number}, ${duration(l.durationMs)} (${RESULT_WORDS[l.result] ?? esc(l.result)})`);
+    lines.push(`Longest: \`${escapeMrkdwn(l.job)}\` #${l.number}, ${roughDuration(l.durationMs)} (${RESULT_WORDS[l.result] ?? escapeMrkdwn(l.result)})`);
   }
   if (b.perJob.length > 1 && b.perJob.length <= PER_JOB_MAX) {
-    lines.push(`Per job: ${b.perJob.map((j) => `\`${esc(j.job)}\` ${count(j.total)}${j.failed ? ` (${count(j.failed)} failed)` : ''}`).join(', ')}`);
+    lines.push(`Per job: ${b.perJob.map((j) => `\`${escapeMrkdwn(j.job)}\` ${count(j.total)}${j.failed ? ` (${count(j.failed)} failed)` : ''}`).join(', ')}`);
   }
   if (atLeast) lines.push(`:warning: Lower bounds: only each job's newest ${RECENT_BUILDS_PER_JOB} builds are read, and ${nameList(b.cutJobs, 5)} ran more.`);
   return lines.join('\n');
@@ -93,18 +95,18 @@ export interface ScheduleLine {
 export function renderDigestList(list: readonly ScheduleLine[]): RenderedMessage {
   if (list.length === 0) return { text: 'No digests scheduled.', blocks: [section('No digests scheduled. Add one with `/ci digest add "0 9 * * 1-5" #ci --tz Europe/Berlin`.')] };
   const lines = list.slice(0, 40).map((s) =>
-    `• \`${esc(s.id)}\` \`${esc(s.cron)}\` ${esc(s.tz ?? 'UTC')} → ${channelRef(s.channel)}${s.next ? ` · next ${utc(s.next)}` : ''}`);
+    `• \`${escapeMrkdwn(s.id)}\` \`${escapeMrkdwn(s.cron)}\` ${escapeMrkdwn(s.tz ?? 'UTC')} → ${channelRef(s.channel)}${s.next ? ` · next ${utc(s.next)}` : ''}`);
   if (list.length > 40) lines.push(`…and ${count(list.length - 40)} more`);
   return { text: `${list.length} digests scheduled`, blocks: [section(`*Scheduled digests*\n${lines.join('\n')}`)] };
 }
 
 export function renderDigestAdded(s: ScheduleLine, created: boolean): RenderedMessage {
   const verb = created ? ':calendar: Scheduled digest' : ':calendar: Digest already scheduled:';
-  const text = `${verb} \`${esc(s.id)}\`: \`${esc(s.cron)}\` (${esc(s.tz ?? 'UTC')}) to ${channelRef(s.channel)}${s.next ? `; next ${utc(s.next)}` : ''}.`;
+  const text = `${verb} \`${escapeMrkdwn(s.id)}\`: \`${escapeMrkdwn(s.cron)}\` (${escapeMrkdwn(s.tz ?? 'UTC')}) to ${channelRef(s.channel)}${s.next ? `; next ${utc(s.next)}` : ''}.`;
   return { text, blocks: [section(text)] };
 }
 
 /** `C0123` → `<#C0123>`; a `#name` stays as typed. */
 export function channelRef(channel: string): string {
-  return /^[CGD][A-Z0-9]+$/.test(channel) ? `<#${channel}>` : esc(channel);
+  return /^[CGD][A-Z0-9]+$/.test(channel) ? `<#${channel}>` : escapeMrkdwn(channel);
 }

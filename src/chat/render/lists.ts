@@ -1,7 +1,7 @@
-/** Renderers for list answers: history, hosts, jobs. Pure functions within Block Kit limits. */
+/** Renderers for list answers: history, jobs. Pure functions within Block Kit limits. */
 import type { AuditRecord } from '../../core/ports.ts';
 import type { Block, RenderedMessage } from '../../core/types.ts';
-import { escapeMrkdwn } from './text.ts';
+import { escapeMrkdwn, packLines } from '../../core/text.ts';
 
 const SECTION_MAX = 2900;
 
@@ -10,16 +10,8 @@ export function listMessage(title: string, lines: readonly string[], empty: stri
   if (lines.length === 0) return { text: `${title}: ${empty}`, blocks: [section(`*${title}*\n${empty}`)] };
   const shown = lines.slice(0, maxLines);
   const more = lines.length - shown.length;
-  const chunks: string[] = [];
-  let current = `*${title}*`;
-  for (const line of shown) {
-    const clipped = line.length > SECTION_MAX - 10 ? `${line.slice(0, SECTION_MAX - 11)}…` : line;
-    if (current.length + clipped.length + 1 > SECTION_MAX) {
-      chunks.push(current);
-      current = clipped;
-    } else current += `\n${clipped}`;
-  }
-  chunks.push(current);
+  const clipped = shown.map((line) => (line.length > SECTION_MAX - 10 ? `${line.slice(0, SECTION_MAX - 11)}…` : line));
+  const chunks = packLines([`*${title}*`, ...clipped], SECTION_MAX);
   const blocks: Block[] = chunks.slice(0, 45).map(section);
   if (more > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${more} more` }] });
   return { text: `${title}: ${lines.length}`, blocks };
@@ -39,13 +31,6 @@ export function renderHistory(records: readonly AuditRecord[]): RenderedMessage 
     return `\`${when}\` ${r.kind} · ${who} · ${what}${r.jobId ? ` · job \`${escapeMrkdwn(r.jobId)}\`` : ''}${outcome}`;
   });
   return listMessage('Audit trail (newest first)', lines, 'nothing recorded yet.');
-}
-
-export function renderHosts(hosts: ReadonlyArray<{ name: string; address: string; port: number; user: string; roles: readonly string[]; hostKey?: string | undefined }>): RenderedMessage {
-  const lines = hosts.map(
-    (h) => `*${h.name}* \`${h.user}@${h.address}:${h.port}\` · ${h.roles.join(', ')} · ${h.hostKey ? `key pinned \`${h.hostKey.slice(0, 20)}…\`` : ':warning: key not pinned (`/ci trust-host`)'}`,
-  );
-  return listMessage('Inventory', lines, 'no hosts configured (see `inventory.hosts` in the config).');
 }
 
 export function renderJobs(jobs: ReadonlyArray<{ jobId: string; kind: string; state: string; requesterId: string; createdAt: number }>): RenderedMessage {

@@ -2,8 +2,10 @@
  * Renders a task's live progress message and its thread output. Pure functions of the state and `now`, so the
  * same state always gives the same blocks (golden-tested) and a resumed job re-renders the same message.
  */
-import { z } from 'zod';
 import type { Block, RenderedMessage } from '../../core/types.ts';
+import type { ProgressRenderer, ProgressView } from '../../core/progress-view.ts';
+import { escapeMrkdwn, packLines } from '../../core/text.ts';
+import { formatDuration } from '../../core/duration.ts';
 
 /** Slack limits we render within: 3,000 chars per section text, 50 blocks per message. */
 export const SECTION_MAX_CHARS = 3000;
@@ -12,30 +14,6 @@ const STEP_NAME_MAX = 150;
 const DETAIL_MAX = 200;
 const OUTPUT_LINE_MAX = 300;
 
-const stepSchema = z.object({
-  name: z.string(),
-  state: z.enum(['pending', 'running', 'done', 'changed', 'failed', 'skipped']),
-  startedAt: z.number().optional(),
-  endedAt: z.number().optional(),
-  detail: z.string().optional(),
-});
-
-/** Everything the progress message shows; also what is stored with the job so a resumed job continues it. */
-export const progressViewSchema = z.object({
-  jobId: z.string(),
-  title: z.string(),
-  channel: z.string(),
-  requesterId: z.string(),
-  steps: z.array(stepSchema),
-  startedAt: z.number(),
-  endedAt: z.number().optional(),
-  outcome: z.enum(['running', 'succeeded', 'failed', 'cancelled', 'retrying']),
-  result: z.string().optional(),
-  attempt: z.number().int().min(1),
-  /** Number of thread replies posted so far (the next reply's index). */
-  outputSeq: z.number().int().min(0),
-});
-export type ProgressView = z.infer<typeof progressViewSchema>;
 
 const STEP_ICON: Record<ProgressView['steps'][number]['state'], string> = {
   pending: '⬜',
@@ -54,24 +32,10 @@ const OUTCOME_ICON: Record<ProgressView['outcome'], string> = {
   cancelled: '🛑',
 };
 
-/** Elapsed time for people: `0.4 s`, `12 s`, `2 m 05 s`, `1 h 02 m`. */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, ms) / 1000;
-  if (s < 10) return `${s.toFixed(1)} s`;
-  if (s < 60) return `${Math.round(s)} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} m ${String(Math.floor(s % 60)).padStart(2, '0')} s`;
-  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} m`;
-}
-
 function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-/** Slack mrkdwn control characters must not let a step name or detail inject links or mentions. */
-function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
 
 function stepLine(step: ProgressView['steps'][number], now: number): string {
   const name = escapeMrkdwn(clip(step.name, STEP_NAME_MAX));
@@ -83,21 +47,6 @@ function stepLine(step: ProgressView['steps'][number], now: number): string {
   const changed = step.state === 'changed' ? ' _(changed)_' : '';
   const detail = step.detail ? `: ${escapeMrkdwn(clip(step.detail, DETAIL_MAX))}` : '';
   return `${STEP_ICON[step.state]} ${name}${changed}${time}${detail}`;
-}
-
-/** Packs lines into section texts of at most `max` chars each. */
-function packLines(lines: readonly string[], max: number): string[] {
-  const chunks: string[] = [];
-  let current = '';
-  for (const line of lines) {
-    const next = current ? `${current}\n${line}` : line;
-    if (next.length > max && current) {
-      chunks.push(current);
-      current = line;
-    } else current = next;
-  }
-  if (current) chunks.push(current);
-  return chunks;
 }
 
 function finalLine(view: ProgressView, now: number): string {
@@ -204,3 +153,6 @@ export function renderOutput(lines: readonly string[]): RenderedMessage[] {
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `\`\`\`\n${chunk}\n\`\`\`` } }],
   }));
 }
+
+/** The renderers as the worker adapter's port. */
+export const progressRenderer: ProgressRenderer = { progress: renderProgress, output: renderOutput };

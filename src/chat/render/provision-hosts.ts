@@ -2,6 +2,7 @@
 import type { ProvisionRecord } from '../../core/ports.ts';
 import type { RenderedMessage } from '../../core/types.ts';
 import { listMessage } from './lists.ts';
+import { roughDuration } from '../../core/duration.ts';
 
 export interface HostRow {
   name: string;
@@ -21,17 +22,9 @@ export function renderProvisionHosts(rows: readonly HostRow[], now: number): Ren
   const lines = rows.map((h) => {
     const key = h.pins.length > 0 ? `key pinned \`${h.pins[0]?.slice(0, 20)}…\`${h.pins.length > 1 ? ` (+${h.pins.length - 1})` : ''}` : ':warning: key not pinned (`/ci trust-host`)';
     const last = h.last
-      ? `${ICON[h.last.outcome]} last: ${h.last.recipe} ${h.last.outcome}${h.last.detail ? ` (${h.last.detail})` : ''}, ${ago(now - h.last.at)} ago, \`${h.last.jobId}\``
+      ? `${ICON[h.last.outcome]} last: ${h.last.recipe} ${h.last.outcome}${h.last.detail ? ` (${h.last.detail})` : ''}, ${roughDuration(now - h.last.at)} ago, \`${h.last.jobId}\``
       : 'never provisioned by ci-bot';
     return `*${h.name}* \`${h.user}@${h.address}:${h.port}\` · ${h.roles.join(', ')} · ${key} · ${last}`;
   });
   return listMessage('Inventory', lines, 'no hosts configured (see `inventory.hosts` in the config).');
-}
-
-function ago(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 120) return `${s} s`;
-  if (s < 7200) return `${Math.round(s / 60)} min`;
-  if (s < 172_800) return `${Math.round(s / 3600)} h`;
-  return `${Math.round(s / 86_400)} d`;
 }

@@ -1,14 +1,11 @@
 /** Number, size, time and reason formatting shared by the status, agents, Jenkins and digest renderers. */
 import type { Block } from '../../core/types.ts';
-import type { Part, PartFailure } from '../../digests/snapshot-types.ts';
+import { escapeMrkdwn } from '../../core/text.ts';
+import type { Part, PartFailure } from '../../cluster/snapshot-types.ts';
 
 /** Slack section text limit (3,000 characters). */
 export const SECTION_MAX = 3000;
 
-/** Escapes the three characters Slack mrkdwn treats as markup. */
-export function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
 
 /** 0.456 → "46%". */
 export function pct(share: number): string {
@@ -35,17 +32,6 @@ export function plural(n: number, one: string, many = `${one}s`): string {
   return `${count(n)} ${n === 1 ? one : many}`;
 }
 
-/** A duration in ms → "45 s", "12 min", "3 h 5 min", "4 d". */
-export function duration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s} s`;
-  const min = Math.floor(s / 60);
-  if (min < 60) return `${min} min`;
-  const h = Math.floor(min / 60);
-  if (h < 48) return min % 60 === 0 ? `${h} h` : `${h} h ${min % 60} min`;
-  return `${Math.floor(h / 24)} d`;
-}
-
 /** Epoch ms → "2024-05-06 09:00 UTC" (deterministic, for golden files and every reader's zone). */
 export function utc(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
@@ -54,7 +40,7 @@ export function utc(ms: number): string {
 /** `:warning: *Jenkins*: no answer in 5 s` — the inline line for a part that could not be read. */
 export function reasonLine(label: string, reason: PartFailure): string {
   const icon = reason.failure === 'not_configured' || reason.failure === 'skipped' ? ':heavy_minus_sign:' : ':warning:';
-  return `${icon} *${label}*: ${esc(reason.text)}`;
+  return `${icon} *${label}*: ${escapeMrkdwn(reason.text)}`;
 }
 
 /** The value of a part, or its reason line. */
@@ -64,7 +50,7 @@ export function partOr<T>(part: Part<T>, label: string, show: (v: T) => string):
 
 /** Names, at most `max`, then "and K more". */
 export function nameList(names: readonly string[], max = 10): string {
-  const shown = names.slice(0, max).map((n) => `\`${esc(n)}\``).join(', ');
+  const shown = names.slice(0, max).map((n) => `\`${escapeMrkdwn(n)}\``).join(', ');
   return names.length > max ? `${shown} and ${count(names.length - max)} more` : shown;
 }
 

@@ -4,9 +4,11 @@
  * is never blank. Pure functions, golden-tested.
  */
 import type { Block, RenderedMessage } from '../../core/types.ts';
-import { capacityOf, UNEVEN_SPREAD, type AgentSize } from '../../digests/capacity.ts';
-import type { ClusterSnapshot, JenkinsAppView, JenkinsView, MesosTotals } from '../../digests/snapshot-types.ts';
-import { context, count, cpus, duration, esc, header, partOr, pct, plural, reasonLine, section, size, utc } from './status-format.ts';
+import { escapeMrkdwn } from '../../core/text.ts';
+import { capacityOf, UNEVEN_SPREAD, type AgentSize } from '../../cluster/capacity.ts';
+import type { ClusterSnapshot, JenkinsAppView, JenkinsView, MesosTotals } from '../../cluster/snapshot-types.ts';
+import { context, count, cpus, header, partOr, pct, plural, reasonLine, section, size, utc } from './status-format.ts';
+import { roughDuration } from '../../core/duration.ts';
 
 export interface StatusRenderOptions {
   /** Size of one Jenkins build agent, for "how many more fit". */
@@ -46,11 +48,11 @@ export function statusSummary(s: ClusterSnapshot): string {
 function mesosText(s: ClusterSnapshot): string {
   const { leader, version, totals } = s.mesos;
   if (!leader.ok) return reasonLine('Mesos', leader.reason);
-  const where = `*Mesos* leader \`${esc(hostOf(leader.value))}\`${version.ok ? ` · ${esc(version.value)}` : ''}`;
+  const where = `*Mesos* leader \`${escapeMrkdwn(hostOf(leader.value))}\`${version.ok ? ` · ${escapeMrkdwn(version.value)}` : ''}`;
   const body = partOr(totals, 'Mesos metrics', (t) => totalsText(t));
   const fw = partOr(s.mesos.frameworks, 'Frameworks', (list) =>
-    list.length === 0 ? 'Frameworks: none registered' : `Frameworks: ${list.map((f) => `${esc(f.name)}${f.active ? '' : ' (inactive)'} ${plural(f.tasks, 'task')}`).join(', ')}`);
-  const fwLine = s.mesos.frameworks.ok || !totals.ok ? fw : `Frameworks: ${count(totals.value.frameworksActive)} active (${esc(s.mesos.frameworks.reason.text)})`;
+    list.length === 0 ? 'Frameworks: none registered' : `Frameworks: ${list.map((f) => `${escapeMrkdwn(f.name)}${f.active ? '' : ' (inactive)'} ${plural(f.tasks, 'task')}`).join(', ')}`);
+  const fwLine = s.mesos.frameworks.ok || !totals.ok ? fw : `Frameworks: ${count(totals.value.frameworksActive)} active (${escapeMrkdwn(s.mesos.frameworks.reason.text)})`;
   return `${where}\n${body}\n${fwLine}`;
 }
 
@@ -74,9 +76,9 @@ function capacityText(s: ClusterSnapshot, size_: AgentSize): string {
   ];
   if (c.busiest && c.idlest && c.activeAgents > 1) {
     const uneven = c.spread >= UNEVEN_SPREAD ? ' :warning: uneven' : '';
-    lines.push(`*Balance*: busiest \`${esc(c.busiest.hostname)}\` ${pct(c.busiest.utilisation)}, idlest \`${esc(c.idlest.hostname)}\` ${pct(c.idlest.utilisation)} · spread ${Math.round(c.spread * 100)} points, mean ${pct(c.mean)}${uneven}`);
+    lines.push(`*Balance*: busiest \`${escapeMrkdwn(c.busiest.hostname)}\` ${pct(c.busiest.utilisation)}, idlest \`${escapeMrkdwn(c.idlest.hostname)}\` ${pct(c.idlest.utilisation)} · spread ${Math.round(c.spread * 100)} points, mean ${pct(c.mean)}${uneven}`);
   } else if (c.busiest) {
-    lines.push(`*Balance*: one active agent, \`${esc(c.busiest.hostname)}\` at ${pct(c.busiest.utilisation)}`);
+    lines.push(`*Balance*: one active agent, \`${escapeMrkdwn(c.busiest.hostname)}\` at ${pct(c.busiest.utilisation)}`);
   }
   return lines.join('\n');
 }
@@ -87,12 +89,12 @@ function jenkinsAppText(s: ClusterSnapshot): string {
 
 /** "Jenkins app `/jenkins` on `slave1`: healthy, up 3 h" */
 export function appLine(a: JenkinsAppView, now: number): string {
-  const name = `*Jenkins app* \`${esc(a.appId)}\``;
+  const name = `*Jenkins app* \`${escapeMrkdwn(a.appId)}\``;
   if (a.tasks.length === 0) return `${name}: :red_circle: not running (${a.instances} wanted)`;
   const tasks = a.tasks.map((t) => {
     const health = t.healthy === undefined ? 'no health result yet' : t.healthy ? 'healthy' : ':red_circle: unhealthy';
-    const up = t.startedAtMs !== undefined ? `, up ${duration(now - t.startedAtMs)}` : ` (${esc(t.state)})`;
-    return `on \`${esc(t.host)}\`: ${health}${up}`;
+    const up = t.startedAtMs !== undefined ? `, up ${roughDuration(now - t.startedAtMs)}` : ` (${escapeMrkdwn(t.state)})`;
+    return `on \`${escapeMrkdwn(t.host)}\`: ${health}${up}`;
   });
   return `${name} ${tasks.join('; ')}`;
 }
@@ -107,7 +109,7 @@ export function jenkinsLine(j: JenkinsView): string {
 function zooKeeperText(s: ClusterSnapshot): string {
   if (s.zookeeper.length === 0) return ':heavy_minus_sign: *ZooKeeper*: not configured (cluster.zookeeper.hosts)';
   const lines = s.zookeeper.map(({ address, part }) =>
-    partOr(part, `ZooKeeper ${address}`, (z) => `\`${esc(address)}\` ${esc(z.mode)}, ${z.avgLatencyMs} ms avg, ${count(z.outstanding)} outstanding, ${count(z.nodeCount)} znodes`));
+    partOr(part, `ZooKeeper ${address}`, (z) => `\`${escapeMrkdwn(address)}\` ${escapeMrkdwn(z.mode)}, ${z.avgLatencyMs} ms avg, ${count(z.outstanding)} outstanding, ${count(z.nodeCount)} znodes`));
   const ok = s.zookeeper.filter((z) => z.part.ok).length;
   return `*ZooKeeper*: ${ok} of ${s.zookeeper.length} answering\n${lines.join('\n')}`;
 }

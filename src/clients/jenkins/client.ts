@@ -4,6 +4,7 @@
  * issuer means CSRF protection is off, and no crumb is sent.
  */
 import type { z } from 'zod';
+import { interruptibleSleep } from '../../core/sleep.ts';
 import { UpstreamError } from '../../core/errors.ts';
 import { HttpClient, parseJson, type HttpRequest, type HttpResponse, type HttpOptions } from '../http.ts';
 import {
@@ -119,7 +120,7 @@ export class JenkinsClient {
       if (Date.now() > until || opts.signal?.aborted) {
         throw new UpstreamError('jenkins', what, { failure: opts.signal?.aborted ? 'aborted' : 'timeout', detail: item.why ?? '' });
       }
-      await new Promise((r) => setTimeout(r, opts.intervalMs ?? 500));
+      await interruptibleSleep(opts.intervalMs ?? 500, opts.signal);
     }
   }
 

@@ -21,6 +21,7 @@ export const StatusUpdateEventSchema = z.looseObject({
   version: z.string(),
 });
 
+/** A brand-new instance is first `Scheduled` with `agentId` and `host` null (no offer matched yet). */
 export const InstanceChangedEventSchema = z.looseObject({
   ...base,
   eventType: z.literal('instance_changed_event'),
@@ -28,8 +29,17 @@ export const InstanceChangedEventSchema = z.looseObject({
   condition: z.string(),
   runSpecId: z.string(),
   agentId: z.string().nullable().optional(),
-  host: z.string(),
+  host: z.string().nullable(),
   runSpecVersion: z.string(),
+});
+
+/** A terminal status for an instance Marathon no longer knows (expunged, wiped): no status_update_event. */
+export const UnknownInstanceTerminatedEventSchema = z.looseObject({
+  ...base,
+  eventType: z.literal('unknown_instance_terminated_event'),
+  instanceId: z.string(),
+  runSpecId: z.string(),
+  condition: z.string(),
 });
 
 export const InstanceHealthChangedEventSchema = z.looseObject({
@@ -154,6 +164,7 @@ const known = [
   ApiPostEventSchema,
   GroupChangeEventSchema,
   SchedulerEventSchema,
+  UnknownInstanceTerminatedEventSchema,
 ] as const;
 
 export type StatusUpdateEvent = z.output<typeof StatusUpdateEventSchema>;
@@ -165,6 +176,7 @@ export type UnhealthyKillEvent = z.output<typeof UnhealthyKillEventSchema>;
 export type DeploymentInfoEvent = z.output<typeof DeploymentInfoEventSchema>;
 export type DeploymentDoneEvent = z.output<typeof DeploymentDoneEventSchema>;
 export type StreamEvent = z.output<typeof StreamEventSchema>;
+export type UnknownInstanceTerminatedEvent = z.output<typeof UnknownInstanceTerminatedEventSchema>;
 /** An event type ci-bot does not model; `type` is the original `eventType`. */
 export interface OtherEvent {
   eventType: 'other';

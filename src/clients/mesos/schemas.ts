@@ -67,6 +67,8 @@ export const FrameworkSchema = z.looseObject({
   registered_time: z.number().optional(),
   used_resources: ResourcesSchema.optional(),
   tasks: z.array(MesosTaskSchema).optional(),
+  /** Tasks of unreachable agents (partition-aware frameworks): TASK_UNREACHABLE, out of `tasks`. */
+  unreachable_tasks: z.array(MesosTaskSchema).optional(),
   completed_tasks: z.array(MesosTaskSchema).optional(),
 });
 export type Framework = z.output<typeof FrameworkSchema>;

@@ -4,7 +4,7 @@
  */
 import { connect } from 'node:net';
 import { UpstreamError, type UpstreamFailure } from '../../core/errors.ts';
-import { parseValue } from '../http.ts';
+import { parseValue, type UpstreamResult } from '../http.ts';
 import { MntrSchema, RuokSchema, SrvrSchema, mntrFields, srvrFields, type Mntr, type Srvr } from './schemas.ts';
 
 export interface ZooKeeperClientOptions {
@@ -15,6 +15,8 @@ export interface ZooKeeperClientOptions {
   timeoutMs?: number;
   /** Largest answer accepted in bytes (default 1 MiB). */
   maxBytes?: number;
+  /** Told about every command once it ends, like the HTTP clients' `onResult` (metrics, /readyz). */
+  onResult?: (result: UpstreamResult) => void;
 }
 
 export interface CallOptions {
@@ -49,6 +51,19 @@ export class ZooKeeperClient {
 
   /** Sends one command and returns the raw answer; not-whitelisted and not-serving answers are errors. */
   async command(cmd: FourLetterWord, opts: CallOptions = {}): Promise<string> {
+    const started = performance.now();
+    try {
+      const text = await this.checked(cmd, opts);
+      this.opts.onResult?.({ service: 'zookeeper', request: cmd, durationMs: performance.now() - started });
+      return text;
+    } catch (err) {
+      const failure = err instanceof UpstreamError ? err.failure : 'network';
+      this.opts.onResult?.({ service: 'zookeeper', request: cmd, durationMs: performance.now() - started, failure });
+      throw err;
+    }
+  }
+
+  private async checked(cmd: FourLetterWord, opts: CallOptions): Promise<string> {
     const text = await this.exchange(cmd, opts);
     if (text.includes('is not executed because it is not in the whitelist')) {
       throw this.error(cmd, 'bad_answer', `${cmd} is not in 4lw.commands.whitelist`);

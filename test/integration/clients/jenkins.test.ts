@@ -63,6 +63,9 @@ test('a wrong token is an auth failure', async () => {
   await bad.close();
 });
 
+// mesos-plugin 2.x (MARATHON-FAILOVER.md S8): framework "Jenkins Scheduler" (MesosCloud/config.jelly), agents and their
+// Mesos tasks named jenkins-agent-<label>-<uuid> (MesosAgentSpecTemplate.generateName), one executor each, killed after
+// idleTerminationMinutes idle (integration/MesosJenkinsAgentLifecycleTest testRetentionStrategy).
 test('Mesos plugin: a build on label mesos launches an agent task, joins /computer, and is removed when idle', async () => {
   await jenkins.createJob('on-mesos', jobXml('mesos'));
   const mesos = new MesosClient({ masters: [s.urls.mesos] });
@@ -70,8 +73,10 @@ test('Mesos plugin: a build on label mesos launches an agent task, joins /comput
     const queueId = await jenkins.triggerBuild('on-mesos');
     const agentTask = await waitFor(async () => {
       const { frameworks } = await mesos.frameworks();
-      return frameworks.find((f) => f.name === 'jenkins')?.tasks?.find((t) => t.name.startsWith('jenkins-agent-mesos-'));
+      return frameworks.find((f) => f.name === 'Jenkins Scheduler')?.tasks?.find((t) => t.name.startsWith('jenkins-agent-mesos-'));
     }, { what: 'plugin task in Mesos' });
+    assert.match(agentTask.name, /^jenkins-agent-mesos-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    assert.equal(agentTask.id, agentTask.name, 'the Mesos task id is the agent name');
     assert.equal(agentTask.resources.cpus, 0.2);
     assert.equal(agentTask.resources.mem, 512);
     const computer = await waitFor(async () => (await jenkins.computers()).computer.find((c) => c.displayName === agentTask.name));
@@ -84,7 +89,9 @@ test('Mesos plugin: a build on label mesos launches an agent task, joins /comput
       what: 'idle agent removed',
     });
     const { frameworks } = await mesos.frameworks();
-    assert.equal(frameworks.find((f) => f.name === 'jenkins')?.tasks?.length, 0);
+    const fw = frameworks.find((f) => f.name === 'Jenkins Scheduler');
+    assert.equal(fw?.tasks?.length, 0);
+    assert.equal(fw?.completed_tasks?.find((t) => t.id === agentTask.id)?.state, 'TASK_KILLED', 'killed by the retention strategy');
   } finally {
     await mesos.close();
   }

@@ -76,7 +76,9 @@ test('an app that cannot be placed waits in /v2/queue', async () => {
   assert.equal(queue.find((q) => q.app?.id === '/huge')?.count, 1);
 });
 
-test('events: typed stream with event_type filter shows kill and relaunch on another agent', async () => {
+// A user's kill relaunches the same instance (incarnation + 1) on the first fitting offer — here slave1 again —
+// with TASK_STARTING, TASK_RUNNING, then the MESOS_HTTP check's healthy TASK_RUNNING (MARATHON-FAILOVER.md S3, S5).
+test('events: typed stream with event_type filter shows the kill and the relaunch of the same instance', async () => {
   const before = s.sim.marathon.tasksOf('/jenkins')[0]!;
   const seen = await collect(
     ['event_stream_attached', 'status_update_event', 'instance_health_changed_event'],
@@ -85,7 +87,9 @@ test('events: typed stream with event_type filter shows kill and relaunch on ano
   );
   assert.equal(seen[0]?.eventType, 'event_stream_attached');
   const statuses = seen.flatMap((e) => (e.eventType === 'status_update_event' ? [`${e.taskStatus}@${e.host}`] : []));
-  assert.deepEqual(statuses, ['TASK_KILLED@slave1', 'TASK_STAGING@slave2', 'TASK_RUNNING@slave2']);
+  assert.deepEqual(statuses, ['TASK_KILLED@slave1', 'TASK_STARTING@slave1', 'TASK_RUNNING@slave1', 'TASK_RUNNING@slave1']);
+  const ids = seen.flatMap((e) => (e.eventType === 'status_update_event' ? [e.taskId] : []));
+  assert.equal(ids[1], before.id.replace(/\._app\.(\d+)$/, (_, n: string) => `._app.${Number(n) + 1}`));
   assert.ok(seen.every((e) => ['event_stream_attached', 'status_update_event', 'instance_health_changed_event'].includes(e.eventType)));
 });
 

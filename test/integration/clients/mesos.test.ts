@@ -36,7 +36,7 @@ test('metrics, slaves, frameworks and version describe the seed cluster', async 
   assert.equal(slave1?.resources.cpus, 2);
   assert.ok((slave1?.used_resources?.cpus ?? 0) >= 0.2, 'Jenkins runs on slave1');
   const { frameworks } = await mesos.frameworks();
-  assert.deepEqual(frameworks.map((f) => f.name).sort(), ['jenkins', 'marathon']);
+  assert.deepEqual(frameworks.map((f) => f.name).sort(), ['Jenkins Scheduler', 'marathon']); // the mesos-plugin's default frameworkName
   const marathon = frameworks.find((f) => f.name === 'marathon');
   assert.equal(marathon?.tasks?.[0]?.state, 'TASK_RUNNING');
   assert.match((await mesos.version()).version, /^1\./);

@@ -14,9 +14,9 @@ import { startTestHosts, type TestHosts } from '../../support/ssh-hosts/index.ts
 import { configSchema, type Config } from '../../../src/config/schema.ts';
 import { loadRecipe, loadRecipes } from '../../../src/recipes/load-recipes.ts';
 import { MemoryPinStore } from '../../../src/ssh/pin-store.ts';
-import { createSshRecipePort, type SshRecipePort } from '../../../src/roles/provisioning-adapters.ts';
-import { recipeParams } from '../../../src/roles/provisioning-feature.ts';
-import { createPrepullHandler, createSetupAgentHandler, type ProvisionDeps } from '../../../src/workers/provision-handlers.ts';
+import { createSshRecipePort, type SshRecipePort } from '../../../src/ssh/recipe-port.ts';
+import { recipeParams } from '../../../src/features/provisioning/index.ts';
+import { createPrepullHandler, createSetupAgentHandler, type ProvisionDeps } from '../../../src/features/provisioning/handlers.ts';
 import { PermanentError, UpstreamError } from '../../../src/core/errors.ts';
 import type { ClusterProbe, TaskContext } from '../../../src/core/ports.ts';
 import { waitFor } from '../../support/ports.ts';
@@ -66,7 +66,7 @@ const noCluster = (config: Config, port: SshRecipePort, cluster?: ClusterProbe):
 
 describe('failures the user sees', () => {
   test('a recipe failing half-way names the step and shows its output; later steps never run', async () => {
-    const config = configWith({ packages: { docker: 'missing-docker' } });
+    const config = configWith({ packages: { debian: { docker: 'missing-docker' } } });
     const { ctx, steps } = context();
     const handler = createSetupAgentHandler(noCluster(config, portFor(config)));
     await assert.rejects(handler({ requester: { userId: 'U1', channelId: 'C1' }, requestId: 'a', host: 'slave1', dryRun: false }, ctx), (err: Error) => {

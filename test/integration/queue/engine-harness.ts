@@ -6,9 +6,10 @@ import { createRedisOutbox } from '../../../src/queue/outbox.ts';
 import { startOutboxDrainer } from '../../../src/queue/outbox-drainer.ts';
 import { createRedisAuditLog } from '../../../src/audit/redis-audit-log.ts';
 import { createTaskClient } from '../../../src/queue/task-client.ts';
-import type { TaskRegistry } from '../../../src/queue/task-kind.ts';
+import type { TaskRegistry } from '../../../src/core/task-kind.ts';
 import { waitFor } from '../../support/ports.ts';
 import { FakeNotifier } from './fake-notifier.ts';
+import { progressRenderer } from '../../../src/chat/render/progress.ts';
 
 /** Everything is closed by `t.after` too, so a failing assertion never leaves a drainer polling. */
 export async function engine(
@@ -27,7 +28,7 @@ export async function engine(
   const client = createTaskClient({ redis: producerRedis, prefix, registry });
   let closed = false;
   const handle = {
-    prefix, producerRedis, workerRedis, notifier, outbox, audit, client,
+    prefix, producerRedis, workerRedis, notifier, outbox, audit, client, render: progressRenderer,
     async close() {
       if (closed) return;
       closed = true;

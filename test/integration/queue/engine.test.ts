@@ -4,9 +4,9 @@ import { z } from 'zod';
 import { startRedis, type RedisServer } from '../../support/redis.ts';
 import { waitFor } from '../../support/ports.ts';
 import { createTaskWorker } from '../../../src/queue/task-worker.ts';
-import { TaskRegistry, defineTaskKind, requesterSchema } from '../../../src/queue/task-kind.ts';
-import { selftestKind } from '../../../src/queue/kinds.ts';
-import { createSelftestHandler } from '../../../src/workers/selftest.ts';
+import { TaskRegistry, defineTaskKind, requesterSchema } from '../../../src/core/task-kind.ts';
+import { selftestKind } from '../../../src/features/selftest/kind.ts';
+import { createSelftestHandler } from '../../../src/features/selftest/handler.ts';
 import { PermanentError, UpstreamError, UserFacingError } from '../../../src/core/errors.ts';
 import { Queue } from 'bullmq';
 import { engine, requester } from './engine-harness.ts';
@@ -25,7 +25,7 @@ describe('task engine', () => {
   test('selftest end to end: one progress message updated to done, thread output, full log, audit', async (t) => {
     const e = await engine(server, new TaskRegistry().register(selftestKind), t);
     const worker = createTaskWorker({ kind: selftestKind, handler: createSelftestHandler({ stepMs: 50 }),
-      connection: e.workerRedis, prefix: e.prefix, outbox: e.outbox, audit: e.audit, progressFlushMs: 50 });
+      connection: e.workerRedis, prefix: e.prefix, outbox: e.outbox, audit: e.audit, render: e.render, progressFlushMs: 50 });
     await worker.ready();
     const res = await e.client.enqueue('selftest', { requester, requestId: 'r1' });
     assert.deepEqual(res, { jobId: 'selftest-r1', state: 'queued' });
@@ -55,7 +55,7 @@ describe('task engine', () => {
   test('cancel mid-way through /ci cancel: operator may cancel own task only; admin any; aborted via signal', async (t) => {
     const e = await engine(server, new TaskRegistry().register(selftestKind), t);
     const worker = createTaskWorker({ kind: selftestKind, handler: createSelftestHandler({ stepMs: 400 }),
-      connection: e.workerRedis, prefix: e.prefix, outbox: e.outbox, audit: e.audit, progressFlushMs: 50 });
+      connection: e.workerRedis, prefix: e.prefix, outbox: e.outbox, audit: e.audit, render: e.render, progressFlushMs: 50 });
     await worker.ready();
     const { jobId } = await e.client.enqueue('selftest', { requester, requestId: 'c1' });
     await waitFor(async () => (await e.client.listJobs()).some((j) => j.jobId === jobId && j.state === 'active'),
@@ -103,7 +103,7 @@ describe('task engine', () => {
     const e = await engine(server, new TaskRegistry().register(kind));
     const tries = new Map<string, number>();
     const worker = createTaskWorker({ kind, connection: e.workerRedis, prefix: e.prefix, outbox: e.outbox,
-      audit: e.audit, handler: async (task, ctx) => {
+      audit: e.audit, render: e.render, handler: async (task, ctx) => {
         tries.set(task.mode, (tries.get(task.mode) ?? 0) + 1);
         if (task.mode === 'permanent') throw new PermanentError('bad_arguments', 'host slave9 is not in the inventory');
         if (task.mode === 'transient' && ctx.attempt < 3) {
@@ -140,7 +140,7 @@ describe('task engine', () => {
     const ran: string[] = [];
     const worker = createTaskWorker({
       kind: a, handler: async (task) => (ran.push(`a${task.n}`), { summary: 'a' }), connection: e.workerRedis, prefix: e.prefix,
-      outbox: e.outbox, audit: e.audit, alsoHandles: [{ kind: b, handler: (async (task: { n: number }) => (ran.push(`b${task.n}`), { summary: 'b' })) as never }],
+      outbox: e.outbox, audit: e.audit, render: e.render, alsoHandles: [{ kind: b, handler: (async (task: { n: number }) => (ran.push(`b${task.n}`), { summary: 'b' })) as never }],
     });
     await worker.ready();
     for (let n = 1; n <= 3; n += 1) {

@@ -6,12 +6,12 @@ import { z } from 'zod';
 import { Queue } from 'bullmq';
 import { startRedis, type RedisServer } from '../../support/redis.ts';
 import { waitFor } from '../../support/ports.ts';
-import { TaskRegistry, defineTaskKind, requesterSchema } from '../../../src/queue/task-kind.ts';
-import { selftestKind } from '../../../src/queue/kinds.ts';
+import { TaskRegistry, defineTaskKind, requesterSchema } from '../../../src/core/task-kind.ts';
+import { selftestKind } from '../../../src/features/selftest/kind.ts';
 import { createTaskWorker } from '../../../src/queue/task-worker.ts';
 import { createSchedulers } from '../../../src/queue/schedulers.ts';
 import { assertNoEviction, createProducerConnection, EvictionPolicyError } from '../../../src/queue/connection.ts';
-import { createSelftestHandler } from '../../../src/workers/selftest.ts';
+import { createSelftestHandler } from '../../../src/features/selftest/handler.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { UserFacingError } from '../../../src/core/errors.ts';
 import { engine, requester } from './engine-harness.ts';
@@ -46,7 +46,7 @@ describe('redis faults', () => {
   test('R6: Redis stalled (SIGSTOP) → producer fails fast with queue_unavailable; recovers after SIGCONT', async (t) => {
     const e = await engine(server, new TaskRegistry().register(selftestKind), t);
     const worker = createTaskWorker({ kind: selftestKind, handler: createSelftestHandler({ stepMs: 10 }),
-      connection: e.workerRedis, prefix: e.prefix, outbox: e.outbox, audit: e.audit });
+      connection: e.workerRedis, prefix: e.prefix, outbox: e.outbox, audit: e.audit, render: e.render });
     await worker.ready();
     const rejections: unknown[] = [];
     const onRejection = (err: unknown) => rejections.push(err);
@@ -85,7 +85,7 @@ describe('redis faults', () => {
     await server.restart();
     await waitFor(() => e.client.listJobs().catch(() => null), { what: 'producer reconnected', deadlineMs: 15_000 });
     const worker = createTaskWorker({ kind: selftestKind, handler: createSelftestHandler({ stepMs: 1 }),
-      connection: e.workerRedis, prefix: e.prefix, outbox: e.outbox, audit: e.audit });
+      connection: e.workerRedis, prefix: e.prefix, outbox: e.outbox, audit: e.audit, render: e.render });
     const q = new Queue('selftest', { connection: e.workerRedis, prefix: e.prefix });
     await waitFor(async () => (await q.getJobCounts('completed')).completed === 5, { what: '5 done', deadlineMs: 15_000 });
     const list = await schedulers.list();
@@ -122,7 +122,7 @@ describe('redis faults', () => {
       return { summary: 'ok' };
     };
     const workers = [1, 2].map(() => createTaskWorker({ kind, handler, connection: e.workerRedis, prefix: e.prefix,
-      outbox: e.outbox, audit: e.audit, concurrency: 2, exclusiveRetryMs: 100 }));
+      outbox: e.outbox, audit: e.audit, render: e.render, concurrency: 2, exclusiveRetryMs: 100 }));
     await Promise.all(workers.map((w) => w.ready()));
     const [first, second] = await Promise.all([
       e.client.enqueue('setup-agent', { requester, host: 'slave1', requestId: 'a' }),
@@ -145,7 +145,7 @@ describe('redis faults', () => {
     const canary = 'xoxb-CANARY-1234567890';
     const e = await engine(server, new TaskRegistry().register(selftestKind), t);
     const worker = createTaskWorker({ kind: selftestKind, handler: createSelftestHandler({ stepMs: 1 }),
-      connection: e.workerRedis, prefix: e.prefix, outbox: e.outbox, audit: e.audit });
+      connection: e.workerRedis, prefix: e.prefix, outbox: e.outbox, audit: e.audit, render: e.render });
     // A careless caller passes a token along with the arguments: the schema drops unknown fields.
     await e.client.enqueue('selftest', { requester, requestId: 'r20', token: canary, args: { password: canary } });
     await waitFor(() => e.notifier.calls.some((c) => /selftest passed/.test(JSON.stringify(c.message))), { what: 'done' });

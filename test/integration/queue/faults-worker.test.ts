@@ -6,8 +6,8 @@ import { Queue } from 'bullmq';
 import { startRedis, type RedisServer } from '../../support/redis.ts';
 import { waitFor } from '../../support/ports.ts';
 import { start, type Started } from '../../support/process.ts';
-import { TaskRegistry } from '../../../src/queue/task-kind.ts';
-import { selftestKind } from '../../../src/queue/kinds.ts';
+import { TaskRegistry } from '../../../src/core/task-kind.ts';
+import { selftestKind } from '../../../src/features/selftest/kind.ts';
 import { createSchedulers } from '../../../src/queue/schedulers.ts';
 import { engine, requester } from './engine-harness.ts';
 

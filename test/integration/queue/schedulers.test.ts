@@ -7,7 +7,7 @@ import { startRedis, type RedisServer } from '../../support/redis.ts';
 import { waitFor } from '../../support/ports.ts';
 import { UpstreamError } from '../../../src/core/errors.ts';
 import type { TaskHandler } from '../../../src/core/ports.ts';
-import { TaskRegistry, defineTaskKind, requesterSchema } from '../../../src/queue/task-kind.ts';
+import { TaskRegistry, defineTaskKind, requesterSchema } from '../../../src/core/task-kind.ts';
 import { createSchedulers } from '../../../src/queue/schedulers.ts';
 import { createTaskWorker } from '../../../src/queue/task-worker.ts';
 import { engine } from './engine-harness.ts';
@@ -36,7 +36,7 @@ describe('job schedulers', () => {
       if (ctx.attempt === 1) throw new UpstreamError('mesos', 'GET /state', { failure: 'timeout' });
       return { summary: 'digest posted' };
     };
-    const worker = createTaskWorker({ kind, handler, connection: e.workerRedis, prefix: e.prefix, outbox: e.outbox, audit: e.audit });
+    const worker = createTaskWorker({ kind, handler, connection: e.workerRedis, prefix: e.prefix, outbox: e.outbox, audit: e.audit, render: e.render });
     const schedulers = createSchedulers({ redis: e.workerRedis, prefix: e.prefix, backoffMs: 50 });
     try {
       await worker.ready();

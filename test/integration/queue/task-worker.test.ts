@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { Worker } from 'bullmq';
 import { z } from 'zod';
 import { startRedis, type RedisServer } from '../../support/redis.ts';
-import { TaskRegistry, defineTaskKind, requesterSchema } from '../../../src/queue/task-kind.ts';
+import { TaskRegistry, defineTaskKind, requesterSchema } from '../../../src/core/task-kind.ts';
 import { createTaskWorker } from '../../../src/queue/task-worker.ts';
 import { waitFor } from '../../support/ports.ts';
 import { engine, requester } from './engine-harness.ts';
@@ -28,7 +28,7 @@ describe('task worker', () => {
   test('close() returns within a bound while Redis is stalled (SIGSTOP)', async (t) => {
     const e = await engine(server, new TaskRegistry(), t);
     const worker = createTaskWorker({ kind, handler: async () => ({ summary: 'ok' }), connection: e.workerRedis,
-      prefix: e.prefix, outbox: e.outbox, audit: e.audit });
+      prefix: e.prefix, outbox: e.outbox, audit: e.audit, render: e.render });
     await worker.ready();
     const pid = server.process.pid!;
     process.kill(pid, 'SIGSTOP');
@@ -68,7 +68,7 @@ describe('task worker', () => {
       Worker.prototype.cancelAllJobs = original;
     });
     const worker = createTaskWorker({ kind: exclusive, handler: async () => ({ summary: String(++handlerRuns) }),
-      connection: e.workerRedis, prefix: e.prefix, outbox: e.outbox, audit: e.audit });
+      connection: e.workerRedis, prefix: e.prefix, outbox: e.outbox, audit: e.audit, render: e.render });
     await worker.ready();
     let closing: Promise<void> | undefined;
     try {

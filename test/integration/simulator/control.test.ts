@@ -104,3 +104,15 @@ test('generator: 10,000 agents and 100,000 tasks; slaves and metrics answer in f
   assert.ok(Number(counts.body['mesos /master/slaves']) >= 1);
   await mesos.close();
 });
+
+test('agent faults over HTTP: stop, partition, restore, reboot, gone, full, offers; events stall / silence / slow', async () => {
+  const before = s.sim.agent('slave2').id;
+  for (const [path, body] of [['agents/slave2/stop', {}], ['agents/slave2/restore', {}], ['agents/slave2/partition', {}], ['agents/slave2/restore', {}], ['agents/slave2/full', { full: true }], ['agents/slave2/full', { full: false }], ['offers', { order: ['slave2'] }], ['offers', { order: [] }], ['events/stall', {}], ['events/stall', { stalled: false }], ['events/silence', {}], ['events/silence', { silent: false }], ['events/slow', { ms: 0 }]] as const) {
+    assert.equal((await call('POST', `/_control/${path}`, body)).status, 200, path);
+  }
+  assert.equal(s.sim.agent('slave2').active, true);
+  const rebooted = await call('POST', '/_control/agents/slave2/reboot', {});
+  assert.notEqual(rebooted.body.id, before);
+  assert.equal((await call('POST', `/_control/agents/${before}/gone`)).status, 200);
+  assert.equal(s.sim.state.agents.get(before)?.status, 'gone');
+});

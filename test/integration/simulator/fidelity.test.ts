@@ -54,15 +54,13 @@ before(async () => {
   const sim = s.sim;
   await waitFor(() => sim.marathon.tasksOf('/jenkins')[0]?.health?.alive, { what: 'jenkins healthy' });
   // Something in every collection: a queued app (and its open deployment), a waiting and a finished build.
-  sim.marathon.createApp({ id: '/too-big', cpus: 64, mem: 64 });
+  sim.deployments.createApp({ id: '/too-big', cpus: 64, mem: 64 });
   sim.jenkins.createJob('waits', jobXml('docker'));
   sim.jenkins.trigger('waits', { A: '1' });
-  const done = sim.jenkins.trigger('job-1', { BRANCH: 'main' })!;
+  sim.jenkins.trigger('job-1', { BRANCH: 'main' });
   await waitFor(() => sim.jenkins.jobs.get('job-1')?.builds.some((b) => !b.building), { what: 'a finished build' });
-  queueItem = done;
 });
 after(() => s.stop());
-let queueItem = 0;
 
 function fixture(path: string): unknown {
   return JSON.parse(readFileSync(join(FIXTURES, path), 'utf8'));
@@ -158,10 +156,49 @@ test('Jenkins JSON API', async () => {
   same('jenkins /api/json', fixture('jenkins/api_json_root.node-jenkins.json'), await get(`${j}/api/json`, auth), jenkins.RootSchema);
   same('jenkins /computer/api/json', fixture('jenkins/computer_api_json.node-jenkins.json'), await get(`${j}/computer/api/json`, auth), jenkins.ComputerSetSchema);
   same('jenkins /queue/api/json', fixture('jenkins/queue_api_json.node-jenkins.json'), await get(`${j}/queue/api/json`, auth), jenkins.QueueSchema);
-  const left = await get(`${j}/queue/item/${queueItem}/api/json`, auth);
+  // A left item stays 5 min (scaled: 0.6 s here); a fresh build is read while it is left, not a second later.
+  const item = s.sim.jenkins.trigger('job-1', { BRANCH: 'main' })!;
+  const left = await waitFor(async () => {
+    const body = (await get(`${j}/queue/item/${item}/api/json`, auth)) as { executable?: unknown };
+    return body.executable ? body : undefined;
+  }, { what: 'queue item left for a build', intervalMs: 10 });
   same('jenkins /queue/item (left)', fixture('jenkins/queue_item_api_json.left-running.cdancy.json'), left, jenkins.QueueItemSchema);
   same('jenkins /job/x/api/json', fixture('jenkins/job_api_json.node-jenkins.json'), await get(`${j}/job/job-1/api/json`, auth), jenkins.JobSchema);
   same('jenkins /job/x/n/api/json', fixture('jenkins/build_api_json.parameterized.cdancy.json'), await get(`${j}/job/job-1/1/api/json`, auth), jenkins.BuildSchema);
   const crumb = await get(`${j}/crumbIssuer/api/json`, auth);
   assert.ok(jenkins.CrumbSchema.safeParse(crumb).success);
+});
+
+// The failover events too (MARATHON-FAILOVER.md S2, S4, S5): produced by a real scenario, parsed by the client
+// schemas, and carrying every key of the upstream examples; a Scheduled instance_changed_event has host null.
+test('failover events: health kill, wipe, Scheduled with host null — client schemas and upstream keys', async () => {
+  const sim = s.sim;
+  const from = sim.bus.log.length;
+  sim.deployments.createApp({
+    id: '/fid', cpus: 0.1, mem: 16,
+    healthChecks: [{ protocol: 'HTTP', path: '/', portIndex: 0, gracePeriodSeconds: 1, intervalSeconds: 1, maxConsecutiveFailures: 1 }],
+  });
+  const t = await waitFor(() => sim.marathon.tasksOf('/fid').find((x) => x.health?.alive), { what: 'fid healthy' });
+  sim.failHealth(t.id);
+  const next = await waitFor(() => sim.marathon.tasksOf('/fid').find((x) => x.id !== t.id && x.state === 'TASK_RUNNING'), { what: 'health-killed and relaunched' });
+  await fetch(`${s.urls.marathon}/v2/apps/fid/tasks/${next.id}?wipe=true`, { method: 'DELETE' });
+  await waitFor(() => sim.bus.log.slice(from).some((e) => e.eventType === 'unknown_instance_terminated_event'), { what: 'wiped task terminated' });
+  const byType: Record<string, string> = {
+    failed_health_check_event: 'marathon/events/failed_health_check_event.event-bus-doc.json',
+    unhealthy_instance_kill_event: 'marathon/events/unhealthy_instance_kill_event.event-bus-doc.json',
+    unknown_instance_terminated_event: 'marathon/events/unknown_instance_terminated_event.event-bus-doc.json',
+    health_status_changed_event: 'marathon/events/health_status_changed_event.event-bus-doc.json',
+    instance_changed_event: 'marathon/events/instance_changed_event.event-bus-doc.json',
+  };
+  for (const [type, file] of Object.entries(byType)) {
+    const events = sim.bus.log.slice(from).filter((e) => e.eventType === type);
+    assert.ok(events.length > 0, `the scenario emitted no ${type}`);
+    for (const event of events) {
+      const parsed = toEvent(event);
+      assert.ok(parsed.ok && parsed.event.eventType === type, `${type} does not parse: ${JSON.stringify(event)}`);
+      assert.deepEqual(missingKeys(fixture(file), event), [], `event ${type}: keys missing`);
+    }
+  }
+  const scheduled = sim.bus.log.slice(from).find((e) => e.eventType === 'instance_changed_event' && e.condition === 'Scheduled');
+  assert.equal(scheduled?.host, null);
 });

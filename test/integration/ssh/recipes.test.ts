@@ -62,7 +62,7 @@ describe('setup-agent', () => {
     assert.equal(h.file('etc/mesos-slave/executor_registration_timeout'), '5mins\n');
     assert.equal(h.file('etc/mesos-slave/hostname'), 'slave2\n');
     assert.equal(h.file('etc/mesos-slave/ip'), `${h.address}\n`);
-    assert.ok(h.calls().includes('apt-get install -y -q mesos docker'));
+    assert.ok(h.calls().includes('apt-get install -y -q mesos docker.io'));
     const starts = h.calls().filter((c) => c.startsWith('systemctl start'));
     assert.deepEqual(starts, ['systemctl start docker', 'systemctl start mesos-slave']);
     assert.ok(steps.includes('start services:changed'));
@@ -91,7 +91,7 @@ describe('setup-agent', () => {
     assert.ok(output.includes('+++ /etc/mesos-slave/containerizers (new)'));
     assert.ok(output.includes('+docker,mesos'));
     const details = res.steps.map((s) => s.detail ?? '').join('\n');
-    assert.match(details, /would install: mesos docker/);
+    assert.match(details, /would install: mesos docker\.io/);
     assert.match(details, /would start docker/);
     assert.ok(steps.includes('configure mesos agent:changed'));
     assert.deepEqual(treeHashes(`${h.root}/etc`), before.etc);
@@ -116,7 +116,7 @@ describe('setup-agent', () => {
   });
 
   test('a recipe failing half-way names the step and shows its output', async () => {
-    const { res, steps } = await run('setup-agent', 'slave3', agentEnv('slave3', { PACKAGES: 'mesos missing-docker' }));
+    const { res, steps } = await run('setup-agent', 'slave3', agentEnv('slave3', { PACKAGES_DEBIAN: 'mesos missing-docker' }));
     assert.equal(res.ok, false);
     assert.equal(res.exitCode, 100);
     assert.equal(res.failedStep, 'install packages');
@@ -138,7 +138,8 @@ describe('setup-master', () => {
     const zk = `zk://${h.address}:2181`;
     assert.equal(
       h.file('etc/zookeeper/conf/zoo.cfg'),
-      `tickTime=2000\ninitLimit=10\nsyncLimit=5\ndataDir=/var/lib/zookeeper\nclientPort=2181\nserver.1=${h.address}:2888:3888\n`,
+      'tickTime=2000\ninitLimit=10\nsyncLimit=5\ndataDir=/var/lib/zookeeper\nclientPort=2181\n4lw.commands.whitelist=ruok,mntr,srvr\n' +
+        `admin.enableServer=false\nserver.1=${h.address}:2888:3888\n`,
     );
     assert.equal(h.file('etc/zookeeper/conf/myid'), '1\n');
     assert.equal(h.file('var/lib/zookeeper/myid'), '1\n');
@@ -218,7 +219,7 @@ describe('RHEL family', () => {
     const p = poolFor(centos);
     try {
       const h = centos.get('rhel1');
-      const env = validateParams(recipes.get('setup-agent')!, { HOST_NAME: 'rhel1', HOST_IP: h.address, ZK_ENSEMBLE: ZK_HOST, REPO_URL: 'http://repo.local/el/7' });
+      const env = validateParams(recipes.get('setup-agent')!, { HOST_NAME: 'rhel1', HOST_IP: h.address, ZK_ENSEMBLE: ZK_HOST, REPO_URL_RHEL: 'http://repo.local/el/7' });
       const res = await new RecipeRunner({ executor: p }).run({ target: targetOf(h), recipe: recipes.get('setup-agent')!, env });
       assert.equal(res.ok, true, res.outputTail.join('\n'));
       assert.ok(h.calls().includes('yum install -y -q mesos docker'), h.calls().join('\n'));

@@ -23,9 +23,8 @@ export function normalizeApp(def: Record<string, unknown>, version: string): Rec
     storeUrls: [],
     backoffSeconds: 1,
     backoffFactor: 1.15,
-    maxLaunchDelaySeconds: 3600,
+    maxLaunchDelaySeconds: 300, // MARATHON-FAILOVER.md §0, docs `app.raml` (1.10)
     container: null,
-    healthChecks: [],
     readinessChecks: [],
     dependencies: [],
     upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 1 },
@@ -43,19 +42,29 @@ export function normalizeApp(def: Record<string, unknown>, version: string): Rec
     ...def,
     id,
     version,
+    healthChecks: ((def.healthChecks as Array<Record<string, unknown>> | undefined) ?? []).map(healthCheckDefaults),
     // Legacy mirror of portDefinitions that 1.x still serves.
     ports: ((def.portDefinitions as Array<{ port?: number }> | undefined) ?? [{ port: 0 }]).map((p) => p.port ?? 0),
   };
 }
 
-export function taskView(state: SimState, task: SimTask): Record<string, unknown> {
+/** Health-check defaults (`SRC:core/health/HealthCheck.scala`): grace 300 s, interval 60 s, timeout 20 s, 3 failures, delay 15 s. */
+function healthCheckDefaults(hc: Record<string, unknown>): Record<string, unknown> {
+  return { gracePeriodSeconds: 300, intervalSeconds: 60, timeoutSeconds: 20, maxConsecutiveFailures: 3, delaySeconds: 15, ...hc };
+}
+
+/**
+ * A task as `/v2/apps/{id}/tasks` and `/v2/tasks` serve it; its `state` comes from the instance's condition
+ * (Provisioned → TASK_STAGING). `healthCheckResults` is always present, `[]` without a result.
+ */
+export function taskView(state: SimState, task: SimTask, stateName = task.state): Record<string, unknown> {
   const agent: SimAgent | undefined = state.agents.get(task.agentId);
-  const view: Record<string, unknown> = {
+  return {
     id: task.id,
     appId: task.appId,
     host: agent?.hostname ?? '',
     slaveId: task.agentId,
-    state: task.state,
+    state: stateName,
     stagedAt: new Date(task.stagedAt).toISOString(),
     startedAt: task.startedAt ? new Date(task.startedAt).toISOString() : null,
     version: task.version,
@@ -66,24 +75,27 @@ export function taskView(state: SimState, task: SimTask): Record<string, unknown
     region: 'primary',
     zone: agent?.attributes.zone ?? 'a',
     role: '*',
+    healthCheckResults: task.health ? [{ ...task.health, instanceId: task.instanceId }] : [],
   };
-  if (task.health) view.healthCheckResults = [{ ...task.health, instanceId: task.instanceId }];
-  return view;
 }
 
-/** An app as GET /v2/apps serves it: definition + status fields, and tasks when embedded. */
-export function appView(state: SimState, app: SimApp, tasks: SimTask[], embedTasks: boolean): Record<string, unknown> {
+/**
+ * An app as `GET /v2/apps` serves it: definition + counts + deployments, and tasks when embedded.
+ * `GET /v2/apps/{id}` always embeds tasks, counts, deployments and lastTaskFailure (`SRC:api/v2/AppsResource.scala#show`).
+ */
+export function appView(state: SimState, app: SimApp, tasks: SimTask[], embedTasks: boolean, stateOf = (t: SimTask) => t.state): Record<string, unknown> {
   const deployments = [...state.deployments.values()].filter((d) => d.affectedApps.includes(app.id));
+  const states = tasks.map(stateOf);
   const view: Record<string, unknown> = {
     ...app.definition,
     versionInfo: { lastScalingAt: app.lastScalingAt, lastConfigChangeAt: app.lastConfigChangeAt },
-    tasksStaged: tasks.filter((t) => t.state === 'TASK_STAGING').length,
-    tasksRunning: tasks.filter((t) => t.state === 'TASK_RUNNING').length,
+    tasksStaged: states.filter((s) => s === 'TASK_STAGING' || s === 'TASK_STARTING').length,
+    tasksRunning: states.filter((s) => s === 'TASK_RUNNING').length,
     tasksHealthy: tasks.filter((t) => t.health?.alive).length,
     tasksUnhealthy: tasks.filter((t) => t.health && !t.health.alive).length,
     deployments: deployments.map((d) => ({ id: d.id })),
   };
-  if (embedTasks) view.tasks = tasks.map((t) => taskView(state, t));
+  if (embedTasks) view.tasks = tasks.map((t) => taskView(state, t, stateOf(t)));
   if (app.lastTaskFailure) view.lastTaskFailure = app.lastTaskFailure;
   return view;
 }

@@ -1,15 +1,18 @@
 /**
  * Jenkins as the seed runs it: a controller in the Marathon app `/jenkins` (JENKINS_HOME on a host path, so its
  * jobs stay on the agent it ran on unless `jenkinsHomeShared`), a queue, builds of configurable duration, and the
- * Mesos plugin: a queued build on label `mesos` launches an agent task through the Jenkins framework, the agent
- * joins `/computer`, runs the build, and is removed after being idle for `idleTerminationMs`.
+ * Mesos plugin (2.x): a queued build on label `mesos` launches an agent task through the "Jenkins Scheduler"
+ * framework, named `jenkins-agent-<label>-<uuid>` like its Jenkins node (`MesosAgentSpecTemplate.generateName`),
+ * with one executor; it joins `/computer` once RUNNING and is killed after `idleTerminationMs` idle
+ * (`integration/MesosJenkinsAgentLifecycleTest` testRetentionStrategy, MesosRetentionStrategy → KillPod).
  */
 import { randomUUID } from 'node:crypto';
 import type { SimClock } from './clock.ts';
 import type { MarathonEngine } from './marathon-engine.ts';
+import { TERMINAL, type MesosMaster } from './mesos-master.ts';
 import type { SimOptions } from './options.ts';
 import { place } from './placement.ts';
-import { addTask, endTask, type SimFramework, type SimState, type SimTask } from './state.ts';
+import type { SimFramework, SimState, SimTask } from './state.ts';
 
 export interface SimBuild {
   number: number;
@@ -74,14 +77,17 @@ export class JenkinsEngine {
   private readonly clock: SimClock;
   private readonly opts: SimOptions;
   private readonly framework: SimFramework;
+  private readonly mesos: MesosMaster;
 
-  constructor(state: SimState, clock: SimClock, opts: SimOptions, framework: SimFramework, marathon: MarathonEngine) {
+  constructor(state: SimState, clock: SimClock, opts: SimOptions, framework: SimFramework, marathon: MarathonEngine, mesos: MesosMaster) {
     this.state = state;
     this.clock = clock;
     this.opts = opts;
     this.framework = framework;
+    this.mesos = mesos;
     this.computers.set('master', { name: 'master', label: 'master', numExecutors: 2, busy: 0, offline: false });
     marathon.onTaskChange((task) => this.followController(task));
+    mesos.subscribe(framework.id, (task, st) => this.onAgentStatus(task, st.state));
   }
 
   /** Jenkins answers only while its controller task runs (or when it is not run on Marathon at all). */
@@ -161,6 +167,17 @@ export class JenkinsEngine {
     for (const [id, item] of this.queue) if (item.left && now - item.left.at > this.clock.real(300_000)) this.queue.delete(id);
   }
 
+  /** The plugin's agent task: online once RUNNING; gone (build aborted) once terminal or unreachable. */
+  private onAgentStatus(task: SimTask, state: string): void {
+    const computer = [...this.computers.values()].find((c) => c.mesosTaskId === task.id);
+    if (!computer) return;
+    if (state === 'TASK_RUNNING') {
+      computer.offline = false;
+      for (const [item, name] of this.pending) if (name === task.id) this.pending.delete(item);
+      this.dispatch();
+    } else if (TERMINAL.has(state) || state === 'TASK_UNREACHABLE') this.dropComputerOfTask(task);
+  }
+
   /** An agent task died with its Mesos agent: the computer goes away, its build is aborted. */
   dropComputerOfTask(task: SimTask): void {
     for (const c of this.computers.values()) {
@@ -192,28 +209,22 @@ export class JenkinsEngine {
       name,
       frameworkId: this.framework.id,
       agentId: agent.id,
-      state: 'TASK_RUNNING',
+      state: 'TASK_STAGING',
       cpus: p.cpus,
       mem: p.memMb,
       disk: 0,
       ports: [],
       stagedAt: Date.now(),
-      startedAt: Date.now(),
       version: new Date().toISOString(),
-      stdout: `java -jar agent.jar -noReconnect -jnlpUrl ${name}\n`,
+      stdout: `java -jar \${MESOS_SANDBOX}/agent.jar -noReconnect -jnlpUrl <jenkins>/computer/${name}/slave-agent.jnlp\n`,
       stderr: '',
     };
-    addTask(this.state, task);
     this.pending.set(item.id, name);
+    // One executor each: the 2.x plugin hard-codes numExecutors 1 (MesosJenkinsAgent).
     const computer: SimComputer = { name, label: p.label, numExecutors: 1, busy: 0, offline: true, mesosTaskId: task.id };
     this.computers.set(name, computer);
     item.why = `Waiting for next available executor on ${p.label}`;
-    this.clock.after(p.launchMs, () => {
-      this.pending.delete(item.id);
-      if (!this.state.tasks.has(task.id)) return;
-      computer.offline = false;
-      this.dispatch();
-    });
+    this.mesos.launch(task, p.launchMs);
   }
 
   private start(item: SimQueueItem, job: SimJob, computer: SimComputer): void {
@@ -248,14 +259,18 @@ export class JenkinsEngine {
       if (computer.busy > 0 || !this.computers.has(computer.name)) return;
       this.computers.delete(computer.name);
       const task = computer.mesosTaskId ? this.state.tasks.get(computer.mesosTaskId) : undefined;
-      if (task) endTask(this.state, task, 'TASK_KILLED');
+      if (task) this.mesos.kill(task);
     });
   }
 
   /** When the controller task starts on a host, Jenkins sees that host's JENKINS_HOME. */
   private followController(task: SimTask): void {
-    if (task.appId !== '/jenkins' || task.state !== 'TASK_RUNNING') return;
+    if (task.appId !== '/jenkins') return;
+    // The scheduler lives in the controller: it is connected to Mesos only while the controller runs.
+    this.framework.active = task.state === 'TASK_RUNNING';
+    if (task.state !== 'TASK_RUNNING') return;
     const host = this.state.agents.get(task.agentId)?.hostname ?? 'unknown';
+    this.framework.hostname = host;
     if (this.opts.jenkinsHomeShared) return;
     if (this.homeKey === 'seed') {
       const seed = this.homes.get('seed');

@@ -1,305 +1,319 @@
 /**
- * Marathon's scheduler as seen from outside: apps keep their instance count; tasks are placed by resources and
- * constraints, go STAGING → RUNNING → healthy, and are replaced (preferably on another agent) when they fail, are
- * killed or their agent is lost — emitting the events a real Marathon emits, in that order.
+ * Marathon's scheduler as seen from outside (1.8–1.10): apps keep their instance count; instances are launched
+ * on the first fitting offer; Mesos statuses become `status_update_event` + `instance_changed_event` (the latter
+ * only when the condition changes, `SRC:core/instance/update/InstanceChangedEventsGenerator.scala`); a terminal
+ * task stays listed until the same instance is relaunched with incarnation N+1 after the backoff; unreachable
+ * instances follow the app's unreachableStrategy. Deployments, kills and restarts live in `marathon-deploy.ts`.
  */
-import { randomUUID } from 'node:crypto';
 import type { SimClock } from './clock.ts';
 import type { EventBus } from './events.ts';
 import type { SimOptions } from './options.ts';
 import { place } from './placement.ts';
 import { HealthChecker } from './health.ts';
-import { normalizeApp } from './app-definition.ts';
+import { TERMINAL, type MesosMaster, type MesosStatus } from './mesos-master.ts';
 import {
-  addTask,
-  endTask,
-  isoNow,
-  safeAppId,
-  type SimAgent,
-  type SimApp,
-  type SimDeployment,
-  type SimFramework,
-  type SimState,
-  type SimTask,
-} from './state.ts';
+  FAILURE_STATES, backoffSeconds, conditionOf, instanceIdOf, newInstanceId, taskIdFor, unreachableStrategy,
+  type SimInstance,
+} from './marathon-instances.ts';
+import { isoNow, safeAppId, type SimApp, type SimFramework, type SimState, type SimTask } from './state.ts';
 
-const CONDITION: Record<string, string> = {
-  TASK_STAGING: 'Staging',
-  TASK_STARTING: 'Starting',
-  TASK_RUNNING: 'Running',
-  TASK_KILLED: 'Killed',
-  TASK_FAILED: 'Failed',
-  TASK_FINISHED: 'Finished',
-  TASK_ERROR: 'Error',
-  TASK_UNREACHABLE: 'Unreachable',
-  TASK_LOST: 'Unreachable',
-  TASK_GONE: 'Gone',
-  TASK_DROPPED: 'Dropped',
-};
+/** Marathon's `--scale_apps_interval` default: the periodic check that kills extra instances. */
+export const SCALE_CHECK_MS = 300_000;
 
 export class MarathonEngine {
-  readonly queue = new Map<string, { count: number; since: string }>();
+  readonly instances = new Map<string, SimInstance>();
+  /** Current task id → its instance (an expunged instance's task is "unknown"). */
+  readonly byTask = new Map<string, SimInstance>();
+  /** Launch backoff per app: consecutive failures and the real time the delay ends. */
+  readonly delays = new Map<string, { failures: number; untilMs: number }>();
+  /** Hostnames whose offers come first (control API); registration order otherwise. */
+  offerOrder: string[] = [];
   readonly health: HealthChecker;
   private readonly listeners: Array<(task: SimTask) => void> = [];
+  private offersPending = false;
+  /** Set by the deployment layer: called after every change that may finish or advance a deployment. */
+  onProgress: () => void = () => undefined;
 
   readonly state: SimState;
   readonly bus: EventBus;
   readonly clock: SimClock;
   readonly opts: SimOptions;
   readonly framework: SimFramework;
+  readonly mesos: MesosMaster;
 
-  constructor(state: SimState, bus: EventBus, clock: SimClock, opts: SimOptions, framework: SimFramework) {
+  constructor(state: SimState, bus: EventBus, clock: SimClock, opts: SimOptions, framework: SimFramework, mesos: MesosMaster) {
     this.state = state;
     this.bus = bus;
     this.clock = clock;
     this.opts = opts;
     this.framework = framework;
+    this.mesos = mesos;
     this.health = new HealthChecker(this);
+    mesos.subscribe(framework.id, (task, status) => this.onStatus(task, status));
+    clock.every(SCALE_CHECK_MS, () => this.scaleCheck());
   }
 
-  /** Called on every task state change (the Jenkins model follows its app this way). */
+  /** Called on every task change of a Marathon task (the Jenkins model follows its app this way). */
   onTaskChange(fn: (task: SimTask) => void): void {
     this.listeners.push(fn);
-  }
-
-  tasksOf(appId: string): SimTask[] {
-    return [...this.state.tasks.values()].filter((t) => t.appId === appId);
-  }
-
-  createApp(
-    definition: Record<string, unknown>,
-    clientIp = '127.0.0.1',
-    prefer?: (a: SimAgent) => boolean,
-  ): { app: SimApp; deployment: SimDeployment } {
-    const version = isoNow();
-    const app: SimApp = {
-      id: String(definition.id),
-      definition: normalizeApp(definition, version),
-      version,
-      lastScalingAt: version,
-      lastConfigChangeAt: version,
-    };
-    this.state.apps.set(app.id, app);
-    this.bus.emit('api_post_event', { clientIp, uri: `/v2/apps${app.id}`, appDefinition: postedDefinition(app) });
-    this.bus.emit('group_change_success', { groupId: '/', version });
-    const deployment = this.startDeployment(app, 'StartApplication');
-    this.reconcile(app, prefer);
-    return { app, deployment };
-  }
-
-  /** Applies a (partial) update: scale changes launch or kill; config changes restart every task. */
-  updateApp(app: SimApp, patch: Record<string, unknown>, clientIp = '127.0.0.1'): SimDeployment {
-    const onlyScale = Object.keys(patch).every((k) => k === 'instances' || k === 'id');
-    const version = isoNow();
-    app.definition = normalizeApp({ ...app.definition, ...patch, id: app.id }, version);
-    app.version = version;
-    app.lastScalingAt = version;
-    if (!onlyScale) app.lastConfigChangeAt = version;
-    this.bus.emit('api_post_event', { clientIp, uri: `/v2/apps${app.id}`, appDefinition: postedDefinition(app) });
-    this.bus.emit('group_change_success', { groupId: '/', version });
-    const deployment = this.startDeployment(app, onlyScale ? 'ScaleApplication' : 'RestartApplication');
-    if (!onlyScale) for (const t of this.tasksOf(app.id)) this.endAndEmit(t, 'TASK_KILLED', 'Killed by a deployment');
-    this.reconcile(app);
-    return deployment;
-  }
-
-  deleteApp(app: SimApp): SimDeployment {
-    const deployment = this.startDeployment(app, 'StopApplication');
-    this.state.apps.delete(app.id);
-    this.queue.delete(app.id);
-    for (const t of this.tasksOf(app.id)) this.endAndEmit(t, 'TASK_KILLED', 'Killed: app deleted');
-    this.bus.emit('app_terminated_event', { appId: app.id });
-    this.finishDeployment(deployment);
-    return deployment;
-  }
-
-  /** Kills a task (API or control). With `scale` the app shrinks instead of being replaced. */
-  killTask(task: SimTask, opts: { scale?: boolean; state?: string; message?: string } = {}): void {
-    const app = task.appId ? this.state.apps.get(task.appId) : undefined;
-    if (app && opts.scale) {
-      app.definition.instances = Math.max(0, Number(app.definition.instances) - 1);
-    }
-    this.endAndEmit(task, opts.state ?? 'TASK_KILLED', opts.message ?? 'Killed by request');
-    if (app && !opts.scale) this.relaunchLater(app, task.agentId);
-  }
-
-  /** The agent is gone: its tasks become unreachable (partition-aware Marathon) and are replaced elsewhere. */
-  loseAgent(agent: SimAgent): void {
-    agent.active = false;
-    for (const t of [...this.state.tasks.values()]) {
-      if (t.agentId !== agent.id || !t.appId) continue;
-      this.killTask(t, { state: this.opts.lostTaskState, message: 'Agent removed: health check timed out' });
-    }
-  }
-
-  /** Starts missing instances (or kills extras); what cannot be placed waits in `/v2/queue`. */
-  reconcile(app: SimApp, prefer?: (a: SimAgent) => boolean): void {
-    if (!this.state.apps.has(app.id)) return;
-    const want = Number(app.definition.instances ?? 1);
-    const tasks = this.tasksOf(app.id);
-    for (const extra of tasks.slice(want).reverse()) this.endAndEmit(extra, 'TASK_KILLED', 'Killed: scaled down');
-    let missing = want - Math.min(tasks.length, want);
-    while (missing > 0 && this.launch(app, prefer)) missing--;
-    if (missing > 0) this.queue.set(app.id, { count: missing, since: this.queue.get(app.id)?.since ?? isoNow() });
-    else this.queue.delete(app.id);
-    this.checkDeployments();
-  }
-
-  /** Retries queued launches (after an agent joins or frees resources). */
-  retryQueue(): void {
-    for (const appId of [...this.queue.keys()]) {
-      const app = this.state.apps.get(appId);
-      if (app) this.reconcile(app);
-    }
-  }
-
-  /** Ends a task, emits status + instance events, books the failure on the app. */
-  endAndEmit(task: SimTask, state: string, message: string): void {
-    if (!this.state.tasks.has(task.id)) return;
-    endTask(this.state, task, state);
-    this.health.forget(task.id);
-    const app = task.appId ? this.state.apps.get(task.appId) : undefined;
-    if (app && state !== 'TASK_FINISHED') {
-      const agent = this.state.agents.get(task.agentId);
-      app.lastTaskFailure = {
-        appId: app.id,
-        host: agent?.hostname ?? '',
-        message,
-        state,
-        taskId: task.id,
-        timestamp: isoNow(),
-        version: task.version,
-        slaveId: task.agentId,
-      };
-    }
-    this.emitStatus(task, message);
-    this.notify(task);
-  }
-
-  emitStatus(task: SimTask, message = ''): void {
-    const agent = this.state.agents.get(task.agentId);
-    const host = agent?.hostname ?? '';
-    this.bus.emit('status_update_event', {
-      slaveId: task.agentId,
-      taskId: task.id,
-      taskStatus: task.state,
-      message,
-      appId: task.appId,
-      host,
-      ipAddresses: [{ ipAddress: agent?.ip ?? '127.0.0.1', protocol: 'IPv4' }],
-      ports: task.ports,
-      version: task.version,
-    });
-    this.bus.emit('instance_changed_event', {
-      instanceId: task.instanceId,
-      condition: CONDITION[task.state] ?? 'Unknown',
-      runSpecId: task.appId,
-      agentId: task.agentId,
-      host,
-      runSpecVersion: task.version,
-    });
   }
 
   notify(task: SimTask): void {
     for (const fn of this.listeners) fn(task);
   }
 
-  /** Marks deployments done once their apps run the wanted number of (healthy) tasks. */
-  checkDeployments(): void {
-    for (const d of [...this.state.deployments.values()]) {
-      const done = d.affectedApps.every((id) => {
-        const app = this.state.apps.get(id);
-        if (!app) return true;
-        const want = Number(app.definition.instances ?? 1);
-        const checks = (app.definition.healthChecks as unknown[] | undefined)?.length ?? 0;
-        const ready = this.tasksOf(id).filter((t) => t.state === 'TASK_RUNNING' && (checks === 0 || t.health?.alive));
-        return ready.length === want && this.tasksOf(id).length === want;
-      });
-      if (done) this.finishDeployment(d);
+  instancesOf(appId: string): SimInstance[] {
+    return [...this.instances.values()].filter((i) => i.appId === appId);
+  }
+
+  /** The tasks `/v2/apps/{id}/tasks` lists: each instance's current task, terminal ones included. */
+  tasksOf(appId: string): SimTask[] {
+    return this.instancesOf(appId).flatMap((i) => (i.task ? [i.task] : []));
+  }
+
+  /** Instances that count towards `instances` (`ScalingProposition` leaves out UnreachableInactive ones). */
+  activeInstances(appId: string): SimInstance[] {
+    return this.instancesOf(appId).filter((i) => i.goal === 'Running' && i.condition !== 'UnreachableInactive');
+  }
+
+  /** Adds instances up to `instances` (each first emits Scheduled with host and agentId null). */
+  scaleUp(app: SimApp, firstOffer?: string): void {
+    const want = Number(app.definition.instances ?? 1);
+    for (let n = this.activeInstances(app.id).length; n < want; n++) {
+      const inst: SimInstance = {
+        id: newInstanceId(app.id), appId: app.id, incarnation: 0, condition: 'Scheduled', goal: 'Running',
+        task: undefined, version: app.version, healthy: undefined, createdAt: Date.now(), ...(firstOffer ? { firstOffer } : {}),
+      };
+      this.instances.set(inst.id, inst);
+      this.emitInstance(inst);
+    }
+    this.offersSoon();
+  }
+
+  /** Marathon's periodic scale check: extras are killed YOUNGEST_FIRST (or OLDEST_FIRST). */
+  scaleCheck(): void {
+    for (const app of this.state.apps.values()) {
+      const want = Number(app.definition.instances ?? 1);
+      const active = this.activeInstances(app.id).sort((a, b) => b.createdAt - a.createdAt);
+      if (app.definition.killSelection === 'OLDEST_FIRST') active.reverse();
+      for (const extra of active.slice(0, Math.max(0, active.length - want))) this.decommission(extra);
     }
   }
 
-  private relaunchLater(app: SimApp, failedAgentId: string): void {
-    const backoff = Number(app.definition.backoffSeconds ?? 1) * 1000;
-    this.clock.after(Math.max(this.opts.relaunchDelayMs, backoff), () =>
-      this.reconcile(app, (a) => a.id !== failedAgentId),
+  /** Goal → Decommissioned (an `instance_changed_event` with the condition unchanged), then kill or expunge. */
+  decommission(inst: SimInstance, opts: { wipe?: boolean } = {}): void {
+    if (inst.goal !== 'Decommissioned') {
+      inst.goal = 'Decommissioned';
+      this.emitInstance(inst);
+    }
+    if (inst.killReason === 'decommission' && !opts.wipe) return;
+    const task = inst.task;
+    const live = task !== undefined && !TERMINAL.has(task.state) && this.state.tasks.has(task.id);
+    if (live) {
+      inst.killReason = 'decommission';
+      this.mesos.kill(task);
+    }
+    if (!live || opts.wipe) this.expunge(inst);
+  }
+
+  /** Kills the current task; a user's kill is relaunched as the same instance without backoff. */
+  killInstance(inst: SimInstance, reason: 'user' | 'health'): void {
+    const task = inst.task;
+    if (!task || TERMINAL.has(task.state)) return;
+    inst.killReason = reason;
+    this.mesos.kill(task);
+  }
+
+  expunge(inst: SimInstance): void {
+    this.instances.delete(inst.id);
+    if (inst.task) this.byTask.delete(inst.task.id);
+    this.health.forget(inst);
+    this.onProgress();
+  }
+
+  resetDelay(appId: string): void {
+    this.delays.delete(appId);
+  }
+
+  /** Looks at offers on the next tick (coalesced). */
+  offersSoon(): void {
+    if (this.offersPending) return;
+    this.offersPending = true;
+    this.clock.after(0, () => {
+      this.offersPending = false;
+      this.matchOffers();
+    });
+  }
+
+  /** Instances waiting for an offer (Scheduled, or terminal with goal Running), for `/v2/queue`. */
+  waiting(appId?: string): SimInstance[] {
+    return [...this.instances.values()].filter(
+      (i) => (appId === undefined || i.appId === appId) && i.goal === 'Running' && (i.condition === 'Scheduled' || (i.task !== undefined && TERMINAL.has(i.task.state))),
     );
   }
 
-  private launch(app: SimApp, prefer?: (a: SimAgent) => boolean): boolean {
+  /** Restarts with maximumOverCapacity 0 start new instances only once the old ones are gone. */
+  private mayLaunch(inst: SimInstance, app: SimApp): boolean {
+    const delay = this.delays.get(app.id);
+    if (delay && delay.untilMs > Date.now()) return false;
+    if (inst.incarnation > 0) return true;
+    const over = Number((app.definition.upgradeStrategy as { maximumOverCapacity?: number } | undefined)?.maximumOverCapacity ?? 1);
+    return over > 0 || !this.instancesOf(app.id).some((i) => i.goal === 'Decommissioned');
+  }
+
+  private matchOffers(): void {
+    for (const inst of this.waiting()) {
+      const app = this.state.apps.get(inst.appId);
+      if (app && this.mayLaunch(inst, app)) this.launch(app, inst);
+    }
+  }
+
+  private launch(app: SimApp, inst: SimInstance): boolean {
     const def = app.definition;
-    const req = {
-      cpus: Number(def.cpus ?? 1),
-      mem: Number(def.mem ?? 128),
-      disk: Number(def.disk ?? 0),
-      constraints: (def.constraints as string[][] | undefined) ?? [],
-      siblings: this.tasksOf(app.id),
-      ...(prefer ? { prefer } : {}),
-    };
-    const agent = place(this.state.agents, req);
+    const ports = portsFor(def);
+    const siblings = this.activeInstances(app.id).flatMap((i) => (i !== inst && i.task && !TERMINAL.has(i.task.state) ? [i.task] : []));
+    const agent = place(this.state.agents, {
+      cpus: Number(def.cpus ?? 1), mem: Number(def.mem ?? 128), disk: Number(def.disk ?? 0),
+      ports: def.requirePorts ? ports : [], constraints: (def.constraints as string[][] | undefined) ?? [],
+      siblings, allTasks: this.state.tasks.values(),
+      offerOrder: inst.firstOffer ? [inst.firstOffer, ...this.offerOrder] : this.offerOrder,
+    });
     if (!agent) return false;
-    const uuid = randomUUID();
-    const instanceId = `${safeAppId(app.id)}.marathon-${uuid}`;
+    delete inst.firstOffer;
+    if (inst.task) this.byTask.delete(inst.task.id);
+    inst.incarnation++;
+    inst.version = app.version;
     const task: SimTask = {
-      id: `${instanceId}._app.1`,
-      instanceId,
-      name: safeAppId(app.id),
-      frameworkId: this.framework.id,
-      appId: app.id,
-      agentId: agent.id,
-      state: 'TASK_STAGING',
-      cpus: req.cpus,
-      mem: req.mem,
-      disk: req.disk,
-      ports: portsFor(def),
-      stagedAt: Date.now(),
-      version: app.version,
-      stdout: `Starting ${app.id} on ${agent.hostname}\n`,
-      stderr: '',
+      id: taskIdFor(inst.id, inst.incarnation), instanceId: inst.id, name: safeAppId(app.id), frameworkId: this.framework.id,
+      appId: app.id, agentId: agent.id, state: 'TASK_STAGING', cpus: Number(def.cpus ?? 1), mem: Number(def.mem ?? 128),
+      disk: Number(def.disk ?? 0), ports, stagedAt: Date.now(), version: app.version,
+      stdout: `Starting ${app.id} on ${agent.hostname}\n`, stderr: '',
     };
-    addTask(this.state, task);
-    this.emitStatus(task);
+    inst.task = task;
+    inst.healthy = undefined;
+    delete inst.killReason;
+    delete inst.unreachableSince;
+    this.byTask.set(task.id, inst);
+    inst.condition = 'Provisioned';
+    this.emitInstance(inst);
+    this.mesos.launch(task);
     this.notify(task);
-    this.clock.after(this.opts.stageMs, () => this.run(task));
     return true;
   }
 
-  private run(task: SimTask): void {
-    if (!this.state.tasks.has(task.id)) return;
-    task.state = 'TASK_RUNNING';
-    task.startedAt = Date.now();
-    task.stdout += 'Running\n';
-    this.emitStatus(task);
-    this.notify(task);
-    const app = task.appId ? this.state.apps.get(task.appId) : undefined;
-    if (app) this.health.start(app, task);
-    this.checkDeployments();
-  }
-
-  private startDeployment(app: SimApp, action: string): SimDeployment {
-    for (const d of this.state.deployments.values()) {
-      if (d.affectedApps.includes(app.id)) this.state.deployments.delete(d.id);
+  /** Every Mesos status for a Marathon task (`SRC:core/task/update/impl/TaskStatusUpdateProcessorImpl.scala`). */
+  private onStatus(task: SimTask, st: MesosStatus): void {
+    const inst = this.byTask.get(task.id);
+    if (!inst || inst.task !== task) return this.unknownTask(task, st);
+    const app = this.state.apps.get(inst.appId);
+    const strategy = app ? unreachableStrategy(app.definition) : undefined;
+    let condition = conditionOf(st.state, st.reason);
+    if (condition === 'Unreachable' && strategy && strategy.inactiveAfterMs === 0) condition = 'UnreachableInactive';
+    const healthy = TERMINAL.has(st.state) ? undefined : (st.healthy ?? inst.healthy);
+    const healthChanged = healthy !== inst.healthy;
+    if (condition === inst.condition && !healthChanged) {
+      if (app) this.health.onStatus(app, inst, task, st); // InstanceUpdater: Noop, no events; the health actor still hears it
+      return;
     }
-    const d: SimDeployment = { id: randomUUID(), version: app.version, affectedApps: [app.id], actions: [{ action, app: app.id }] };
-    this.state.deployments.set(d.id, d);
-    this.bus.emit('deployment_info', { plan: plan(d), currentStep: { actions: d.actions } });
-    return d;
+    const conditionChanged = condition !== inst.condition;
+    inst.condition = condition;
+    inst.healthy = healthy;
+    this.emitStatus(task, st.message ?? '');
+    if (conditionChanged) this.emitInstance(inst);
+    if (healthChanged) {
+      this.bus.emit('instance_health_changed_event', { instanceId: inst.id, runSpecId: inst.appId, healthy: healthy ?? null, runSpecVersion: inst.version });
+    }
+    // The health actor hears of the status after it was published (MarathonHealthCheckManager.update).
+    if (app) this.health.onStatus(app, inst, task, st);
+    this.notify(task);
+    if (condition === 'Running') delete inst.unreachableSince;
+    if (condition === 'Unreachable' || condition === 'UnreachableInactive') this.unreachable(inst, condition, strategy);
+    else if (TERMINAL.has(st.state)) this.terminal(inst, task, st);
+    this.onProgress();
   }
 
-  private finishDeployment(d: SimDeployment): void {
-    if (!this.state.deployments.delete(d.id)) return;
-    this.bus.emit('deployment_step_success', { plan: plan(d), currentStep: { actions: d.actions } });
-    this.bus.emit('deployment_success', { id: d.id, plan: plan(d) });
+  /** A terminal status for an unknown instance is published; a live unknown task is killed. */
+  private unknownTask(task: SimTask, st: MesosStatus): void {
+    if (TERMINAL.has(st.state)) {
+      this.bus.emit('unknown_instance_terminated_event', { instanceId: instanceIdOf(task.id), runSpecId: task.appId ?? '', condition: conditionOf(st.state, st.reason) });
+    } else if (st.state === 'TASK_RUNNING') this.mesos.kill(task);
+  }
+
+  private terminal(inst: SimInstance, task: SimTask, st: MesosStatus): void {
+    const app = this.state.apps.get(inst.appId);
+    if (app && FAILURE_STATES.has(st.state)) app.lastTaskFailure = failure(this.state, app, task, st.state, st.message ?? '');
+    if (inst.goal === 'Decommissioned' || !app) return this.expunge(inst);
+    if (inst.killReason !== 'user') this.addDelay(app);
+    this.offersSoon();
+  }
+
+  /** unreachableStrategy: inactive after `inactiveAfter` (then replaced), expunged after `expungeAfter`. */
+  private unreachable(inst: SimInstance, condition: string, strategy: ReturnType<typeof unreachableStrategy>): void {
+    const app = this.state.apps.get(inst.appId);
+    if (!app || !strategy) return;
+    inst.unreachableSince ??= Date.now();
+    const since = inst.unreachableSince;
+    if (condition === 'UnreachableInactive') {
+      if (strategy.expungeAfterMs === 0) this.expunge(inst); // InstanceUpdaterTest "…expunge threshold is reached"
+      else this.clock.after(strategy.expungeAfterMs, () => this.expireUnreachable(inst, since));
+      return this.scaleUp(app);
+    }
+    this.clock.after(strategy.inactiveAfterMs, () => {
+      if (inst.unreachableSince !== since || inst.condition !== 'Unreachable' || !inst.task) return;
+      inst.condition = 'UnreachableInactive';
+      this.emitStatus(inst.task, 'health check timed out');
+      this.emitInstance(inst);
+      this.clock.after(Math.max(0, strategy.expungeAfterMs - strategy.inactiveAfterMs), () => this.expireUnreachable(inst, since));
+      this.scaleUp(app);
+    });
+  }
+
+  /** ExpungeOverdueLostTasksActor: an instance unreachable past expungeAfter is expunged ("Killed"). */
+  private expireUnreachable(inst: SimInstance, since: number): void {
+    if (inst.unreachableSince !== since || !this.instances.has(inst.id)) return;
+    inst.condition = 'Killed';
+    this.emitInstance(inst);
+    this.expunge(inst);
+  }
+
+  private addDelay(app: SimApp): void {
+    const d = this.delays.get(app.id) ?? { failures: 0, untilMs: 0 };
+    const seconds = backoffSeconds(app.definition, d.failures);
+    d.failures++;
+    const until = Date.now() + this.clock.real(seconds * 1000);
+    d.untilMs = until;
+    this.delays.set(app.id, d);
+    this.clock.after(seconds * 1000, () => {
+      // Timers may fire a fraction of a millisecond early: the delay is over when its timer fires.
+      if (d.untilMs === until) d.untilMs = Date.now();
+      this.offersSoon();
+    });
+  }
+
+  emitStatus(task: SimTask, message = ''): void {
+    const agent = this.state.agents.get(task.agentId);
+    this.bus.emit('status_update_event', {
+      slaveId: task.agentId, taskId: task.id, taskStatus: task.state, message, appId: task.appId, host: agent?.hostname ?? '',
+      ipAddresses: [{ ipAddress: agent?.ip ?? '127.0.0.1', protocol: 'IPv4' }], ports: task.ports, version: task.version,
+    });
+  }
+
+  /** `instance_changed_event`; a Scheduled instance has no agent yet: `agentId` and `host` are null. */
+  emitInstance(inst: SimInstance): void {
+    const agent = inst.condition === 'Scheduled' || !inst.task ? undefined : this.state.agents.get(inst.task.agentId);
+    this.bus.emit('instance_changed_event', {
+      instanceId: inst.id, condition: inst.condition, runSpecId: inst.appId, agentId: agent?.id ?? null,
+      host: agent?.hostname ?? null, runSpecVersion: inst.version,
+    });
   }
 }
 
-/** `api_post_event.appDefinition`: the normalized definition with its versionInfo. */
-function postedDefinition(app: SimApp): Record<string, unknown> {
-  return { ...app.definition, versionInfo: { lastScalingAt: app.lastScalingAt, lastConfigChangeAt: app.lastConfigChangeAt } };
-}
-
-function plan(d: SimDeployment): Record<string, unknown> {
-  return { id: d.id, steps: [{ actions: d.actions }], version: d.version };
+/** lastTaskFailure as `/v2/apps/{id}` shows it. */
+export function failure(state: SimState, app: SimApp, task: SimTask, taskState: string, message: string): Record<string, unknown> {
+  return {
+    appId: app.id, host: state.agents.get(task.agentId)?.hostname ?? '', message, state: taskState, taskId: task.id,
+    timestamp: isoNow(), version: task.version, slaveId: task.agentId,
+  };
 }
 
 /** Host networking: fixed ports with `requirePorts`, otherwise ports from the agent's 31000+ range. */

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Simulation } from './simulation.ts';
 import { json, text } from './http-util.ts';
-import { frameworksView, portsByAgent, slaveView, stateView, versionView, type MasterInfo } from './mesos-views.ts';
+import { frameworksView, portsByAgent, recoveredView, slaveView, stateView, versionView, type MasterInfo } from './mesos-views.ts';
 import { metricsSnapshot } from './metrics.ts';
 
 const LEADER_ONLY = new Set([
@@ -47,10 +47,17 @@ export function masterHandler(sim: Simulation, index: number) {
   };
 }
 
+/**
+ * Registered agents in `slaves`, agents a new master recovered in `recovered_slaves`; unreachable and gone
+ * agents in neither (`src/master/readonly_handler.cpp` SlavesWriter).
+ */
 function slavesView(sim: Simulation, info: MasterInfo, slaveId: string | null): Record<string, unknown> {
   const agents = [...sim.state.agents.values()].filter((a) => !slaveId || a.id === slaveId);
   const held = portsByAgent(sim.state);
-  return { slaves: agents.map((a) => slaveView(a, info.agentPort, held.get(a.id))), recovered_slaves: [] };
+  return {
+    slaves: agents.filter((a) => a.status === 'registered').map((a) => slaveView(a, info.agentPort, held.get(a.id))),
+    recovered_slaves: agents.filter((a) => a.status === 'recovered').map((a) => recoveredView(a, info.agentPort)),
+  };
 }
 
 function frameworksTasks(sim: Simulation): unknown[] {

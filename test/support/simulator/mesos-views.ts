@@ -71,7 +71,7 @@ export function mesosTaskView(t: SimTask, agent: SimAgent | undefined): Record<s
       {
         state: t.state,
         timestamp: (t.startedAt ?? t.stagedAt) / 1000,
-        ...(t.health ? { healthy: t.health.alive } : {}),
+        ...(t.healthy !== undefined ? { healthy: t.healthy } : {}),
         container_status: {
           network_infos: [{ ip_address: agent?.ip ?? '127.0.0.1', ip_addresses: [{ ip_address: agent?.ip ?? '127.0.0.1' }] }],
         },
@@ -108,11 +108,12 @@ export function frameworkView(state: SimState, fw: SimFramework, tasks: SimTask[
     resources: res(used.cpus, used.mem, used.disk, ports),
     used_resources: res(used.cpus, used.mem, used.disk, ports),
     offered_resources: res(0, 0, 0),
-    tasks: tasks.map((t) => mesosTaskView(t, state.agents.get(t.agentId))),
+    tasks: tasks.filter((t) => t.state !== 'TASK_UNREACHABLE').map((t) => mesosTaskView(t, state.agents.get(t.agentId))),
     completed_tasks: state.completed
       .filter((t) => t.frameworkId === fw.id)
       .map((t) => mesosTaskView(t, state.agents.get(t.agentId))),
-    unreachable_tasks: [],
+    // PartitionTest.PartitionedSlave: tasks of an unreachable agent move from `tasks` to `unreachable_tasks`.
+    unreachable_tasks: tasks.filter((t) => t.state === 'TASK_UNREACHABLE').map((t) => mesosTaskView(t, state.agents.get(t.agentId))),
     offers: [],
     executors: [],
   };
@@ -149,8 +150,14 @@ export function versionView(): Record<string, unknown> {
   };
 }
 
+/** A recovered agent as `recovered_slaves` lists it (its SlaveInfo, no `active`). */
+export function recoveredView(a: SimAgent, agentPort: number): Record<string, unknown> {
+  return { id: a.id, hostname: a.hostname, port: agentPort, resources: res(a.cpus, a.memMb, a.diskMb, '[31000-32000]'), attributes: a.attributes };
+}
+
 export function stateView(state: SimState, m: MasterInfo): Record<string, unknown> {
-  const agents = [...state.agents.values()];
+  const all = [...state.agents.values()];
+  const agents = all.filter((a) => a.status === 'registered');
   const held = portsByAgent(state);
   return {
     ...versionView(),
@@ -161,7 +168,7 @@ export function stateView(state: SimState, m: MasterInfo): Record<string, unknow
     hostname: m.hostname,
     activated_slaves: agents.filter((a) => a.active).length,
     deactivated_slaves: agents.filter((a) => !a.active).length,
-    unreachable_slaves: 0,
+    unreachable_slaves: all.filter((a) => a.status === 'unreachable').length,
     leader: m.leader ? `master@${m.leader}` : undefined,
     cluster: 'ci',
     log_dir: '/var/log/mesos',

@@ -32,6 +32,9 @@ const NAMES = `
   master/slave_removals/reason_unhealthy master/slave_removals/reason_unregistered master/slave_reregistrations
   master/slave_shutdowns_canceled master/slave_shutdowns_completed master/slave_shutdowns_scheduled
   master/slaves_active master/slaves_connected master/slaves_disconnected master/slaves_inactive
+  master/slaves_unreachable master/slave_unreachable_scheduled master/slave_unreachable_completed
+  master/slave_unreachable_canceled master/tasks_unreachable master/tasks_gone master/tasks_gone_by_operator
+  master/tasks_dropped master/tasks_unknown
   master/tasks_error master/tasks_failed master/tasks_finished master/tasks_killed master/tasks_killing
   master/tasks_lost master/tasks_running master/tasks_staging master/tasks_starting master/uptime_secs
   master/valid_executor_to_framework_messages master/valid_framework_to_executor_messages
@@ -43,23 +46,31 @@ const NAMES = `
 /** Computed in one pass over agents and tasks: cheap even with 10,000 agents and 100,000 tasks. */
 export function metricsSnapshot(state: SimState, elected: boolean): Record<string, number> {
   const out: Record<string, number> = Object.fromEntries(NAMES.map((n) => [n, 0]));
-  let cpus = 0, mem = 0, disk = 0, ucpus = 0, umem = 0, udisk = 0, active = 0;
+  let cpus = 0, mem = 0, disk = 0, ucpus = 0, umem = 0, udisk = 0;
+  const agents = { active: 0, inactive: 0, connected: 0, disconnected: 0, unreachable: 0 };
   for (const a of state.agents.values()) {
-    if (a.active) active++;
-    if (!a.active) continue;
+    if (a.status === 'unreachable') agents.unreachable++;
+    if (a.status !== 'registered') continue;
+    if (a.active) agents.active++;
+    else agents.inactive++;
+    if (a.reachable) agents.connected++;
+    else agents.disconnected++;
     cpus += a.cpus; mem += a.memMb; disk += a.diskMb;
     ucpus += a.used.cpus; umem += a.used.mem; udisk += a.used.disk;
   }
   const byState: Record<string, number> = {};
   for (const t of state.tasks.values()) byState[t.state] = (byState[t.state] ?? 0) + 1;
   const pct = (u: number, t: number) => (t === 0 ? 0 : u / t);
+  // Counters of ended tasks and agent removals; gauges (running, staging, unreachable, agents) from the state.
+  for (const [name, n] of Object.entries(state.counters)) out[`master/${name}`] = n;
   Object.assign(out, {
     'master/elected': elected ? 1 : 0,
     'master/uptime_secs': (Date.now() - state.startedAt) / 1000,
-    'master/slaves_active': active,
-    'master/slaves_inactive': state.agents.size - active,
-    'master/slaves_connected': active,
-    'master/slaves_disconnected': state.agents.size - active,
+    'master/slaves_active': agents.active,
+    'master/slaves_inactive': agents.inactive,
+    'master/slaves_connected': agents.connected,
+    'master/slaves_disconnected': agents.disconnected,
+    'master/slaves_unreachable': agents.unreachable,
     'master/frameworks_active': [...state.frameworks.values()].filter((f) => f.active).length,
     'master/frameworks_connected': state.frameworks.size,
     'master/cpus_total': cpus, 'master/cpus_used': ucpus, 'master/cpus_percent': pct(ucpus, cpus),
@@ -68,10 +79,7 @@ export function metricsSnapshot(state: SimState, elected: boolean): Record<strin
     'master/tasks_running': byState.TASK_RUNNING ?? 0,
     'master/tasks_staging': byState.TASK_STAGING ?? 0,
     'master/tasks_starting': byState.TASK_STARTING ?? 0,
-    'master/tasks_finished': state.counters.finished,
-    'master/tasks_failed': state.counters.failed,
-    'master/tasks_killed': state.counters.killed,
-    'master/tasks_lost': state.counters.lost,
+    'master/tasks_unreachable': byState.TASK_UNREACHABLE ?? 0,
     'system/cpus_total': 2,
     'system/mem_total_bytes': 4 * 1024 ** 3,
     'log/recovered': 1,

@@ -60,5 +60,5 @@ function seed(sim: Simulation, opts: SimOptions): void {
   sim.jenkins.setJobCount(opts.jenkinsJobs);
   if (!opts.deployJenkins) return;
   const target = opts.jenkinsAgent ?? opts.agents[0]?.hostname;
-  sim.marathon.createApp(jenkinsAppDefinition(), '127.0.0.1', (a) => a.hostname === target);
+  sim.deployments.createApp(jenkinsAppDefinition(), '127.0.0.1', target);
 }

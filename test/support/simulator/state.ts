@@ -12,7 +12,17 @@ export interface SimAgent {
   memMb: number;
   diskMb: number;
   attributes: Record<string, string>;
+  /** `active` as `/master/slaves` shows it: false once the agent process is gone, until it re-registers. */
   active: boolean;
+  /**
+   * The master's view: `registered` (listed in `slaves`), `recovered` (after a master failover, listed in
+   * `recovered_slaves` until it re-registers), `unreachable` (ping timeout: listed nowhere), `gone` (MARK_AGENT_GONE).
+   */
+  status: 'registered' | 'recovered' | 'unreachable' | 'gone';
+  /** Its process answers the master's pings (false while stopped or partitioned). */
+  reachable: boolean;
+  /** Control API: the agent declines every offer, so placement skips it (steering a test). */
+  full: boolean;
   registeredAt: number;
   used: { cpus: number; mem: number; disk: number };
   /** Lines of the simulated agent log (bounded). */
@@ -53,7 +63,12 @@ export interface SimTask {
   stagedAt: number;
   startedAt?: number;
   version: string;
+  /** Marathon's health-check result for this task (Marathon-level probes, or MESOS_* results it was sent). */
   health?: HealthResult;
+  /** `healthy` of the latest Mesos status (MESOS_* checks only; undefined: no health information). */
+  healthy?: boolean;
+  /** Consecutive failures the executor's MESOS_* health checker has counted. */
+  mesosHealthFailures?: number;
   /** Tests make a task's health check fail with the control API. */
   failHealth?: boolean;
   stdout: string;
@@ -96,7 +111,8 @@ export interface SimState {
   deployments: Map<string, SimDeployment>;
   services: Map<string, SimService>;
   startedAt: number;
-  counters: { finished: number; failed: number; killed: number; lost: number };
+  /** Mesos master counters (`master/tasks_<state>`, `master/slave_*`), by lower-case suffix. */
+  counters: Record<string, number>;
 }
 
 export function createState(): SimState {
@@ -111,7 +127,7 @@ export function createState(): SimState {
     deployments: new Map(),
     services: new Map(),
     startedAt: Date.now(),
-    counters: { finished: 0, failed: 0, killed: 0, lost: 0 },
+    counters: {},
   };
 }
 
@@ -130,6 +146,9 @@ export function addAgent(
     diskMb: a.diskMb,
     attributes: a.attributes ?? {},
     active: true,
+    status: 'registered',
+    reachable: true,
+    full: false,
     registeredAt: Date.now() / 1000,
     used: { cpus: 0, mem: 0, disk: 0 },
     log: [],
@@ -173,18 +192,23 @@ export function addTask(state: SimState, task: SimTask): SimTask {
 export function endTask(state: SimState, task: SimTask, finalState: string): void {
   if (!state.tasks.delete(task.id)) return;
   task.state = finalState;
-  const agent = state.agents.get(task.agentId);
-  if (agent) {
-    agent.used.cpus = Math.max(0, agent.used.cpus - task.cpus);
-    agent.used.mem = Math.max(0, agent.used.mem - task.mem);
-    agent.used.disk = Math.max(0, agent.used.disk - task.disk);
-  }
-  if (finalState === 'TASK_FINISHED') state.counters.finished++;
-  else if (finalState === 'TASK_FAILED') state.counters.failed++;
-  else if (finalState === 'TASK_KILLED') state.counters.killed++;
-  else state.counters.lost++;
+  freeResources(state, task);
+  count(state, `tasks_${finalState.replace(/^TASK_/, '').toLowerCase()}`);
   state.completed.push(task);
   if (state.completed.length > 200) state.completed.shift();
+}
+
+export function count(state: SimState, name: string, by = 1): void {
+  state.counters[name] = (state.counters[name] ?? 0) + by;
+}
+
+/** Frees a task's resources on its agent (terminal task, or its agent left the cluster). */
+export function freeResources(state: SimState, task: SimTask): void {
+  const agent = state.agents.get(task.agentId);
+  if (!agent) return;
+  agent.used.cpus = Math.max(0, agent.used.cpus - task.cpus);
+  agent.used.mem = Math.max(0, agent.used.mem - task.mem);
+  agent.used.disk = Math.max(0, agent.used.disk - task.disk);
 }
 
 export function agentLog(agent: SimAgent, line: string): void {

@@ -53,7 +53,10 @@ export function postMessage(args: Args, ctx: ApiContext): ApiAnswer {
   const content = contentOf(args, 'truncate');
   if (isAnswer(content)) return content;
   const threadTs = typeof args.thread_ts === 'string' && args.thread_ts !== '' ? args.thread_ts : undefined;
+  const metadata = metadataOf(args.metadata);
+  if (metadata === null) return fail('invalid_metadata_format');
   const m = ctx.store.add({
+    ...(metadata ? { metadata } : {}),
     kind: threadTs ? 'thread' : 'channel',
     channel: channel.id,
     ...content,
@@ -62,6 +65,14 @@ export function postMessage(args: Args, ctx: ApiContext): ApiAnswer {
     user: ctx.ws.botUserId,
   });
   return { ok: true, channel: channel.id, ts: m.ts, message: messageJson(m, ctx.ws) };
+}
+
+/** `metadata` as Slack takes it: `{event_type, event_payload}`; undefined when absent, null when malformed. */
+function metadataOf(raw: unknown): { event_type: string; event_payload: Record<string, unknown> } | undefined | null {
+  if (raw === undefined) return undefined;
+  const m = raw as { event_type?: unknown; event_payload?: unknown } | null;
+  if (!m || typeof m.event_type !== 'string' || typeof m.event_payload !== 'object' || m.event_payload === null) return null;
+  return { event_type: m.event_type, event_payload: m.event_payload as Record<string, unknown> };
 }
 
 export function update(args: Args, ctx: ApiContext): ApiAnswer {
@@ -84,7 +95,10 @@ export function postEphemeral(args: Args, ctx: ApiContext): ApiAnswer {
   const content = contentOf(args, 'msg_too_long');
   if (isAnswer(content)) return content;
   const threadTs = typeof args.thread_ts === 'string' && args.thread_ts !== '' ? args.thread_ts : undefined;
+  const metadata = metadataOf(args.metadata);
+  if (metadata === null) return fail('invalid_metadata_format');
   const m = ctx.store.add({
+    ...(metadata ? { metadata } : {}),
     kind: 'ephemeral',
     channel: channel.id,
     ...content,

@@ -15,6 +15,8 @@ export interface FaultAnswer {
   status: number;
   body: Record<string, unknown> | string;
   headers: Record<string, string>;
+  /** Run the method first, then answer with this (Slack did the work; the caller never learns it). */
+  afterRun?: boolean;
 }
 
 /** Slack's 429 answer (body as Slack's own SDK mocks use it). */
@@ -25,7 +27,7 @@ export function rateLimited(retryAfterSec: number): FaultAnswer {
 function answerFor(fault: Fault): FaultAnswer {
   if ('ok' in fault) return { status: 200, body: { ok: false, error: fault.error }, headers: {} };
   if (fault.status === 429) return rateLimited(fault.retryAfterSec ?? 1);
-  return { status: fault.status, body: '<html><body>Internal Server Error</body></html>', headers: {} };
+  return { status: fault.status, body: '<html><body>Internal Server Error</body></html>', headers: {}, ...('afterRun' in fault && fault.afterRun ? { afterRun: true } : {}) };
 }
 
 /** Faults queued on demand plus configured rate limits. */

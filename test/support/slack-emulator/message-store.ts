@@ -15,6 +15,7 @@ export interface NewMessage {
   responseType?: 'ephemeral' | 'in_channel';
   bot_id?: string;
   user?: string;
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
 }
 
 /**

@@ -113,7 +113,7 @@ function actionOf(element: Record<string, unknown>, blockId: string): Record<str
 }
 
 /** A stored message as Slack shows it inside payloads and API answers. */
-export function messageJson(m: RecordedMessage, ws: Workspace): Record<string, unknown> {
+export function messageJson(m: RecordedMessage, ws: Workspace, opts: { metadata?: boolean } = {}): Record<string, unknown> {
   const out: Record<string, unknown> = {
     type: 'message',
     text: m.text,
@@ -125,6 +125,7 @@ export function messageJson(m: RecordedMessage, ws: Workspace): Record<string, u
   if (m.bot_id) out.bot_id = m.bot_id;
   if (m.thread_ts) out.thread_ts = m.thread_ts;
   if (m.history.length > 0) out.edited = { user: ws.botUserId, ts: m.ts };
+  if (opts.metadata && m.metadata) out.metadata = m.metadata;
   return out;
 }
 

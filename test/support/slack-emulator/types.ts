@@ -58,6 +58,8 @@ export interface RecordedMessage {
   /** Bot id of the poster (absent for response_url/ack messages, which Slack attributes to the app). */
   bot_id?: string;
   user?: string;
+  /** Message metadata (`chat.postMessage` `metadata`): returned by history reads with `include_all_metadata`. */
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
   deleted: boolean;
   history: MessageVersion[];
   /** Epoch ms of the first post. */
@@ -83,7 +85,8 @@ export interface RecordedCall {
 /** An injected failure for the next call(s) of one method. */
 export type Fault =
   | { status: 429; retryAfterSec?: number }
-  | { status: 500 | 502 | 503 }
+  /** `afterRun`: the call takes effect (a message is posted) and then the answer is this error: a lost answer. */
+  | { status: 500 | 502 | 503; afterRun?: boolean }
   | { ok: false; error: string };
 
 /** What the app answered when the emulator delivered a command or interaction. */

@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import * as chat from './chat-methods.ts';
 import type { ApiAnswer, ApiContext, Args } from './chat-methods.ts';
 import * as dir from './directory-methods.ts';
+import * as history from './history-methods.ts';
 import type { FaultAnswer, FaultInjector } from './faults.ts';
 import type { ResponseUrls } from './response-urls.ts';
 import type { SocketModeServer } from './socket-server.ts';
@@ -36,6 +37,8 @@ const METHODS: Record<string, Handler> = {
   'chat.delete': (a, d) => chat.deleteMessage(a, d.ctx),
   'views.open': (a, d) => dir.viewsOpen(a, d.ctx, d.triggers, d.views),
   'conversations.info': (a, d) => dir.conversationsInfo(a, d.ctx),
+  'conversations.history': (a, d) => history.conversationsHistory(a, d.ctx),
+  'conversations.replies': (a, d) => history.conversationsReplies(a, d.ctx),
   'users.info': (a, d) => dir.usersInfo(a, d.ctx),
   'usergroups.users.list': (a, d) => dir.usergroupsUsersList(a, d.ctx),
   'apps.connections.open': (_a, d) => ({ ok: true, url: d.socket.issueUrl(d.wsBase()) }),
@@ -97,9 +100,10 @@ function callApi(method: string, req: IncomingMessage, raw: string, deps: WebApi
     const denied = authError(method, bearer, formToken, deps);
     if (denied) return ok200({ ok: false, error: denied });
     const fault = deps.faults.check(method, args);
-    if (fault) return fault;
+    if (fault && !fault.afterRun) return fault;
     const handler = METHODS[method];
-    return ok200(handler ? handler(args, deps) : { ok: false, error: 'unknown_method' });
+    const done = ok200(handler ? handler(args, deps) : { ok: false, error: 'unknown_method' });
+    return fault ?? done;
   };
   const result = answer();
   deps.calls.push({ method, args, atMs: Date.now(), status: result.status, response: result.body, body: raw });

@@ -137,10 +137,12 @@ export function shimScripts(controlUrl: string): Record<string, string> {
   };
 }
 
-/** /etc/os-release contents for the two families the recipes support. */
+/** /etc/os-release contents for the two families the recipes support (RHEL: yum on 7, dnf from 8; Debian/Ubuntu: apt). */
 export const OS_RELEASE = {
   debian: 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n',
   centos: 'NAME="CentOS Linux"\nVERSION="7 (Core)"\nID="centos"\nID_LIKE="rhel fedora"\nVERSION_ID="7"\n',
+  rocky: 'NAME="Rocky Linux"\nVERSION="9.4 (Blue Onyx)"\nID="rocky"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.4"\n',
+  ubuntu: 'PRETTY_NAME="Ubuntu 24.04 LTS"\nNAME="Ubuntu"\nVERSION_ID="24.04"\nID=ubuntu\nID_LIKE=debian\n',
 } as const;
 
 /** Where the shims keep their record, relative to a host's root. */

@@ -30,8 +30,8 @@ export interface TestHostsOptions {
   names: readonly string[];
   /** Base URL the shims POST to (simulator or {@link startControlStub}). */
   simulatorControlUrl: string;
-  /** Which /etc/os-release the hosts get. Default 'debian'. */
-  osRelease?: keyof typeof OS_RELEASE;
+  /** Which /etc/os-release the hosts get: one for all, or per host name (others: 'debian'). Default 'debian'. */
+  osRelease?: keyof typeof OS_RELEASE | Readonly<Record<string, keyof typeof OS_RELEASE>>;
   /** Passphrase for the generated client key (R20 canaries). Default none. */
   clientKeyPassphrase?: string;
 }
@@ -123,7 +123,8 @@ async function startHost(spec: HostSpec): Promise<TestHost> {
     mkdirSync(join(root, layer), { recursive: true });
     mkdirSync(join(dir, 'work', layer), { recursive: true });
   }
-  writeFileSync(join(root, 'etc/os-release'), OS_RELEASE[spec.opts.osRelease ?? 'debian']);
+  const os = spec.opts.osRelease;
+  writeFileSync(join(root, 'etc/os-release'), OS_RELEASE[(typeof os === 'object' ? os[spec.name] : os) ?? 'debian']);
   mkdirSync(join(root, dirname(COMMANDS_LOG)), { recursive: true });
   const recorder = join(sshDir, 'record-commands.bash');
   writeFileSync(recorder, COMMAND_RECORDER);

@@ -161,3 +161,42 @@ for (const file of files) {
     check(file, rule[1], rule[2]);
   });
 }
+
+/**
+ * Shapes real Marathon sends during a failover that no upstream fixture shows (MARATHON-FAILOVER.md), each with
+ * the source it comes from; the client schemas must accept every one.
+ */
+const failoverShapes: Array<[string, unknown, z.ZodType | 'event']> = [
+  // InstanceChangedEventsGenerator: a brand-new instance is Scheduled before any offer matched.
+  ['instance_changed_event Scheduled (host, agentId null)', {
+    eventType: 'instance_changed_event', timestamp: '2026-01-01T00:00:00.000Z', instanceId: 'jenkins.instance-0b1c0c2e-1111-4222-8333-944455556666',
+    condition: 'Scheduled', runSpecId: '/jenkins', agentId: null, host: null, runSpecVersion: '2026-01-01T00:00:00.000Z',
+  }, 'event'],
+  // S3 step 4: TASK_KILLED after a MESOS_HTTP kill → healthy null.
+  ['instance_health_changed_event healthy null', {
+    eventType: 'instance_health_changed_event', timestamp: 't', instanceId: 'i', runSpecId: '/jenkins', healthy: null, runSpecVersion: 'v',
+  }, 'event'],
+  // S4 {0,0} and S5 wipe: a late terminal status of an expunged instance.
+  ['unknown_instance_terminated_event', { eventType: 'unknown_instance_terminated_event', timestamp: 't', instanceId: 'i', runSpecId: '/jenkins', condition: 'Killed' }, 'event'],
+  // PartitionTest.PartitionedSlave via Marathon: TASK_UNREACHABLE with the reason's message.
+  ['status_update_event TASK_UNREACHABLE', {
+    eventType: 'status_update_event', timestamp: 't', slaveId: 'S1', taskId: 'jenkins.instance-x._app.1', taskStatus: 'TASK_UNREACHABLE',
+    message: 'health check timed out', appId: '/jenkins', host: 'slave1', ipAddresses: [], ports: [8080], version: 'v',
+  }, 'event'],
+  // task.raml: healthCheckResults always present, [] before the first result; a Provisioned task shows TASK_STAGING.
+  ['task with healthCheckResults []', { id: 'jenkins.instance-x._app.2', appId: '/jenkins', host: 'slave1', slaveId: 'S1', state: 'TASK_STAGING', startedAt: null, healthCheckResults: [] }, marathon.MarathonTaskSchema],
+  // readonly_handler.cpp SlavesWriter after a master failover: agents only in recovered_slaves.
+  ['/master/slaves during master recovery', { slaves: [], recovered_slaves: [{ id: 'S1', hostname: 'slave1', port: 5051, resources: { cpus: 2 }, attributes: {} }] }, mesos.SlavesResponseSchema],
+  // PartitionTest: a framework's tasks of an unreachable agent are listed under unreachable_tasks.
+  ['/master/frameworks with unreachable_tasks', {
+    frameworks: [{ id: 'F', name: 'marathon', active: true, tasks: [], unreachable_tasks: [{ id: 't', name: 'n', framework_id: 'F', slave_id: 'S1', state: 'TASK_UNREACHABLE', resources: {} }] }],
+  }, mesos.FrameworksResponseSchema],
+];
+
+for (const [name, value, schema] of failoverShapes) {
+  test(`failover shape parses: ${name}`, () => {
+    if (schema === 'event') return checkEvent(name, value);
+    const parsed = schema.safeParse(value);
+    assert.ok(parsed.success, `${name}: ${parsed.success ? '' : JSON.stringify(parsed.error.issues.slice(0, 3))}`);
+  });
+}

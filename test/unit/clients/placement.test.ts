@@ -37,10 +37,25 @@ test('constraints: CLUSTER, LIKE/UNLIKE on attributes, UNIQUE and MAX_PER agains
   assert.equal(place(state.agents, { ...req, siblings: [siblings[0]!, { ...both[1]!, agentId: [...state.agents.values()][1]!.id }], constraints: [['hostname', 'MAX_PER', '1']] }), undefined);
 });
 
-test('inactive agents are never chosen; a preference only orders candidates', () => {
+// Placement is the first fitting offer (MARATHON-FAILOVER.md S1 step 4: no same-host preference, and none for
+// another host either); the control API steers it by offer order or by marking an agent full.
+test('the first fitting offer wins; offer order and full agents steer it; inactive agents make no offers', () => {
   const { state, a, b } = cluster();
-  b.active = false;
-  assert.equal(place(state.agents, { cpus: 0.1, mem: 1, disk: 0, prefer: (x) => x.id === b.id })?.id, a.id);
-  b.active = true;
-  assert.equal(place(state.agents, { cpus: 0.1, mem: 1, disk: 0, prefer: (x) => x.id === b.id })?.id, b.id);
+  const req = { cpus: 0.1, mem: 1, disk: 0 };
+  assert.equal(place(state.agents, req)?.id, a.id, 'registration order by default');
+  assert.equal(place(state.agents, { ...req, offerOrder: ['slave2'] })?.id, b.id);
+  a.full = true;
+  assert.equal(place(state.agents, req)?.id, b.id, 'a full agent declines');
+  a.full = false;
+  a.active = false;
+  assert.equal(place(state.agents, req)?.id, b.id);
+  a.active = true;
+  a.status = 'unreachable';
+  assert.equal(place(state.agents, req)?.id, b.id);
+});
+
+test('fixed host ports: an agent already holding the port does not fit', () => {
+  const { state, a, b } = cluster();
+  addTask(state, { ...task(a.id, 0.1), ports: [8080] });
+  assert.equal(place(state.agents, { cpus: 0.1, mem: 1, disk: 0, ports: [8080], allTasks: state.tasks.values() })?.id, b.id);
 });

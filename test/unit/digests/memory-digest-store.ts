@@ -1,6 +1,6 @@
 /** An in-memory {@link DigestStore} with the same slot semantics as the Redis one (src/queue/digest-schedules.ts). */
-import type { DigestRecord, UtilSample } from '../../../src/digests/digest-model.ts';
-import type { DigestStore } from '../../../src/digests/digest-store.ts';
+import type { DigestRecord, UtilSample } from '../../../src/core/digest-store.ts';
+import type { DigestStore } from '../../../src/core/digest-store.ts';
 
 export class MemoryDigestStore implements DigestStore {
   readonly state = new Map<string, { slot: string; record: DigestRecord; prev: DigestRecord | undefined }>();

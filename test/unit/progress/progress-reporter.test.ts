@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { OutboxEntry } from '../../../src/core/ports.ts';
-import type { ProgressView } from '../../../src/chat/render/progress.ts';
-import { createProgressReporter, type ProgressStore } from '../../../src/workers/progress-reporter.ts';
+import type { ProgressStore, ProgressView } from '../../../src/core/progress-view.ts';
+import { progressRenderer } from '../../../src/chat/render/progress.ts';
+import { createProgressReporter } from '../../../src/queue/progress-reporter.ts';
 
 class MemoryStore implements ProgressStore {
   readonly views = new Map<string, ProgressView>();
@@ -17,7 +18,7 @@ function setup(store = new MemoryStore(), attempt = 1) {
   let now = 1000;
   const clock = { now: () => now };
   const r = createProgressReporter({ jobId: 'j1', title: 'T', channel: 'C1', requesterId: 'U1', attempt,
-    outbox: { put: async (e) => { puts.push(e); } }, store, clock, flushMs: 10_000, batchLines: 3 });
+    outbox: { put: async (e) => { puts.push(e); } }, store, render: progressRenderer, clock, flushMs: 10_000, batchLines: 3 });
   return { r, puts, store, tick: (ms: number) => { now += ms; } };
 }
 

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { renderOutput, renderProgress, formatDuration, type ProgressView } from '../../../src/chat/render/progress.ts';
+import { renderOutput, renderProgress } from '../../../src/chat/render/progress.ts';
+import { formatDuration } from '../../../src/core/duration.ts';
+import type { ProgressView } from '../../../src/core/progress-view.ts';
 import { validateBlocks } from '../../support/slack-emulator/block-limits.ts';
 
 const GOLDEN = new URL('../../golden/progress/', import.meta.url);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isTransient, jitteredBackoffMs } from '../../../src/queue/backoff.ts';
 import { PermanentError, UpstreamError } from '../../../src/core/errors.ts';
-import { safeJobId } from '../../../src/queue/task-kind.ts';
+import { safeJobId } from '../../../src/core/task-kind.ts';
 
 test('exponential with jitter in [0.5, 1.5) and a cap', () => {
   assert.equal(jitteredBackoffMs(1, 1000, 60_000, () => 0), 500);

@@ -21,8 +21,8 @@ describe('validateParams (R12)', () => {
   test('accepts good values and fills defaults', () => {
     const env = validateParams(agent, good);
     assert.equal(env.HOST_NAME, 'slave2');
-    assert.equal(env.PACKAGES, 'mesos docker');
-    assert.equal(env.REPO_URL, '');
+    assert.equal(env.PACKAGES_DEBIAN, 'mesos docker.io');
+    assert.equal(env.REPO_URL_RHEL, '');
   });
 
   for (const [what, value] of INJECTIONS) {

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { byAttention, capacityOf, fitsOn } from '../../../src/digests/capacity.ts';
-import type { AgentView } from '../../../src/digests/snapshot-types.ts';
+import { byAttention, capacityOf, fitsOn } from '../../../src/cluster/capacity.ts';
+import type { AgentView } from '../../../src/cluster/snapshot-types.ts';
 
 const agent = (hostname: string, cpus: number, cpusUsed: number, memMb: number, memUsedMb: number, active = true): AgentView =>
   ({ id: hostname, hostname, active, cpus, cpusUsed, memMb, memUsedMb, diskMb: 1000, diskUsedMb: 0 });

@@ -4,7 +4,7 @@
  * Answers go through the clients' zod schemas, as real ones do.
  */
 import { UpstreamError } from '../../../src/core/errors.ts';
-import type { ClusterReader, ReadOptions } from '../../../src/digests/cluster-reader.ts';
+import type { ClusterReader, ReadOptions } from '../../../src/cluster/cluster-reader.ts';
 import { ComputerSetSchema, QueueSchema, RootSchema } from '../../../src/clients/jenkins/schemas.ts';
 import { AppSchema } from '../../../src/clients/marathon/schemas.ts';
 import { FrameworksResponseSchema, MetricsSnapshotSchema, SlavesResponseSchema } from '../../../src/clients/mesos/schemas.ts';

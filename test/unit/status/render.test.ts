@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UpstreamError } from '../../../src/core/errors.ts';
-import { takeSnapshot } from '../../../src/digests/snapshot.ts';
+import { takeSnapshot } from '../../../src/cluster/snapshot.ts';
 import { renderStatus } from '../../../src/chat/render/status.ts';
 import { renderAgents } from '../../../src/chat/render/agents.ts';
 import { renderJenkins } from '../../../src/chat/render/jenkins.ts';

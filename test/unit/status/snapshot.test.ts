@@ -1,7 +1,7 @@
 import { beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UpstreamError } from '../../../src/core/errors.ts';
-import { FRAMEWORKS_MAX_TASKS, takeSnapshot } from '../../../src/digests/snapshot.ts';
+import { FRAMEWORKS_MAX_TASKS, takeSnapshot } from '../../../src/cluster/snapshot.ts';
 import { calls, fakeReader, generatedAgents } from './fake-cluster.ts';
 import { within } from '../../support/deadline.ts';
 

@@ -1,0 +1,51 @@
+/**
+ * The one set of cluster clients of a process (Mesos, Marathon, Jenkins, ZooKeeper), shared by every feature
+ * through the {@link ClusterClients} port. One retry for idempotent reads, the custom CA, Marathon credentials, and
+ * every call reported to `onResult` (metrics, /readyz). Construction only.
+ */
+import { readFileSync } from 'node:fs';
+import type { ClusterClients } from '../cluster/cluster-reader.ts';
+import { JenkinsClient } from '../clients/jenkins/client.ts';
+import { MarathonClient } from '../clients/marathon/client.ts';
+import { MesosClient } from '../clients/mesos/client.ts';
+import { ZooKeeperClient } from '../clients/zookeeper/client.ts';
+import type { UpstreamResult } from '../clients/http.ts';
+import type { Config, Secrets } from '../config/schema.ts';
+
+export function createClusterClients(
+  config: Config,
+  secrets: Secrets,
+  onResult: (r: UpstreamResult) => void,
+): { reader: ClusterClients; close: () => Promise<void> } {
+  const c = config.cluster;
+  const ca = c.caFile ? readFileSync(c.caFile) : undefined;
+  const common = { retries: 1, onResult, ...(ca ? { ca } : {}) };
+  const closers: Array<() => Promise<void>> = [];
+  const reader: ClusterClients = {
+    zookeeper: c.zookeeper.hosts.map(({ address, host, port }) => {
+      const zk = new ZooKeeperClient({ host, port, timeoutMs: c.zookeeper.timeoutMs, onResult });
+      return { address, srvr: (o) => zk.srvr(o), ruok: (o) => zk.ruok(o), mntr: (o) => zk.mntr(o) };
+    }),
+    timeoutsMs: { mesos: c.mesos.timeoutMs, marathon: c.marathon.timeoutMs, jenkins: c.jenkins.timeoutMs, zookeeper: c.zookeeper.timeoutMs },
+  };
+  if (c.mesos.urls.length > 0) {
+    const m = new MesosClient({ masters: c.mesos.urls, timeoutMs: c.mesos.timeoutMs, ...common });
+    closers.push(() => m.close());
+    reader.mesos = {
+      leader: (o) => m.leader(o), version: (o) => m.version(o), metrics: (o) => m.metricsSnapshot(o),
+      slaves: (o) => m.slaves(o), frameworks: (o) => m.frameworks(o), waitForAgent: (host, o) => m.waitForAgent(host, o),
+    };
+  }
+  if (c.marathon.urls.length > 0) {
+    const auth = secrets.marathonUser && secrets.marathonPassword ? { auth: { username: secrets.marathonUser, password: secrets.marathonPassword } } : {};
+    const m = new MarathonClient({ urls: c.marathon.urls, timeoutMs: c.marathon.timeoutMs, ...common, ...auth });
+    closers.push(() => m.close());
+    reader.marathon = { jenkinsAppId: c.marathon.jenkinsAppId, leader: (o) => m.leader(o), app: (id, o) => m.app(id, o), info: (o) => m.info(o) };
+  }
+  if (c.jenkins.url) {
+    const j = new JenkinsClient({ url: c.jenkins.url, username: c.jenkins.user ?? '', apiToken: secrets.jenkinsApiToken ?? '', timeoutMs: c.jenkins.timeoutMs, ...common });
+    closers.push(() => j.close());
+    reader.jenkins = { url: c.jenkins.url, root: (o) => j.root(o), computers: (o) => j.computers(o), queue: (o) => j.queue(o) };
+  }
+  return { reader, close: async () => void (await Promise.all(closers.map((f) => f()))) };
+}
