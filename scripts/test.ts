@@ -3,7 +3,8 @@
  * integration and end-to-end tests with Node's test runner. Each step runs even when an earlier one failed, so one run shows every problem;
  * the exit code is non-zero when any step failed.
  *
- * TEST_ONLY=unit|integration|e2e limits the test step; extra arguments are passed to `node --test`.
+ * TEST_ONLY=unit|integration|e2e limits the test step; extra arguments are passed to `node --test`; TEST_DIR
+ * (default `test`) is where the level folders are (the guards' own test points it at a small tree).
  * A run never passes with nothing executed: a level without test files, a run in which no test ran, or a
  * `--test-name-pattern` that matched no test fails it (scripts/test-plan.ts).
  */
@@ -17,7 +18,7 @@ const bin = (name: string) => join('node_modules', '.bin', name);
 const levels = process.env.TEST_ONLY ? [process.env.TEST_ONLY] : ['unit', 'integration', 'e2e'];
 let files: string[];
 try {
-  files = levels.flatMap((level) => testFiles(level));
+  files = levels.flatMap((level) => testFiles(level, process.env.TEST_DIR || 'test'));
 } catch (err) {
   console.error(`npm test: ${(err as Error).message}`);
   process.exit(1);

@@ -5,7 +5,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { assertGolden, goldenMode } from '../support/golden.ts';
 import { namePatterns, ranProblems, testFiles } from '../../scripts/test-plan.ts';
 
@@ -53,16 +55,25 @@ describe('npm test never passes with nothing executed', () => {
     assert.deepEqual(namePatterns(['--test-name-pattern=a b', '--test-name-pattern', 'c', '--x']), ['a b', 'c']);
   });
 
-  test('scripts/test.ts exits 1 for an empty level, and for a name pattern that matches no test', () => {
+  test('scripts/test.ts exits 1 for an empty level, and for a name pattern that matches no test (and 0 when one does)', (t) => {
+    // A small tree of its own (TEST_DIR), so this does not run the whole unit level inside the unit level.
+    const tree = mkdtempSync(join(tmpdir(), 'ci-bot-test-guards-'));
+    t.after(() => rmSync(tree, { recursive: true, force: true }));
+    mkdirSync(join(tree, 'unit'));
+    writeFileSync(join(tree, 'unit', 'one.test.ts'), "import { test } from 'node:test';\ntest('the only test', () => {});\n");
     const run = (args: string[], env: Record<string, string>) =>
-      spawnSync(process.execPath, ['scripts/test.ts', ...args], { cwd: repo, env: { ...withoutTestContext(process.env), SKIP_STATIC: '1', ...env }, encoding: 'utf8', timeout: 120_000 });
-    const empty = run([], { TEST_ONLY: 'no-such-level' });
+      spawnSync(process.execPath, ['scripts/test.ts', ...args], {
+        cwd: repo, env: { ...withoutTestContext(process.env), SKIP_STATIC: '1', TEST_DIR: tree, ...env }, encoding: 'utf8', timeout: 120_000,
+      });
+    const empty = run([], { TEST_ONLY: 'integration' });
     assert.equal(empty.status, 1, empty.stderr);
-    assert.match(empty.stderr, /no test files under test\/no-such-level/);
+    assert.match(empty.stderr, /no test files under .*integration/);
     const none = run(['--test-name-pattern=^no test is called this$'], { TEST_ONLY: 'unit' });
     assert.equal(none.status, 1, none.stdout.slice(-2000));
     assert.match(none.stderr, /npm test: no test ran/);
     assert.match(none.stderr, /matched no test/);
+    const one = run(['--test-name-pattern=only test'], { TEST_ONLY: 'unit' });
+    assert.equal(one.status, 0, `${one.stdout.slice(-2000)}\n${one.stderr}`);
   });
 });
 
