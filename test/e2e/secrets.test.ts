@@ -142,7 +142,7 @@ describe('R20: every secret is a canary, and every one is used', () => {
     const done = await slack.waitForMessage((m) => m.kind === 'channel' && text(m).includes(jobId) && /\*(Done|Failed)\*/.test(text(m)), 40_000);
     assert.match(text(done), /\*Done\*/, text(done));
     assert.ok(th.get('slave2').commands().length > 20, 'the host ran the recipe');
-    assert.equal(th.get('slave2').file('etc/mesos-slave/hostname'), 'slave2\n');
+    assert.match(th.get('slave2').file('etc/mesos/zk') ?? '', /^zk:\/\//, 'the recipe wrote the agent config');
   });
 
   test('app token: a Socket Mode bot connects with it and answers', async () => {
