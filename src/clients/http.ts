@@ -1,12 +1,22 @@
 /**
  * The one HTTP helper every upstream client uses: undici with keep-alive pooling, a per-attempt deadline,
  * retries with full jitter for idempotent reads only, a bound on body size, and zod parsing that turns
- * any failure into an {@link UpstreamError} with a stable `failure` code.
+ * any failure into an {@link UpstreamError} with a stable `failure` code. JSON bodies are read by
+ * {@link readJsonBody}: large ones are stream-parsed (and their big arrays validated item by item), so a body's
+ * size is limited only by a sanity bound, not by what one `JSON.parse` can take.
  */
 import { interruptibleSleep } from '../core/sleep.ts';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { UpstreamError, type UpstreamFailure, type UpstreamService } from '../core/errors.ts';
+import { parseJson, parseValue, readJsonBody, type StreamedArray } from './json-body.ts';
+
+export { parseJson, parseValue, type StreamedArray };
+
+/** Default sanity bound on a response body: 512 MiB (far above a 100,000-agent `/master/slaves`). */
+export const DEFAULT_MAX_BODY_BYTES = 512 * 1024 * 1024;
+/** Non-2xx bodies are only read for the error message: at most this many bytes. */
+const ERROR_BODY_BYTES = 64 * 1024;
 
 /** Credentials sent on every request: HTTP Basic, or a bearer-style token header (DC/OS `token=<jwt>`). */
 export type HttpAuth = { username: string; password: string } | { token: string; scheme?: string };
@@ -20,7 +30,10 @@ export interface HttpOptions {
   retries?: number;
   /** First backoff step in ms; attempt n waits a random 0..base·2ⁿ (default 100). */
   retryBaseMs?: number;
-  /** Largest body read before giving up, in bytes (default 32 MiB). */
+  /**
+   * Sanity bound on a body, in bytes (default {@link DEFAULT_MAX_BODY_BYTES}): JSON bodies are stream-parsed, so
+   * this guards against an endless body, not against memory use by the parse.
+   */
   maxBodyBytes?: number;
   /** PEM CA bundle trusted for https URLs (default: the system store). */
   ca?: string | Buffer;
@@ -60,6 +73,17 @@ export interface HttpResponse {
   text: string;
 }
 
+/** What {@link HttpClient.sendJson} returns: a 2xx answer's validated value, or an accepted status' text. */
+export type JsonResponse<T> =
+  | { status: number; headers: HttpResponse['headers']; value: T; text?: undefined }
+  | { status: number; headers: HttpResponse['headers']; value?: undefined; text: string };
+
+/** How a JSON answer is read: its schema, and the arrays in it to stream item by item. */
+export interface JsonRead<S extends z.ZodType> {
+  schema: S;
+  items?: readonly StreamedArray[];
+}
+
 /** Describes a request for error messages: "GET /v2/apps". */
 export function describe(req: HttpRequest): string {
   return `${req.method ?? 'GET'} ${req.path.split('?')[0]}`;
@@ -84,9 +108,44 @@ export class HttpClient {
 
   /** Sends `req` to `base` (origin + optional prefix), retrying idempotent reads; 2xx or `acceptStatus` only. */
   async send(base: string, req: HttpRequest): Promise<HttpResponse> {
+    const what = describe(req);
+    return this.observed(req, () =>
+      this.sendWithRetries(base, req, async (body) => ({ text: await readText(body, this.maxBodyBytes(), this.service, what) })),
+    );
+  }
+
+  /**
+   * Sends and reads a JSON answer: a 2xx body is stream-parsed and validated with `read.schema` (a mismatch is a
+   * 'bad_answer' naming the zod path, an item's path included); an `acceptStatus` answer comes back as text.
+   * A body cut off mid-way is a transient failure, so idempotent reads are retried.
+   */
+  async sendJson<S extends z.ZodType>(base: string, req: HttpRequest, read: JsonRead<S>): Promise<JsonResponse<z.output<S>>> {
+    const what = describe(req);
+    const maxBytes = this.maxBodyBytes();
+    return this.observed(req, () =>
+      this.sendWithRetries(base, req, async (body, status) => {
+        if (status < 200 || status >= 300) return { text: await readText(body, maxBytes, this.service, what) };
+        const items = read.items ? { items: read.items } : {};
+        return { value: await readJsonBody(body, { service: this.service, what, schema: read.schema, maxBytes, ...items }) };
+      }),
+    );
+  }
+
+  /** Sends and parses the JSON body with `schema`; see {@link sendJson}. */
+  async json<S extends z.ZodType>(base: string, req: HttpRequest, schema: S, items?: readonly StreamedArray[]): Promise<z.output<S>> {
+    const res = await this.sendJson(base, req, { schema, ...(items ? { items } : {}) });
+    return res.text === undefined ? res.value : parseJson(this.service, describe(req), res.text, schema);
+  }
+
+  private maxBodyBytes(): number {
+    return this.opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  }
+
+  /** Runs one logical request (all its attempts) and tells `onResult` how it ended. */
+  private async observed<T>(req: HttpRequest, run: () => Promise<T>): Promise<T> {
     const started = performance.now();
     try {
-      const res = await this.sendWithRetries(base, req);
+      const res = await run();
       this.report(req, started);
       return res;
     } catch (err) {
@@ -99,31 +158,20 @@ export class HttpClient {
     this.opts.onResult?.({ service: this.service, request: describe(req), durationMs: performance.now() - started, ...(failure ? { failure } : {}) });
   }
 
-  private async sendWithRetries(base: string, req: HttpRequest): Promise<HttpResponse> {
+  private async sendWithRetries<B>(base: string, req: HttpRequest, readBody: BodyReader<B>): Promise<Answer<B>> {
     const idempotent = req.idempotent ?? (req.method ?? 'GET') === 'GET';
     const attempts = idempotent ? 1 + (this.opts.retries ?? 2) : 1;
     let last: UpstreamError | undefined;
     for (let attempt = 0; attempt < attempts; attempt++) {
       if (attempt > 0) await backoff(attempt, this.opts.retryBaseMs ?? 100, req.signal);
       try {
-        return await this.once(base, req);
+        return await this.once(base, req, readBody);
       } catch (err) {
         if (!(err instanceof UpstreamError) || !err.transient) throw err;
         last = err;
       }
     }
     throw last ?? new UpstreamError(this.service, describe(req), { failure: 'network' });
-  }
-
-  /** Sends and parses the JSON body with `schema`; a mismatch is a 'bad_answer' naming the zod path. */
-  async json<S extends z.ZodType>(base: string, req: HttpRequest, schema: S): Promise<z.output<S>> {
-    const res = await this.send(base, req);
-    try {
-      return parseJson(this.service, describe(req), res.text, schema);
-    } catch (err) {
-      this.report(req, performance.now(), 'bad_answer');
-      throw err;
-    }
   }
 
   /** Opens a streaming response (SSE); the caller owns `body` and must consume or destroy it. */
@@ -148,7 +196,8 @@ export class HttpClient {
     if (this.ownsDispatcher) await this.dispatcher.close();
   }
 
-  private async once(base: string, req: HttpRequest): Promise<HttpResponse> {
+  /** One attempt: the deadline covers the headers and the whole body read. */
+  private async once<B>(base: string, req: HttpRequest, readBody: BodyReader<B>): Promise<Answer<B>> {
     const timeout = AbortSignal.timeout(req.timeoutMs ?? this.timeoutMs);
     const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
     const what = describe(req);
@@ -160,17 +209,9 @@ export class HttpClient {
         dispatcher: this.dispatcher,
         signal,
       });
-      const text = await readBounded(res.body, this.opts.maxBodyBytes ?? 32 * 1024 * 1024);
-      if (text === undefined) {
-        throw new UpstreamError(this.service, what, {
-          failure: 'bad_answer',
-          status: res.statusCode,
-          detail: `body larger than ${this.opts.maxBodyBytes ?? 32 * 1024 * 1024} bytes`,
-        });
-      }
       const ok = (res.statusCode >= 200 && res.statusCode < 300) || req.acceptStatus?.includes(res.statusCode);
-      if (!ok) throw statusError(this.service, what, res.statusCode, text);
-      return { status: res.statusCode, headers: res.headers, text };
+      if (!ok) throw statusError(this.service, what, res.statusCode, await readText(res.body, ERROR_BODY_BYTES, this.service, what, true));
+      return { status: res.statusCode, headers: res.headers, ...(await readBody(res.body, res.statusCode)) };
     } catch (err) {
       if (err instanceof UpstreamError) throw err;
       const why = req.signal?.aborted ? 'aborted' : timeout.aborted ? 'timeout' : undefined;
@@ -208,47 +249,22 @@ export function statusError(service: UpstreamService, what: string, status: numb
   return new UpstreamError(service, what, { failure, status, detail: body.slice(0, 200).trim() });
 }
 
-/** Parses `text` as JSON and then with `schema`; failures name the first offending path. */
-export function parseJson<S extends z.ZodType>(
-  service: UpstreamService,
-  what: string,
-  text: string,
-  schema: S,
-): z.output<S> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    const detail = `not JSON: ${text.slice(0, 60)}`;
-    throw new UpstreamError(service, what, { failure: 'bad_answer', detail }, { cause: err });
-  }
-  return parseValue(service, what, raw, schema);
-}
+type BodyReader<B> = (body: Dispatcher.ResponseData['body'], status: number) => Promise<B>;
+type Answer<B> = B & { status: number; headers: HttpResponse['headers'] };
 
-/** Validates an already-decoded value with `schema` (a 'bad_answer' with the zod path on mismatch). */
-export function parseValue<S extends z.ZodType>(
-  service: UpstreamService,
-  what: string,
-  raw: unknown,
-  schema: S,
-): z.output<S> {
-  const parsed = schema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const path = issue ? issue.path.map(String).join('.') || '(root)' : '(root)';
-  const detail = `unexpected answer at ${path}: ${issue?.message ?? 'invalid'}`;
-  throw new UpstreamError(service, what, { failure: 'bad_answer', detail }, { cause: parsed.error });
-}
-
-/** Reads a body into a string, or returns undefined (and destroys the stream) once it passes `max` bytes. */
-async function readBounded(body: Dispatcher.ResponseData['body'], max: number): Promise<string | undefined> {
+/**
+ * Reads a body as text up to `max` bytes. Past it: a 'bad_answer', or with `clip` (error bodies, only shown in a
+ * message) the text so far, the rest discarded.
+ */
+async function readText(body: Dispatcher.ResponseData['body'], max: number, service: UpstreamService, what: string, clip = false): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
     size += (chunk as Buffer).length;
     if (size > max) {
       body.destroy();
-      return undefined;
+      if (clip) break;
+      throw new UpstreamError(service, what, { failure: 'bad_answer', detail: `body larger than ${max} bytes` });
     }
     chunks.push(chunk as Buffer);
   }

@@ -84,6 +84,8 @@ const cluster = z.strictObject({
     .prefault({}),
   /** A custom CA bundle (PEM path) for HTTPS upstreams. */
   caFile: z.string().optional(),
+  /** Sanity bound on one upstream answer, in MB: bodies are stream-parsed, so this only stops an endless one. */
+  maxBodyMb: z.number().int().min(1).default(512),
 });
 
 const ssh = z.strictObject({

@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'not_found'
   | 'conflict'
   | 'queue_unavailable'
+  | 'queue_full'
   | 'upstream'
   | 'host_key'
   | 'ssh'

@@ -139,7 +139,10 @@ async function step(ctx: Ctx, channel: string, key: string): Promise<number> {
   }
   try {
     if (ts === null) {
-      const ref = (await postedBefore(ctx, channel, key, threadTs)) ?? (await o.notifier.post(channel, message, { key, ...(threadTs ? { threadTs } : {}) }));
+      const found = await postedBefore(ctx, channel, key, threadTs);
+      // Found: Slack has the content of the earlier attempt; the latest content (maybe newer) goes as an update.
+      if (found) await o.notifier.update(found, message);
+      const ref = found ?? (await o.notifier.post(channel, message, { key, ...(threadTs ? { threadTs } : {}) }));
       await o.redis.multi().set(k.ts(key), ref.ts, 'EX', o.tsTtlSec).set(k.coolPost(channel), '1', 'PX', o.postIntervalMs).del(k.attempt(key)).exec();
     } else {
       await o.notifier.update({ channel, ts }, message);

@@ -19,7 +19,7 @@ export function createClusterClients(
 ): { reader: ClusterClients; close: () => Promise<void> } {
   const c = config.cluster;
   const ca = c.caFile ? readFileSync(c.caFile) : undefined;
-  const common = { retries: 1, onResult, ...(ca ? { ca } : {}) };
+  const common = { retries: 1, onResult, maxBodyBytes: c.maxBodyMb * 1024 * 1024, ...(ca ? { ca } : {}) };
   const closers: Array<() => Promise<void>> = [];
   const reader: ClusterClients = {
     zookeeper: c.zookeeper.hosts.map(({ address, host, port }) => {

@@ -6,11 +6,13 @@
 import type { z } from 'zod';
 import { interruptibleSleep } from '../../core/sleep.ts';
 import { UpstreamError } from '../../core/errors.ts';
-import { HttpClient, parseJson, type HttpRequest, type HttpResponse, type HttpOptions } from '../http.ts';
+import { HttpClient, parseJson, type HttpRequest, type HttpResponse, type HttpOptions, type StreamedArray } from '../http.ts';
 import {
   BuildSchema,
+  ComputerSchema,
   ComputerSetSchema,
   CrumbSchema,
+  JobRefSchema,
   JobSchema,
   QueueItemSchema,
   QueueSchema,
@@ -44,6 +46,11 @@ export function jobPath(name: string): string {
     .join('');
 }
 
+/** The lists that grow with the installation, streamed item by item when the body is large. */
+const JOBS_ITEMS: readonly StreamedArray[] = [{ path: ['jobs'], item: JobRefSchema }];
+const COMPUTER_ITEMS: readonly StreamedArray[] = [{ path: ['computer'], item: ComputerSchema }];
+const QUEUE_ITEMS: readonly StreamedArray[] = [{ path: ['items'], item: QueueItemSchema }];
+
 type Crumb = { field: string; value: string; cookie?: string } | null;
 
 export class JenkinsClient {
@@ -61,7 +68,7 @@ export class JenkinsClient {
    * `STATUS_ROOT_TREE` (schemas.ts): every job with its newest RECENT_BUILDS_PER_JOB builds, so memory stays bounded.
    */
   root(opts: CallOptions & { tree?: string } = {}): Promise<JenkinsRoot> {
-    return this.get('/api/json', RootSchema, opts, { tree: opts.tree });
+    return this.get('/api/json', RootSchema, opts, { tree: opts.tree }, JOBS_ITEMS);
   }
 
   job(name: string, opts: CallOptions = {}): Promise<Job> {
@@ -73,11 +80,11 @@ export class JenkinsClient {
   }
 
   computers(opts: CallOptions = {}): Promise<ComputerSet> {
-    return this.get('/computer/api/json', ComputerSetSchema, opts);
+    return this.get('/computer/api/json', ComputerSetSchema, opts, {}, COMPUTER_ITEMS);
   }
 
   async queue(opts: CallOptions = {}): Promise<JenkinsQueueItem[]> {
-    return (await this.get('/queue/api/json', QueueSchema, opts)).items;
+    return (await this.get('/queue/api/json', QueueSchema, opts, {}, QUEUE_ITEMS)).items;
   }
 
   queueItem(id: number, opts: CallOptions = {}): Promise<JenkinsQueueItem> {
@@ -140,8 +147,9 @@ export class JenkinsClient {
     schema: S,
     opts: CallOptions,
     query: HttpRequest['query'] = {},
+    items?: readonly StreamedArray[],
   ): Promise<z.output<S>> {
-    return this.http.json(this.base, { path, query, ...pick(opts) }, schema);
+    return this.http.json(this.base, { path, query, ...pick(opts) }, schema, items);
   }
 
   /** A POST with the crumb; a 403 refreshes the crumb and tries once more. Never retried otherwise. */

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { UpstreamError } from '../../core/errors.ts';
-import { HttpClient, describe, type HttpRequest, type HttpOptions } from '../http.ts';
+import { HttpClient, describe, type HttpRequest, type HttpOptions, type StreamedArray } from '../http.ts';
 import { openEventStream, type EventStreamOptions } from './event-stream.ts';
 import type { MarathonEvent } from './event-schemas.ts';
 import {
@@ -14,8 +14,11 @@ import {
   CreatedAppSchema,
   DeploymentResultSchema,
   DeploymentsResponseSchema,
+  AppSchema,
   InfoSchema,
   LeaderSchema,
+  MarathonTaskSchema,
+  QueueItemSchema,
   QueueResponseSchema,
   TaskResponseSchema,
   type App,
@@ -43,6 +46,11 @@ export interface WriteOptions extends CallOptions {
   /** Override a deployment that holds the app (Marathon's `?force=true`). */
   force?: boolean;
 }
+
+/** The lists that grow with the cluster, streamed item by item when the body is large. */
+const APPS_ITEMS: readonly StreamedArray[] = [{ path: ['apps'], item: AppSchema }];
+const APP_TASKS_ITEMS: readonly StreamedArray[] = [{ path: ['app', 'tasks'], item: MarathonTaskSchema }];
+const QUEUE_ITEMS: readonly StreamedArray[] = [{ path: ['queue'], item: QueueItemSchema }];
 
 /** Path segment of an app id: "/group/app" → "group/app". */
 function appPath(id: string): string {
@@ -77,13 +85,13 @@ export class MarathonClient {
   /** `GET /v2/apps`; `embed` e.g. ["apps.tasks", "apps.lastTaskFailure"]. */
   async apps(opts: CallOptions & { embed?: string[]; id?: string; label?: string } = {}): Promise<App[]> {
     const query = { embed: opts.embed, id: opts.id, label: opts.label };
-    return (await this.call({ path: '/v2/apps', query, ...pick(opts) }, AppsResponseSchema)).apps;
+    return (await this.call({ path: '/v2/apps', query, ...pick(opts) }, AppsResponseSchema, APPS_ITEMS)).apps;
   }
 
   /** `GET /v2/apps/{id}` (default `embed=app.tasks`), unwrapped from `{"app":…}`. */
   async app(id: string, opts: CallOptions & { embed?: string[] } = {}): Promise<App> {
     const query = { embed: opts.embed ?? ['app.tasks'] };
-    return (await this.call({ path: `/v2/apps/${appPath(id)}`, query, ...pick(opts) }, AppResponseSchema)).app;
+    return (await this.call({ path: `/v2/apps/${appPath(id)}`, query, ...pick(opts) }, AppResponseSchema, APP_TASKS_ITEMS)).app;
   }
 
   /** `POST /v2/apps` → 201 with the normalized app. Not retried. */
@@ -129,7 +137,7 @@ export class MarathonClient {
   }
 
   async queue(opts: CallOptions = {}): Promise<QueueItem[]> {
-    return (await this.call({ path: '/v2/queue', ...opts }, QueueResponseSchema)).queue;
+    return (await this.call({ path: '/v2/queue', ...opts }, QueueResponseSchema, QUEUE_ITEMS)).queue;
   }
 
   /**
@@ -153,11 +161,11 @@ export class MarathonClient {
   }
 
   /** Runs a call on the leader; when it refuses, resolves the leader again and retries once. */
-  private async call<S extends z.ZodType>(req: HttpRequest, schema: S): Promise<z.output<S>> {
+  private async call<S extends z.ZodType>(req: HttpRequest, schema: S, items?: readonly StreamedArray[]): Promise<z.output<S>> {
     for (let attempt = 0; ; attempt++) {
       const base = await this.leader(pick(req));
       try {
-        return await this.http.json(base, req, schema);
+        return await this.http.json(base, req, schema, items);
       } catch (err) {
         const gone = err instanceof UpstreamError && (err.failure === 'refused' || err.failure === 'network');
         if (!gone || attempt > 0) throw err;

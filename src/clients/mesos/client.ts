@@ -4,10 +4,11 @@
  * master that lost leadership makes the client resolve the leader again and retry once.
  */
 import { interruptibleSleep } from '../../core/sleep.ts';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { UpstreamError } from '../../core/errors.ts';
-import { HttpClient, describe, parseJson, type HttpRequest, type HttpOptions } from '../http.ts';
+import { HttpClient, describe, type HttpRequest, type HttpOptions, type StreamedArray } from '../http.ts';
 import {
+  AgentSchema,
   FileReadSchema,
   FrameworksResponseSchema,
   MetricsSnapshotSchema,
@@ -20,6 +21,12 @@ import {
   type MetricsSnapshot,
   type SlavesResponse,
 } from './schemas.ts';
+
+/**
+ * `/master/slaves` is streamed agent by agent (tens of MB at 50,000 agents). Each agent keeps only the fields the
+ * schema names: real agents also carry `*_resources_full`, `domain`, `capabilities` …, which nothing here reads.
+ */
+const SLAVES_ITEMS: readonly StreamedArray[] = [{ path: ['slaves'], item: z.object(AgentSchema.shape) }];
 
 export interface MesosClientOptions extends Omit<HttpOptions, 'service'> {
   /** Master base URLs, e.g. ["http://master:5050"]; any of them can name the leader. */
@@ -70,7 +77,7 @@ export class MesosClient {
   }
 
   slaves(opts: CallOptions = {}): Promise<SlavesResponse> {
-    return this.onLeader({ path: '/master/slaves', ...opts }, SlavesResponseSchema);
+    return this.onLeader({ path: '/master/slaves', ...opts }, SlavesResponseSchema, SLAVES_ITEMS);
   }
 
   frameworks(opts: CallOptions = {}): Promise<FrameworksResponse> {
@@ -122,12 +129,12 @@ export class MesosClient {
   }
 
   /** Runs a read on the leader; follows a leader change (307 or refused connection) once. */
-  private async onLeader<S extends z.ZodType>(req: HttpRequest, schema: S): Promise<z.output<S>> {
+  private async onLeader<S extends z.ZodType>(req: HttpRequest, schema: S, items?: readonly StreamedArray[]): Promise<z.output<S>> {
     for (let attempt = 0; ; attempt++) {
       const base = await this.leader(pick(req));
       try {
-        const res = await this.http.send(base, { ...req, acceptStatus: [307] });
-        if (res.status !== 307) return parseJson('mesos', describe(req), res.text, schema);
+        const res = await this.http.sendJson(base, { ...req, acceptStatus: [307] }, { schema, ...(items ? { items } : {}) });
+        if (res.status !== 307 && res.text === undefined) return res.value;
         if (attempt > 0) throw new UpstreamError('mesos', describe(req), { failure: 'http', status: 307 });
       } catch (err) {
         const moved = err instanceof UpstreamError && (err.failure === 'refused' || err.failure === 'network');

@@ -1,7 +1,10 @@
 /**
  * The outbox over the real notifier stack: WebApiNotifier → @slack/web-api WebClient → Slack emulator. The other
  * outbox tests inject errors into a fake notifier; this one checks that what Slack really answers is classified
- * right (an `ok:false` answer is dead-lettered at once, not retried for seconds while the channel waits).
+ * right (an `ok:false` answer is dead-lettered at once, not retried for seconds while the channel waits), and
+ * R16: the client configured as the outbox's (src/slack/app.ts: no retries of its own, 429s rejected) against the
+ * emulator answering chat.postMessage with 429 (Retry-After) and then 5xx before it lets calls through: every
+ * message delivered, in order, none dropped, none posted twice, and the channel waits out the Retry-After.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -50,10 +53,14 @@ describe('outbox over the real Slack notifier', () => {
     slack.failNext('chat.postMessage', { status: 503, afterRun: true }); // the parent is posted; its answer is lost
     const drainer = startOutboxDrainer({ redis, prefix, notifier, postIntervalMs: 50 });
     try {
+      await waitFor(() => slack.allMessages().find((m) => m.text === `incident ${key}`), { what: 'the first attempt reached Slack' });
+      // Newer content arrives before the retry: the message found again must get it.
+      await outbox.put({ key, channel, message: { text: `incident ${key} resolved` } });
       await waitFor(() => slack.messages(channel).find((m) => m.text === `detail ${key}`), { what: 'thread reply', deadlineMs: 10_000 });
       await waitFor(async () => (await outbox.backlog()) === 0, { what: 'empty backlog', deadlineMs: 3000 });
-      const parents = slack.allMessages().filter((m) => m.text === `incident ${key}`);
+      const parents = slack.allMessages().filter((m) => m.text.startsWith(`incident ${key}`));
       assert.equal(parents.length, 1, 'posted once although the first answer was lost');
+      assert.equal(parents[0]?.text, `incident ${key} resolved`, 'and updated to the latest content');
       const reply = slack.allMessages().find((m) => m.text === `detail ${key}`);
       assert.equal(reply?.thread_ts, parents[0]?.ts, 'the reply went under the message found again');
       assert.ok(slack.calls('conversations.history').length >= 1, 'the retry looked in the history first');
@@ -88,4 +95,39 @@ describe('outbox over the real Slack notifier', () => {
       redis.disconnect();
     }
   });
+});
+
+test('R16: 429 (Retry-After) then 5xx then OK, twice in a run of messages: delivered in order, no drops, no duplicates', async (t) => {
+  const prefix = `t-${randomUUID().slice(0, 8)}`;
+  const redis = createWorkerConnection({ url: server.url });
+  t.after(() => redis.disconnect());
+  const outbox = createRedisOutbox({ redis, prefix });
+  const client = new WebClient(SECRETS.botToken, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: 10_000 });
+  const channel = 'C0SLACK0016';
+  const texts = Array.from({ length: 6 }, (_, i) => `message ${i + 1} of 6`);
+  for (const [i, text] of texts.entries()) await outbox.put({ key: `r16-${i}`, channel, message: { text } });
+
+  slack.failNext('chat.postMessage', { status: 429, retryAfterSec: 1 });
+  slack.failNext('chat.postMessage', { status: 503 });
+  const drainer = startOutboxDrainer({ redis, prefix, notifier: new WebApiNotifier(client), postIntervalMs: 50, updateIntervalMs: 10 });
+  t.after(() => drainer.close());
+
+  // The second round of faults lands in the middle of the run, once three messages are through.
+  await waitFor(() => slack.messages(channel).length >= 3, { what: 'three delivered', deadlineMs: 15_000 });
+  slack.failNext('chat.postMessage', { status: 429, retryAfterSec: 1 });
+  slack.failNext('chat.postMessage', { status: 500 });
+  await waitFor(() => slack.messages(channel).length >= texts.length, { what: 'all delivered', deadlineMs: 20_000 });
+  await waitFor(async () => (await outbox.backlog()) === 0, { what: 'empty backlog', deadlineMs: 5000 });
+
+  assert.deepEqual(slack.messages(channel).map((m) => m.text), texts, 'every message once, in order');
+  assert.deepEqual(await outbox.deadLetters(), [], 'nothing dead-lettered');
+  const calls = slack.calls('chat.postMessage').filter((c) => c.args.channel === channel);
+  const statuses = calls.map((c) => c.status);
+  assert.equal(statuses.filter((s) => s === 429).length, 2);
+  assert.equal(statuses.filter((s) => s >= 500).length, 2);
+  assert.equal(calls.length, texts.length + 4, 'one call per fault and one per message: nothing sent twice');
+  // Retry-After is a floor, not a timing target: a drainer that ignored it would call again within ~50 ms.
+  for (const [i, c] of calls.entries()) {
+    if (c.status === 429) assert.ok(calls[i + 1]!.atMs - c.atMs >= 950, `waited ${calls[i + 1]!.atMs - c.atMs} ms after a 429 with Retry-After: 1`);
+  }
 });

@@ -30,11 +30,14 @@ const api = async (path: string, init: RequestInit = {}) => {
 // SRC:core/task/Task.scala nextIncarnationFor; src/docker/executor.cpp _reaped ("Container exited with status 137");
 // InstanceChangedEventsGenerator (status first, then instance_changed only on a condition change); S1 steps 1–5.
 test('S1 docker kill: TASK_FAILED, the SAME instance comes back as ._app.2 on the first fitting offer (slave1), no TASK_STAGING', async () => {
-  const sim = await seed({ timeScale: 10 }); // the 1 s backoff lasts 100 ms: long enough to read the failed task
+  const sim = await seed({ timeScale: 10 });
   const [task] = sim.marathon.tasksOf('/jenkins');
   assert.match(task!.instanceId, INSTANCE_ID);
   assert.equal(task!.id, `${task!.instanceId}._app.1`);
   const from = sim.bus.log.length;
+  // No offer fits while the failed task is read (a busy machine must not race the 100 ms backoff); then they do.
+  const hosts = [...sim.state.agents.values()].map((a) => a.hostname);
+  for (const h of hosts) sim.setAgentFull(h, true);
   sim.killTask(task!.id, 'TASK_FAILED', 'Container exited with status 137');
   // The failed task stays listed with its terminal state until the next incarnation replaces it.
   const listed = await api('/v2/apps/jenkins');
@@ -42,6 +45,7 @@ test('S1 docker kill: TASK_FAILED, the SAME instance comes back as ._app.2 on th
   assert.deepEqual(app.tasks.map((t) => [t.id, t.state]), [[task!.id, 'TASK_FAILED']]);
   assert.equal(app.lastTaskFailure.state, 'TASK_FAILED');
   assert.equal(app.lastTaskFailure.message, 'Container exited with status 137');
+  for (const h of hosts) sim.setAgentFull(h, false);
   await waitFor(() => story(sim.bus.log, from).includes('health:true'), { what: 'relaunched and healthy' });
   assert.deepEqual(story(sim.bus.log, from), [
     'status:TASK_FAILED@slave1',

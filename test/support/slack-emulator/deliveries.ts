@@ -10,8 +10,11 @@ import type { SocketModeServer } from './socket-server.ts';
 import type { AckResult, EmulatedBlock, RecordedMessage, SlackChannel, SlackUser } from './types.ts';
 import type { Directory, Triggers } from './workspace-state.ts';
 
-/** Where deliveries go: the app's `/slack/events` URL (HTTP mode) or the open socket (Socket Mode). */
-export type Target = { mode: 'http'; url: string } | { mode: 'socket' };
+/**
+ * Where deliveries go: the app's `/slack/events` URL (HTTP mode) or the open socket (Socket Mode). `alsoTo` sends
+ * the same signed request to further URLs at once (replicas behind a retrying proxy): only `url`'s answer is the ack.
+ */
+export type Target = { mode: 'http'; url: string; alsoTo?: string[] } | { mode: 'socket' };
 
 /** The emulator parts a delivery needs. */
 export interface DeliveryDeps {
@@ -50,9 +53,16 @@ async function deliver(
 ): Promise<Delivered> {
   const target = deps.target();
   if (target.mode === 'http') {
-    const a = await deliverForm(target.url, form, deps.signingSecret, deps.ackWindowMs, opts);
+    // One timestamp for every copy, so each carries the very same signature.
+    const same = { timestampSec: Math.floor(Date.now() / 1000), ...opts };
+    const others = (target.alsoTo ?? []).map(async (url) => {
+      const o = await deliverForm(url, form, deps.signingSecret, deps.ackWindowMs, same);
+      return { url, status: o.status, body: o.body };
+    });
+    const a = await deliverForm(target.url, form, deps.signingSecret, deps.ackWindowMs, same);
     const answer: Delivered = { acked: a.status >= 200 && a.status < 300, status: a.status, body: a.body, latencyMs: a.latencyMs };
     if (a.contentType !== undefined) answer.contentType = a.contentType;
+    if (others.length > 0) answer.duplicates = await Promise.all(others);
     return answer;
   }
   const e = await deps.socket.deliver(type, body, type === 'slash_commands');

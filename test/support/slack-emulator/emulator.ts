@@ -35,6 +35,8 @@ export interface SlackEmulatorOptions extends DirectoryOptions {
   responseUrls?: ResponseUrlOptions;
   /** Rate limits from the start, e.g. `[{ method: 'chat.postMessage', perSec: 1 }]`; default none. */
   rateLimits?: RateLimit[];
+  /** Socket Mode: spread envelopes over all live connections in turn (default: the newest only). */
+  socketSpread?: boolean;
   /** Port to listen on (127.0.0.1); default 0 = any free port. */
   port?: number;
 }
@@ -194,7 +196,7 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions): Promise<Sl
   const store = new MessageStore();
   const faults = new FaultInjector();
   for (const limit of opts.rateLimits ?? []) faults.addRateLimit(limit);
-  const socket = new SocketModeServer({ appId: workspace.appId, ackWindowMs });
+  const socket = new SocketModeServer({ appId: workspace.appId, ackWindowMs, spread: opts.socketSpread ?? false });
   const responseUrls = new ResponseUrls(opts.responseUrls);
   const triggers = new Triggers(opts.triggerTtlMs);
   const calls: RecordedCall[] = [];

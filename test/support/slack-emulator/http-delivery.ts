@@ -12,6 +12,8 @@ export interface DeliveryOptions {
   omitSignature?: boolean;
   /** Make X-Slack-Request-Timestamp this many seconds old (e.g. 301 → stale). */
   staleBySec?: number;
+  /** Sign with this X-Slack-Request-Timestamp (epoch s) instead of now: the same request delivered twice. */
+  timestampSec?: number;
   /** Send this body instead of the built form (it is still signed unless forged). */
   rawBody?: string;
   /** Send this Content-Type instead of the bare `application/x-www-form-urlencoded`. */
@@ -39,7 +41,7 @@ export function deliverForm(
   opts: DeliveryOptions = {},
 ): Promise<HttpAnswer> {
   const body = opts.rawBody ?? new URLSearchParams(form).toString();
-  const ts = Math.floor(Date.now() / 1000) - (opts.staleBySec ?? 0);
+  const ts = (opts.timestampSec ?? Math.floor(Date.now() / 1000)) - (opts.staleBySec ?? 0);
   const headers: Record<string, string> = {
     'Content-Type': opts.contentType ?? 'application/x-www-form-urlencoded',
     'Content-Length': String(Buffer.byteLength(body)),

@@ -41,6 +41,11 @@ export interface SocketServerOptions {
   ackWindowMs: number;
   /** Concurrent connections per app; over it → `too_many_websockets`. Default 10, as Slack. */
   maxConnections?: number;
+  /**
+   * Deliver each envelope to one live connection in turn, as Slack spreads an app's traffic over its connections
+   * (replicas). Default false: always the newest connection.
+   */
+  spread?: boolean;
 }
 
 export class SocketModeServer {
@@ -55,9 +60,10 @@ export class SocketModeServer {
   readonly #waiters = new Set<() => void>();
   readonly #opts: Required<SocketServerOptions>;
   #opened = 0;
+  #turn = 0;
 
   constructor(opts: SocketServerOptions) {
-    this.#opts = { maxConnections: 10, ...opts };
+    this.#opts = { maxConnections: 10, spread: false, ...opts };
   }
 
   /** A single-use `ws://` URL for one connection (what apps.connections.open returns). */
@@ -112,7 +118,8 @@ export class SocketModeServer {
   /** Sends an envelope to one live connection and waits for its ack, at most the ack window. */
   deliver(type: string, payload: unknown, acceptsResponsePayload: boolean): Promise<EnvelopeAnswer> {
     const envelopeId = randomUUID();
-    const ws = this.#live().at(-1);
+    const live = this.#live();
+    const ws = this.#opts.spread ? live[this.#turn++ % Math.max(1, live.length)] : live.at(-1);
     if (!ws) {
       this.misses.push({ envelopeId, type, atMs: Date.now(), reason: 'dispatch_failed' });
       return Promise.resolve({ envelopeId, acked: false, latencyMs: 0 });

@@ -103,6 +103,8 @@ export interface AckResult {
   latencyMs: number;
   /** Socket Mode envelope id. */
   envelopeId?: string;
+  /** HTTP mode with `alsoTo`: what the other URLs answered to the same signed request. */
+  duplicates?: Array<{ url: string; status: number; body: string }>;
   /** The response_url and trigger_id issued with this delivery. */
   responseUrl: string;
   triggerId: string;
