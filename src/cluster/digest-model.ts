@@ -11,6 +11,10 @@ import type { ClusterSnapshot } from './snapshot-types.ts';
 export interface IncidentNote {
   atMs: number;
   text: string;
+  /** Time Jenkins was down in this incident (resolved ones). */
+  downtimeMs?: number | undefined;
+  /** Jenkins came back on another host. */
+  moved?: boolean | undefined;
 }
 
 export interface DigestChanges {

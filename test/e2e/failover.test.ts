@@ -30,7 +30,7 @@ const config = {
   cluster: { jenkins: { user: 'admin', timeoutMs: 1500 }, mesos: { timeoutMs: 2000 }, marathon: { timeoutMs: 2000 } },
   watch: { leaseTtlMs: 1500, agentsPollMs: 300, streamIdleMs: 5000 },
   // Each test's failure is its own incident (the default 10 min would join them as a flapping Jenkins).
-  alerts: { flapWindowMs: 1000 },
+  alerts: { flapWindowMs: 1000, groupWindowMs: 1500 },
   tasks: { outboxLockMs: 2000 },
 };
 const env = () => ({
@@ -101,6 +101,10 @@ describe('failover incident', () => {
     const ack = await slack.command(ALICE, 'alerts --since 1h');
     assert.match(ack.body, /Jenkins back on/);
     assert.match(await redis.command('XRANGE', `${prefix}:audit`, '-', '+'), /alert/);
+    // The next digest counts it among the incidents of its period.
+    await slack.command(ALICE, 'digest now');
+    const digest = await slack.waitForMessage((m) => m.kind === 'channel' && /Digest/.test(text(m)) && /incident/.test(text(m)), 20_000);
+    assert.match(text(digest), /1 incident, .* of downtime in all, 1 move/);
     sim.sim.setAgentFull(oldHost, false);
   });
 
@@ -127,5 +131,25 @@ describe('failover incident', () => {
       throw new Error(`${String(err)}\n${slack.messages(ALERTS).map((m) => `${m.ts} ${text(m)}`).join('\n')}\n${watchers.map((w) => w.proc.output().slice(-4000)).join('\n---\n')}`);
     });
     assert.equal(incidents().length, before + 1, 'posted once across the hand-over');
+  });
+
+  test('R15: a storm of 1,000 task failures over 200 apps in 5 s → one message updated in place, every failure counted', async () => {
+    const storm = () => slack.messages(ALERTS).filter((m) => m.kind === 'channel' && /task failures? in/.test(text(m)));
+    const postsBefore = slack.calls('chat.postMessage').length;
+    for (let i = 0; i < 1000; i++) {
+      const app = `/storm${i % 200}`;
+      sim.sim.bus.emit('status_update_event', {
+        slaveId: 'S1', taskId: `storm${i % 200}.instance-${i}._app.1`, taskStatus: 'TASK_FAILED', message: 'Container exited with status 1',
+        appId: app, host: 'slave1', ports: [], ipAddresses: [], version: new Date().toISOString(),
+      });
+      if (i % 200 === 199) await new Promise((r) => setTimeout(r, 1000)); // 5 s in all: 200 failures a second
+    }
+    const done = await waitFor(() => storm().find((m) => /burst over/.test(text(m))), { what: 'the burst reported as over', deadlineMs: 20_000 });
+    assert.match(text(done), /1,000 task failures in \d+ s over 200 apps/);
+    assert.equal(storm().length, 1, 'one message for the whole storm');
+    const posts = slack.calls('chat.postMessage').length - postsBefore;
+    assert.ok(posts <= 3, `${posts} posts for the storm (one message, plus at most its thread)`);
+    const alerts = await slack.command(ALICE, 'alerts --since 1h');
+    assert.match(alerts.body, /1,000 task failures/);
   });
 });

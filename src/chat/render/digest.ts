@@ -47,7 +47,10 @@ export function changesText(c: DigestChanges): string {
   if (c.newlyFailing && c.newlyFailing.length > 0) lines.push(`:red_circle: Newly failing jobs: ${nameList(c.newlyFailing)}`);
   if (c.fixed && c.fixed.length > 0) lines.push(`:white_check_mark: Fixed jobs: ${nameList(c.fixed)}`);
   if (c.incidents) {
-    lines.push(c.incidents.length === 0 ? 'Incidents: none' : `:rotating_light: ${count(c.incidents.length)} incidents:`);
+    const down = c.incidents.reduce((sum, i) => sum + (i.downtimeMs ?? 0), 0);
+    const moves = c.incidents.filter((i) => i.moved).length;
+    const summary = `${plural(c.incidents.length, 'incident')}, ${roughDuration(down)} of downtime in all, ${plural(moves, 'move')}`;
+    lines.push(c.incidents.length === 0 ? 'Incidents: none' : `:rotating_light: ${summary}:`);
     for (const i of c.incidents.slice(0, 10)) lines.push(`• ${utc(i.atMs)} ${escapeMrkdwn(i.text)}`);
   }
   return lines.join('\n');

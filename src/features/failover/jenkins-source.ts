@@ -16,7 +16,7 @@ import type { Incident, TrackerState, Transition } from './jenkins-incidents.ts'
 import { trackerStateSchema } from './state-schema.ts';
 import { createMarathonWatcher, type AppReadView } from './marathon-watcher.ts';
 import type { MarathonEventView } from './from-marathon.ts';
-import { incidentHeadline, renderIncident, renderTimeline, type IncidentView } from './render.ts';
+import { incidentHeadline, renderFailureBurst, renderIncident, renderTimeline, type IncidentView } from './render.ts';
 import type { StorageMode } from '../../cluster/storage-mode.ts';
 
 export interface JenkinsSourceDeps {
@@ -60,6 +60,11 @@ export function createJenkinsSource(deps: JenkinsSourceDeps) {
           save: (s) => deps.state.set(`failover:${appId}`, s),
         },
         onTransition: (t, { storage }) => onTransition(t, storage),
+        groupWindowMs: config.alerts.groupWindowMs,
+        onOtherFailures: async (b) => {
+          const message = renderFailureBurst(b);
+          await deps.sink.raise({ key: b.key, kind: 'tasks', severity: 'warning', title: message.text, state: b.over ? 'resolved' : 'open', openedAt: b.startedAtMs, resolvedAt: b.over ? b.lastAtMs : undefined }, message);
+        },
         log: deps.log,
       })
     : undefined;

@@ -32,6 +32,25 @@ export interface MarathonWatchPort {
   app(appId: string, opts: { signal: AbortSignal }): Promise<AppReadView | undefined>;
 }
 
+/**
+ * Task failures of the other apps on Marathon, counted by the read loop and reported as one burst: a storm of
+ * hundreds of failures is one message updated in place with the counts, never hundreds (SPEC §7, R15).
+ */
+export interface FailureBurst {
+  /** Stays the same for the whole burst (the alert's dedup key). */
+  key: string;
+  startedAtMs: number;
+  lastAtMs: number;
+  count: number;
+  /** Failures per app id. */
+  apps: Record<string, number>;
+  /** True once `groupWindowMs` passed without another failure: the last report of this burst. */
+  over: boolean;
+}
+
+/** Terminal states that mean a task failed (KILLED and FINISHED are normal ends: deployments, scale-downs). */
+const FAILURES = new Set(['TASK_FAILED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_UNREACHABLE', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR', 'TASK_UNKNOWN']);
+
 export interface WatcherDeps {
   marathon: MarathonWatchPort;
   appId: string;
@@ -47,6 +66,10 @@ export interface WatcherDeps {
   queueLimit?: number;
   /** Reconnect backoff: first delay and cap, ms (defaults 500 and 30 000), with full jitter. */
   backoffMs?: { firstMs: number; maxMs: number };
+  /** Gets the current burst of other apps' task failures: at most once per second while it grows, and once when over. */
+  onOtherFailures?: (burst: FailureBurst) => Promise<void>;
+  /** A burst ends after this long without a failure (default 10 s). */
+  groupWindowMs?: number;
   now?: () => number;
   log?: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
 }
@@ -62,13 +85,19 @@ export interface WatcherStats {
   /** Signals that did not fit and were replaced by a resync. */
   overflowed: number;
   resyncs: number;
+  /** Events the read loop has read, of every type (for lag: compare with what the server wrote). */
+  eventsRead: number;
 }
 
 export function createMarathonWatcher(deps: WatcherDeps) {
   const now = deps.now ?? Date.now;
   const limit = deps.queueLimit ?? 1024;
   const backoff = deps.backoffMs ?? { firstMs: 500, maxMs: 30_000 };
-  const stats: WatcherStats = { connected: false, reconnects: 0, queued: 0, maxQueued: 0, overflowed: 0, resyncs: 0 };
+  const stats: WatcherStats = { connected: false, reconnects: 0, queued: 0, maxQueued: 0, overflowed: 0, resyncs: 0, eventsRead: 0 };
+  const windowMs = deps.groupWindowMs ?? 10_000;
+  let burst: FailureBurst | undefined;
+  let burstReportedAt = 0;
+  let burstChanged = false;
   const queue: JenkinsSignal[] = [];
   let wake: (() => void) | undefined; // ends the processor's idle wait
   let resyncDue = true;
@@ -108,8 +137,10 @@ export function createMarathonWatcher(deps: WatcherDeps) {
             resyncDue = true;
             poke();
           }
+          stats.eventsRead += 1;
           const sig = signalOf(e, deps.appId);
           if (sig) handOff(sig);
+          else if (deps.onOtherFailures && e.eventType === 'status_update_event' && e.taskStatus && FAILURES.has(e.taskStatus)) countFailure(e.appId ?? '?');
         }
       } catch (err) {
         if (signal.aborted) return;
@@ -122,6 +153,29 @@ export function createMarathonWatcher(deps: WatcherDeps) {
       const capMs = Math.min(backoff.maxMs, backoff.firstMs * 2 ** Math.min(failures - 1, 16));
       await interruptibleSleep(Math.random() * capMs, signal);
     }
+  }
+
+  /** Counts one failure into the current burst (in memory only: the read loop never waits). */
+  function countFailure(app: string): void {
+    const at = now();
+    if (!burst || burst.over) burst = { key: `tasks:${at}`, startedAtMs: at, lastAtMs: at, count: 0, apps: {}, over: false };
+    burst.count += 1;
+    burst.lastAtMs = at;
+    burst.apps[app] = (burst.apps[app] ?? 0) + 1;
+    burstChanged = true;
+    poke();
+  }
+
+  /** Reports the burst when it grew (≤ 1/s) and once more when it is over. */
+  async function reportBurst(): Promise<void> {
+    if (!burst || !deps.onOtherFailures) return;
+    const t = now();
+    const over = !burst.over && t - burst.lastAtMs >= windowMs;
+    if (over) burst.over = true;
+    if (!over && !(burstChanged && t - burstReportedAt >= 1000)) return;
+    burstChanged = false;
+    burstReportedAt = t;
+    await deps.onOtherFailures({ ...burst, apps: { ...burst.apps } });
   }
 
   async function resync(signal: AbortSignal): Promise<void> {
@@ -161,6 +215,7 @@ export function createMarathonWatcher(deps: WatcherDeps) {
           lastResync = now();
           await resync(signal);
         }
+        await reportBurst();
         // Signals wait for the first resync (the baseline); after it they are applied in order.
         const t = tracker;
         if (t && queue.length > 0) {

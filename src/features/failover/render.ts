@@ -6,9 +6,10 @@
 import type { RenderedMessage } from '../../core/types.ts';
 import { roughDuration } from '../../core/duration.ts';
 import { escapeMrkdwn, packLines } from '../../core/text.ts';
-import { cpus, section, size } from '../../chat/render/status-format.ts';
+import { count, cpus, section, size } from '../../chat/render/status-format.ts';
 import type { AgentChange } from './agent-changes.ts';
 import type { Incident } from './jenkins-incidents.ts';
+import type { FailureBurst } from './marathon-watcher.ts';
 import { describeStorage, type StorageMode } from '../../cluster/storage-mode.ts';
 
 export interface IncidentView {
@@ -85,4 +86,14 @@ export function renderAgentChange(c: AgentChange): RenderedMessage {
 /** The notification text: the line without emoji shortcodes and bold marks. */
 function plain(line: string): string {
   return line.replace(/:[a-z_]+: ?/g, '').replace(/\*/g, '');
+}
+
+/** "⚠️ 1,000 task failures in 5 s over 200 apps — top: /a ×40, /b ×31 …" (one message per burst, updated). */
+export function renderFailureBurst(b: FailureBurst): RenderedMessage {
+  const apps = Object.entries(b.apps).sort((x, y) => y[1] - x[1]);
+  const top = apps.slice(0, 5).map(([app, n]) => `\`${e(app)}\` ×${count(n)}`).join(', ');
+  const span = roughDuration(Math.max(1000, b.lastAtMs - b.startedAtMs));
+  const head = `:warning: *${count(b.count)} task failure${b.count === 1 ? '' : 's'} in ${span} over ${count(apps.length)} app${apps.length === 1 ? '' : 's'}*`;
+  const line = `${head} — top: ${top}${apps.length > 5 ? `, and ${count(apps.length - 5)} more` : ''}${b.over ? ' · burst over' : ' · still counting'}`;
+  return { text: plain(line), blocks: [section(line)] };
 }

@@ -65,6 +65,11 @@ export const statusFeature = defineFeature({
   tasks: [
     handle(digestKind, (ctx: Ctx) => createDigestHandler({
       snapshot: ctx.snapshot, store: ctx.store, outbox: ctx.deps.outbox, slotKey: ctx.deps.digests.slotKey, agentSize: ctx.agentSize,
+      // Jenkins incidents the failover watcher recorded (the shared alert log), opened in the period.
+      incidents: async (fromMs, toMs) => (await ctx.deps.alerts.log.since(fromMs, 200))
+        .filter((r) => r.kind === 'jenkins' && r.openedAt <= toMs)
+        .reverse()
+        .map((r) => ({ atMs: r.openedAt, text: plainTitle(r.title), downtimeMs: r.downtimeMs, moved: r.moved })),
     })),
   ],
   // Last success and last error per upstream are in the process health model (fed by every client call).
@@ -73,3 +78,8 @@ export const statusFeature = defineFeature({
     return { configured: { mesos: c.mesos.urls.length > 0, marathon: c.marathon.urls.length > 0, jenkins: Boolean(c.jenkins.url), zookeeper: c.zookeeper.hosts.length > 0 } };
   },
 });
+
+/** An alert's headline without emoji shortcodes and bold marks (the digest escapes and lists it). */
+function plainTitle(title: string): string {
+  return title.replace(/:[a-z_]+: ?/g, '').replace(/\*/g, '');
+}

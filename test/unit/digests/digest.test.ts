@@ -7,7 +7,7 @@ import { diffDigest } from '../../../src/cluster/digest-model.ts';
 import type { DigestRecord } from '../../../src/core/digest-store.ts';
 import { checkSchedule, scheduleId } from '../../../src/features/status/schedule-spec.ts';
 import { takeSnapshot } from '../../../src/cluster/snapshot.ts';
-import { renderDigest } from '../../../src/chat/render/digest.ts';
+import { changesText, renderDigest } from '../../../src/chat/render/digest.ts';
 import { createDigestHandler } from '../../../src/features/status/digest-handler.ts';
 import { validateBlocks } from '../../support/slack-emulator/block-limits.ts';
 import { assertGolden } from '../../support/golden.ts';
@@ -135,6 +135,17 @@ describe('digest rendering', () => {
     assertGolden('digests/seed-changes', m);
   });
   test('first digest of a schedule', async () => assertGolden('digests/first', await render({}, undefined)));
+  test('incidents in the period: how many, the downtime in all, how many moves, then each', () => {
+    const text = changesText({
+      sinceMs: T0 - DAY,
+      incidents: [
+        { atMs: T0 - 7_200_000, text: 'Jenkins back on slave2 after 47 s (moved from slave1)', downtimeMs: 47_000, moved: true },
+        { atMs: T0 - 3_600_000, text: 'Jenkins restarted in place on slave1 after 12 s', downtimeMs: 12_000, moved: false },
+      ],
+    });
+    assert.match(text, /2 incidents, 59 s of downtime in all, 1 move:\n• .* Jenkins back on slave2 after 47 s \(moved from slave1\)\n• .* restarted in place/);
+    assert.match(changesText({ sinceMs: T0 - DAY, incidents: [] }), /Incidents: none/);
+  });
   test('partial failure: no agent changes claimed when agents cannot be read', async () => {
     const m = await render({ fail: { slaves: new Error('garbage'), jenkins: 'hang' }, timeoutMs: 100 }, prev);
     assert.doesNotMatch(JSON.stringify(m.blocks), /joined|left:|Agents: no change/);

@@ -5,7 +5,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMarathonWatcher, type AppReadView, type MarathonWatchPort } from '../../../src/features/failover/marathon-watcher.ts';
+import { createMarathonWatcher, type AppReadView, type FailureBurst, type MarathonWatchPort } from '../../../src/features/failover/marathon-watcher.ts';
 import type { MarathonEventView } from '../../../src/features/failover/from-marathon.ts';
 import type { TrackerState, Transition } from '../../../src/features/failover/jenkins-incidents.ts';
 import { waitFor } from '../../support/ports.ts';
@@ -62,7 +62,7 @@ const status = (taskId: string, state: string, host: string, s: number): Maratho
   ...(state === 'TASK_FAILED' ? { message: 'Container exited with status 137' } : {}),
 });
 
-function harness(app: AppReadView, opts: { queueLimit?: number; slow?: () => Promise<void> } = {}) {
+function harness(app: AppReadView, opts: { queueLimit?: number; slow?: () => Promise<void>; bursts?: FailureBurst[] } = {}) {
   const marathon = new ScriptedMarathon(app);
   const transitions: Transition[] = [];
   let saved: TrackerState | undefined;
@@ -73,6 +73,7 @@ function harness(app: AppReadView, opts: { queueLimit?: number; slow?: () => Pro
       transitions.push(t);
     },
     state: { load: async () => saved, save: async (s) => void (saved = s) },
+    ...(opts.bursts ? { groupWindowMs: 300, onOtherFailures: async (b: FailureBurst) => void opts.bursts?.push(b) } : {}),
   });
   const stop = new AbortController();
   const running = watcher.run(stop.signal);
@@ -135,6 +136,27 @@ describe('Marathon watcher', () => {
       await waitFor(() => h.transitions.at(-1)?.type === 'resolved' && h.watcher.stats().queued === 0 && h.watcher.stats().resyncs >= 2, { what: 'settled after the resync' });
       assert.equal(h.transitions.at(-1)?.incident.backHost, 'slave2', 'the resync, not the lost signals, says where Jenkins is');
       assert.equal(new Set(h.transitions.map((t) => t.incident.id)).size, 1);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('R15: a storm of 1,000 failures over 200 other apps is one burst, reported a few times, every failure counted', async () => {
+    const bursts: FailureBurst[] = [];
+    const h = harness(running1, { bursts });
+    try {
+      await waitFor(() => h.watcher.stats().connected && h.watcher.stats().resyncs >= 2, { what: 'subscribed' });
+      for (let i = 0; i < 1000; i++) {
+        h.marathon.emit({ ...status(`app${i % 200}.instance-${i}._app.1`, i % 10 === 0 ? 'TASK_KILLED' : 'TASK_FAILED', 'slave1', 1), appId: `/app${i % 200}` });
+      }
+      await waitFor(() => bursts.at(-1)?.over, { what: 'the burst over', deadlineMs: 5000 });
+      const last = bursts.at(-1)!;
+      assert.equal(last.count, 900, 'every failure counted (TASK_KILLED is a normal end, not a failure)');
+      assert.equal(Object.keys(last.apps).length, 180, 'apps whose only updates were TASK_KILLED are not listed');
+      assert.ok(bursts.length <= 4, `${bursts.length} reports`);
+      assert.equal(new Set(bursts.map((b) => b.key)).size, 1, 'one message, updated in place');
+      assert.equal(h.transitions.length, 0, 'other apps never touch the Jenkins incident');
+      assert.equal(h.watcher.stats().maxQueued, 0, 'nor its queue');
     } finally {
       await h.close();
     }

@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertGolden } from '../../support/golden.ts';
-import { renderAgentChange, renderIncident, renderTimeline } from '../../../src/features/failover/render.ts';
+import { renderAgentChange, renderFailureBurst, renderIncident, renderTimeline } from '../../../src/features/failover/render.ts';
 import type { Incident } from '../../../src/features/failover/jenkins-incidents.ts';
 
 const T0 = Date.UTC(2026, 11, 1, 12, 3, 7);
@@ -31,5 +31,9 @@ describe('failover messages', () => {
     assertGolden('failover/timeline', renderTimeline(moved));
     assertGolden('failover/agent-lost', renderAgentChange(lost));
     assert.equal(renderAgentChange(lost).text, 'agent slave2 lost — 1 of 2 agents left, 2 cpus / 3.7 GB');
+    const apps = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`/app${i}`, i < 100 ? 6 : 4]));
+    const storm = renderFailureBurst({ key: 'tasks:1', startedAtMs: T0, lastAtMs: T0 + 5000, count: 1000, apps, over: true });
+    assertGolden('failover/task-failure-burst', storm);
+    assert.match(storm.text, /^1,000 task failures in 5 s over 200 apps — top: .*, and 195 more · burst over$/);
   });
 });
