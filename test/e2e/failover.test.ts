@@ -102,8 +102,11 @@ describe('failover incident', () => {
     assert.match(ack.body, /Jenkins back on/);
     assert.match(await redis.command('XRANGE', `${prefix}:audit`, '-', '+'), /alert/);
     // The next digest counts it among the incidents of its period.
-    await slack.command(ALICE, 'digest now');
-    const digest = await slack.waitForMessage((m) => m.kind === 'channel' && /Digest/.test(text(m)) && /incident/.test(text(m)), 20_000);
+    const queued = await slack.command(ALICE, 'digest now');
+    assert.match(queued.body, /Queued/, queued.body);
+    const digest = await slack.waitForMessage((m) => m.kind === 'channel' && /CI cluster digest/.test(text(m)), 20_000).catch((err: unknown) => {
+      throw new Error(`${String(err)}\n${watchers[0]?.proc.output().slice(-3000)}`);
+    });
     assert.match(text(digest), /1 incident, .* of downtime in all, 1 move/);
     sim.sim.setAgentFull(oldHost, false);
   });

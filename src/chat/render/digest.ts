@@ -34,7 +34,8 @@ export function renderDigest(s: ClusterSnapshot, changes: DigestChanges, opts: D
 export function changesText(c: DigestChanges): string {
   if (c.sinceMs === undefined) {
     const peak = c.peak ? `\nPeak utilisation seen: ${pct(c.peak.utilisation)} at ${utc(c.peak.atMs)}` : '';
-    return `*Changes*: this is the first digest of this schedule; the next one will say what changed.${peak}`;
+    const incidents = incidentLines(c);
+    return `*Changes*: this is the first digest of this schedule; the next one will say what changed.${peak}${incidents.length > 0 ? `\nIn the last 24 h:\n${incidents.join('\n')}` : ''}`;
   }
   const lines = [`*Since the last digest* (${utc(c.sinceMs)}):`];
   if (c.joined && c.left) {
@@ -46,14 +47,18 @@ export function changesText(c: DigestChanges): string {
   if (c.queueBefore !== undefined) lines.push(`Jenkins queue at the last digest: ${count(c.queueBefore)}`);
   if (c.newlyFailing && c.newlyFailing.length > 0) lines.push(`:red_circle: Newly failing jobs: ${nameList(c.newlyFailing)}`);
   if (c.fixed && c.fixed.length > 0) lines.push(`:white_check_mark: Fixed jobs: ${nameList(c.fixed)}`);
-  if (c.incidents) {
-    const down = c.incidents.reduce((sum, i) => sum + (i.downtimeMs ?? 0), 0);
-    const moves = c.incidents.filter((i) => i.moved).length;
-    const summary = `${plural(c.incidents.length, 'incident')}, ${roughDuration(down)} of downtime in all, ${plural(moves, 'move')}`;
-    lines.push(c.incidents.length === 0 ? 'Incidents: none' : `:rotating_light: ${summary}:`);
-    for (const i of c.incidents.slice(0, 10)) lines.push(`• ${utc(i.atMs)} ${escapeMrkdwn(i.text)}`);
-  }
+  lines.push(...incidentLines(c));
   return lines.join('\n');
+}
+
+/** "🚨 2 incidents, 59 s of downtime in all, 1 move:" and one line each (the newest 10); nothing without a source. */
+function incidentLines(c: DigestChanges): string[] {
+  if (!c.incidents) return [];
+  if (c.incidents.length === 0) return ['Incidents: none'];
+  const down = c.incidents.reduce((sum, i) => sum + (i.downtimeMs ?? 0), 0);
+  const moves = c.incidents.filter((i) => i.moved).length;
+  const summary = `${plural(c.incidents.length, 'incident')}, ${roughDuration(down)} of downtime in all, ${plural(moves, 'move')}`;
+  return [`:rotating_light: ${summary}:`, ...c.incidents.slice(0, 10).map((i) => `• ${utc(i.atMs)} ${escapeMrkdwn(i.text)}`)];
 }
 
 const RESULT_WORDS: Record<string, string> = { SUCCESS: 'succeeded', FAILURE: 'failed', UNSTABLE: 'unstable', ABORTED: 'aborted', NOT_BUILT: 'not built' };
