@@ -8,6 +8,7 @@ import { EvictionPolicyError } from './queue/connection.ts';
 import { createRuntime } from './roles/runtime.ts';
 import { startServe } from './roles/serve.ts';
 import { startWorker } from './roles/worker.ts';
+import { startOpsEndpoints } from './roles/ops-routes.ts';
 import { createOutboxClient } from './slack/app.ts';
 import { WebApiNotifier } from './slack/notifier.ts';
 
@@ -49,6 +50,11 @@ export async function runRoles(loaded: LoadedConfig, role: string): Promise<numb
     const working = await startWorker(rt, { notifier: new WebApiNotifier(client), tasks: role !== 'watch', sources: role !== 'worker' });
     // After the front door (closed first: no new commands while tasks drain), before Redis.
     closers.push(() => working.close({ graceMs: loaded.config.tasks.shutdownGraceMs }));
+    // Without the front door's server, the endpoints get their own (metrics and readiness of this process).
+    if (role !== 'all') {
+      const ops = await startOpsEndpoints(rt, role);
+      closers.push(() => ops.close());
+    }
   }
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);

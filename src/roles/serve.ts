@@ -1,6 +1,5 @@
 /** `ci-bot serve`: the Slack front door (HTTP or Socket Mode) and the ops endpoints. */
 import { systemClock } from '../core/ports.ts';
-import { withDeadlineOr } from '../core/deadline.ts';
 import { CommandRegistry } from '../chat/registry.ts';
 import { CommandFlow } from '../slack/command-flow.ts';
 import { createSlackApp } from '../slack/app.ts';
@@ -10,6 +9,7 @@ import { RoleResolver } from '../slack/rbac.ts';
 import { RedisConfirmationStore } from '../store/redis-confirmations.ts';
 import { ReplayGuard } from '../store/replay-guard.ts';
 import type { Runtime } from './runtime.ts';
+import { opsRoutes } from './ops-routes.ts';
 
 export interface Served {
   port: number;
@@ -55,18 +55,7 @@ export async function startServe(rt: Runtime): Promise<Served> {
   const replay = new ReplayGuard(rt.producer, rt.prefix);
   const ops = await startOpsServer({
     port: config.http.port,
-    routes: {
-      '/healthz': async () => ({ status: 200, contentType: 'application/json', body: '{"ok":true}' }),
-      '/readyz': async () => {
-        rt.health.setSlackConnected(slack.connected());
-        const ping = await withDeadlineOr(rt.producer.ping().then(() => undefined, (e: unknown) => String(e)), 500, 'no answer in 500 ms');
-        rt.health.setRedis(ping === undefined, ping);
-        const snapshot = rt.health.snapshot();
-        const body = { ...snapshot, mode, features: await rt.features.ready() };
-        return { status: snapshot.ready ? 200 : 503, contentType: 'application/json', body: JSON.stringify(body) };
-      },
-      '/metrics': async () => ({ status: 200, contentType: rt.metrics.registry.contentType, body: await rt.metrics.registry.metrics() }),
-    },
+    routes: opsRoutes(rt, () => slack.connected()),
     ...(slack.handleVerified && secrets.slackSigningSecret
       ? {
           slack: {

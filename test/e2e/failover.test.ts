@@ -101,6 +101,17 @@ describe('failover incident', () => {
     const ack = await slack.command(ALICE, 'alerts --since 1h');
     assert.match(ack.body, /Jenkins back on/);
     assert.match(await redis.command('XRANGE', `${prefix}:audit`, '-', '+'), /alert/);
+    // Metrics of the watcher that raised it, and the watcher's status in the front door's /readyz.
+    const holder = await activeWatcher();
+    const metrics = await (await fetch(`http://127.0.0.1:${holder.port}/metrics`)).text();
+    assert.match(metrics, /cibot_alerts_total\{kind="jenkins"\} [1-9]/);
+    type Ready = { features: { watcher: { holder?: string; connected?: boolean; lagEvents?: number } } };
+    const ready = await waitFor(async () => {
+      const r = (await (await fetch(`http://127.0.0.1:${front.port}/readyz`)).json()) as Ready;
+      return r.features.watcher.connected ? r : undefined;
+    }, { what: 'the watcher reported connected in /readyz', deadlineMs: 10_000 });
+    assert.match(ready.features.watcher.holder ?? '', new RegExp(`:${holder.proc.pid}$`));
+    assert.equal(typeof ready.features.watcher.lagEvents, 'number');
     // The next digest counts it among the incidents of its period.
     const queued = await slack.command(ALICE, 'digest now');
     assert.match(queued.body, /Queued/, queued.body);

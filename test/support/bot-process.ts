@@ -61,6 +61,7 @@ export async function startBot(opts: {
     ...(role === 'all' || role === 'serve' ? ['ci-bot serve is listening'] : []),
     ...(role === 'all' || role === 'worker' ? ['ci-bot worker is taking tasks'] : []),
     ...(role === 'watch' ? ['ci-bot watch is delivering messages'] : []),
+    ...(role === 'worker' || role === 'watch' ? ['ci-bot ops endpoints are listening'] : []),
   ];
   const marker = markers.join('" and "');
   const found = () => markers.every((m) => logs().some((l) => l.msg === m));
@@ -70,6 +71,7 @@ export async function startBot(opts: {
   }).catch((err: Error) => {
     throw new Error(`${err.message}\n--- ci-bot output ---\n${proc.output().slice(-3000)}`);
   });
-  const port = Number(logs().find((l) => l.msg === 'ci-bot serve is listening')?.port ?? 0);
+  // serve's port (Slack and the ops endpoints), or the ops endpoints' own port in worker and watch processes.
+  const port = Number(logs().find((l) => l.msg === 'ci-bot serve is listening' || l.msg === 'ci-bot ops endpoints are listening')?.port ?? 0);
   return { proc, port, eventsUrl: `http://127.0.0.1:${port}/slack/events`, logs, stop: (signal) => proc.stop(signal) };
 }

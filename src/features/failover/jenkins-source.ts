@@ -142,7 +142,7 @@ export function createJenkinsSource(deps: JenkinsSourceDeps) {
     while (!signal.aborted) {
       const stats = watcher?.stats();
       await deps.state.set(`failover:watcher`, { holder, at: Date.now(), ...stats }).catch(() => undefined); // next period tries again
-      await interruptibleSleep(5000, signal);
+      await interruptibleSleep(2000, signal);
     }
   }
 
