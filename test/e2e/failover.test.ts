@@ -166,4 +166,18 @@ describe('failover incident', () => {
     const alerts = await slack.command(ALICE, 'alerts --since 1h');
     assert.match(alerts.body, /1,000 task failures/);
   });
+
+  test('agent watcher (MasterTest.SlaveActiveEndpoint, PartitionTest): a build host stops → one message "inactive" → "lost" with the totals → "back"', async () => {
+    const jenkinsHost = jenkinsTask()?.host;
+    const other = [...sim.sim.state.agents.values()].map((a) => a.hostname).find((h) => h !== jenkinsHost);
+    assert.ok(other);
+    const about = () => slack.messages(ALERTS).filter((m) => m.kind === 'channel' && new RegExp(`agent ${other}\\*? `).test(text(m)));
+    sim.sim.stopAgent(other);
+    const lost = await waitFor(() => about().find((m) => /lost/.test(text(m))), { what: `agent ${other} lost`, deadlineMs: 20_000 });
+    const total = sim.sim.state.agents.size;
+    assert.match(text(lost), new RegExp(`agent ${other} lost\\*? — ${total - 1} of ${total} agents left, [\\d.]+ cpus / [\\d.]+ (GB|MB)`));
+    sim.sim.restoreAgent(other);
+    await waitFor(() => about().find((m) => m.ts === lost.ts && /back/.test(text(m))), { what: `agent ${other} back, in the same message`, deadlineMs: 20_000 });
+    assert.equal(about().length, 1, 'inactive, lost and back are one message');
+  });
 });

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { ClusterClients } from '../../cluster/cluster-reader.ts';
-import type { Log, StateStore } from '../../core/ports.ts';
+import type { AlertRecord, Log, StateStore } from '../../core/ports.ts';
 import { interruptibleSleep } from '../../core/sleep.ts';
 import type { Config } from '../../config/schema.ts';
 import { agentChanges, type AgentChange, type AgentWatchState } from './agent-changes.ts';
@@ -29,6 +29,7 @@ const stateSchema = z.object({
 export function createAgentsSource(deps: AgentsSourceDeps) {
   const mesos = deps.cluster.mesos;
   const key = 'failover:agents';
+  const posted = new Set<string>(); // episode keys with a message of their own (this process; bounded by outages seen)
   return {
     configured: mesos !== undefined,
     async run(signal: AbortSignal): Promise<void> {
@@ -59,12 +60,19 @@ export function createAgentsSource(deps: AgentsSourceDeps) {
   };
 
   async function raise(change: AgentChange): Promise<void> {
-    if ((change.kind === 'lost' || change.kind === 'inactive') && (await deps.toJenkinsIncident(change))) return;
+    if ((change.kind === 'lost' || change.kind === 'inactive') && (await deps.toJenkinsIncident(change))) {
+      // The incident carries it; an earlier "inactive" message of this outage says where to look instead of going stale.
+      if (posted.has(change.key)) await deps.sink.raise(record(change, 'warning'), renderAgentChange(change, { inIncident: true }));
+      return;
+    }
     const severity = change.kind === 'lost' ? 'warning' : 'info';
     const message = renderAgentChange(change);
-    await deps.sink.raise(
-      { key: change.key, kind: 'agent', severity, title: message.text, state: change.kind === 'back' ? 'resolved' : change.kind === 'joined' ? 'info' : 'open', openedAt: Date.now() },
-      message,
-    );
+    posted.add(change.key);
+    await deps.sink.raise(record(change, severity, message.text), message);
+  }
+
+  function record(change: AgentChange, severity: 'warning' | 'info', title = renderAgentChange(change).text): AlertRecord {
+    const state = change.kind === 'back' ? 'resolved' : change.kind === 'joined' ? 'info' : 'open';
+    return { key: change.key, kind: 'agent', severity, title, state, openedAt: Date.now() };
   }
 }

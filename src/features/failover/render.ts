@@ -78,8 +78,8 @@ function agentLine(c: AgentChange): string {
 
 const AGENT_ICON = { lost: ':warning:', inactive: ':large_yellow_circle:', back: ':white_check_mark:', joined: ':new:' } as const;
 
-export function renderAgentChange(c: AgentChange): RenderedMessage {
-  const line = agentLine(c);
+export function renderAgentChange(c: AgentChange, opts: { inIncident?: boolean } = {}): RenderedMessage {
+  const line = `${agentLine(c)}${opts.inIncident ? ' · it hosted Jenkins: see the Jenkins incident' : ''}`;
   return { text: plain(line), blocks: [section(line)] };
 }
 
