@@ -22,17 +22,18 @@ afterEach(async () => {
 });
 
 /** A running source over the simulator; `alerts` is every raise, in order. */
-async function watch(opts: { flapWindowMs?: number } = {}) {
+async function watch(opts: { flapWindowMs?: number; repeatIntervalMs?: number } = {}) {
   s = await startSimulator({ timeScale: 50 });
   const sim = s.sim;
   await waitFor(() => sim.marathon.tasksOf('/jenkins').find((t) => t.health?.alive), { what: 'jenkins healthy', deadlineMs: 20_000 });
   const config = configSchema.parse({
     cluster: { marathon: { urls: s.urls.marathons }, mesos: { urls: s.urls.mesosMasters }, jenkins: { url: s.urls.jenkins, user: 'admin' } },
-    watch: { streamIdleMs: 3000 }, alerts: { flapWindowMs: opts.flapWindowMs ?? 600_000 },
+    watch: { streamIdleMs: 3000 }, alerts: { flapWindowMs: opts.flapWindowMs ?? 600_000, ...(opts.repeatIntervalMs ? { repeatIntervalMs: opts.repeatIntervalMs } : {}) },
   });
   const clients = createClusterClients(config, { jenkinsApiToken: 'sim-token' } as never, () => undefined);
   const alerts: AlertRecord[] = [];
-  const sink: AlertSink = { raise: async (r) => void alerts.push(r), reply: async () => undefined };
+  const replies: string[] = [];
+  const sink: AlertSink = { raise: async (r) => void alerts.push(r), reply: async (_r, key) => void replies.push(key) };
   const kv = new Map<string, unknown>();
   const state: StateStore = { get: async (k) => structuredClone(kv.get(k)), set: async (k, v) => void kv.set(k, structuredClone(v)) };
   const source = createJenkinsSource({ config, cluster: clients.reader, sink, state, log: { info() {}, warn() {}, error() {} } });
@@ -50,7 +51,7 @@ async function watch(opts: { flapWindowMs?: number } = {}) {
   };
   /** The latest record of each incident, in the order they opened. */
   const incidents = () => [...new Map(alerts.filter((a) => a.kind === 'jenkins').map((a) => [a.key, a])).values()];
-  return { sim, source, alerts, incidents, jenkins, urls: s.urls };
+  return { sim, source, alerts, incidents, jenkins, replies, urls: s.urls };
 }
 
 describe('failover source against the simulator', () => {
@@ -138,5 +139,18 @@ describe('failover source against the simulator', () => {
     await waitFor(() => w.incidents()[0]?.state === 'resolved', { what: 'resolved across the leader change', deadlineMs: 30_000 });
     assert.equal(w.incidents().length, 1);
     assert.match(w.incidents()[0]!.title, new RegExp(`moved from ${before.host}`));
+  });
+
+  test('an incident still open after the repeat interval gets a reminder in its thread, once per interval', async () => {
+    const w = await watch({ repeatIntervalMs: 1000 });
+    const before = w.jenkins();
+    assert.ok(before);
+    const hosts = [...w.sim.state.agents.values()].map((a) => a.hostname);
+    for (const h of hosts) w.sim.setAgentFull(h, true); // nowhere to go: Jenkins stays down
+    w.sim.killTask(before.id, 'TASK_FAILED', 'Container exited with status 137');
+    await waitFor(() => w.replies.length >= 2, { what: 'two reminders', deadlineMs: 10_000 });
+    const id = w.incidents()[0]!.key;
+    assert.deepEqual(w.replies.slice(0, 2), [`${id}:reminder:1`, `${id}:reminder:2`]);
+    for (const h of hosts) w.sim.setAgentFull(h, false);
   });
 });
