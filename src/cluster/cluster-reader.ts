@@ -2,8 +2,9 @@
  * The port every feature reads the cluster through: one set of clients per process, built in
  * src/roles/cluster-clients.ts; tests implement it with plain objects. An upstream that is not configured is absent.
  * Every answer is already a domain type: the clients (src/clients/<upstream>/to-domain.ts) check the wire shape
- * with zod and map it; nothing here knows a wire field name beyond the Marathon app and events, which stay
- * structural (only the fields the bot reads).
+ * with zod and map it. Three stay structural (only the fields the bot reads, under Marathon's and Jenkins' names):
+ * the Marathon app and its events, which the failover watcher reads field by field, and the Jenkins job list of
+ * the fingerprint's root read.
  */
 import type { AppStorageView } from './storage-mode.ts';
 import type { FrameworkView, JenkinsView, MesosTotals, ResourceUsage, ZooKeeperView } from './snapshot-types.ts';
