@@ -3,8 +3,13 @@
  * {@link RECENT_BUILDS_PER_JOB} per job) → the builds that finished in a digest period, counted by result.
  * Pure functions. A build "finished" at `timestamp + duration` (Jenkins' clock, epoch ms).
  */
-import { RECENT_BUILDS_PER_JOB, type JobRef } from '../clients/jenkins/schemas.ts';
 import type { BuildView, RecentBuilds } from './snapshot-types.ts';
+
+/**
+ * Builds per job the status/digest root read asks for (`{0,N}`): bounds the answer on big installations
+ * (jobs × N builds, ~80 bytes each). A job with more builds than this in a digest period is counted as cut.
+ */
+export const RECENT_BUILDS_PER_JOB = 50;
 
 /** Results a digest names one by one (with job and build number). */
 const NAMED = new Set(['FAILURE', 'UNSTABLE']);
@@ -26,27 +31,6 @@ export interface BuildsInPeriod {
   running: number;
   /** Jobs that may have had more builds in the period than were read: the counts are lower bounds. */
   cutJobs: string[];
-}
-
-/**
- * The recent builds of the root read's jobs, or undefined when no job carried a `builds` list (the read did
- * not ask for them, or only folders): then nothing is known, which is not the same as "no builds".
- */
-export function recentBuildsView(jobs: readonly JobRef[], perJob = RECENT_BUILDS_PER_JOB): RecentBuilds | undefined {
-  if (!jobs.some((j) => Array.isArray(j.builds))) return undefined;
-  const out: RecentBuilds = { finished: [], running: 0, cut: [] };
-  for (const j of jobs) {
-    const builds = j.builds ?? [];
-    for (const b of builds) {
-      if (b.building === true || b.result === null) out.running++;
-      else if (typeof b.result === 'string' && b.timestamp !== undefined && b.duration !== undefined) {
-        out.finished.push({ job: j.name, number: b.number, result: b.result, startedMs: b.timestamp, durationMs: b.duration });
-      }
-    }
-    const oldest = builds.at(-1)?.timestamp;
-    if (builds.length >= perJob && oldest !== undefined) out.cut.push({ job: j.name, oldestStartMs: oldest });
-  }
-  return out;
 }
 
 export const finishedMs = (b: BuildView): number => b.startedMs + b.durationMs;

@@ -1,49 +1,105 @@
 /**
  * The port every feature reads the cluster through: one set of clients per process, built in
  * src/roles/cluster-clients.ts; tests implement it with plain objects. An upstream that is not configured is absent.
+ * Every answer is already a domain type: the clients (src/clients/<upstream>/to-domain.ts) check the wire shape
+ * with zod and map it. Three stay structural (only the fields the bot reads, under Marathon's and Jenkins' names):
+ * the Marathon app and its events, which the failover watcher reads field by field, and the Jenkins job list of
+ * the fingerprint's root read.
  */
-import type { ComputerSet, JenkinsQueueItem, JenkinsRoot } from '../clients/jenkins/schemas.ts';
-import type { App, MarathonInfo } from '../clients/marathon/schemas.ts';
-import type { MarathonEvent } from '../clients/marathon/event-schemas.ts';
-import type { Agent, FrameworksResponse, MesosVersion, MetricsSnapshot, SlavesResponse } from '../clients/mesos/schemas.ts';
-import type { Mntr, Srvr } from '../clients/zookeeper/schemas.ts';
+import type { AppStorageView } from './storage-mode.ts';
+import type { FrameworkView, JenkinsView, MesosTotals, ResourceUsage, ZooKeeperView } from './snapshot-types.ts';
 
 /** Every read takes the caller's signal (per-upstream deadline and cancellation). */
 export interface ReadOptions {
   signal: AbortSignal;
 }
 
+/** One agent registered with the Mesos master (`/master/slaves`). Resources in cpus and MB. */
+export interface MesosAgent extends ResourceUsage {
+  id: string;
+  hostname: string;
+  /** Connected to the master (Mesos `active`; absent on old masters, where every listed agent is). */
+  connected: boolean;
+  /** Taken out of service by an operator (Mesos ≥ 1.9 `deactivated`, e.g. draining). */
+  deactivated: boolean;
+  /** When it (re)registered, epoch ms. */
+  sinceMs?: number;
+}
+
+export interface MesosAgents {
+  agents: MesosAgent[];
+  /** Hostnames the master knows from its registry after a failover but that have not re-registered yet. */
+  recovering: string[];
+}
+
+/** The frameworks on the master, and their live (running, starting, staging) tasks per agent id. */
+export interface MesosFrameworks {
+  frameworks: Array<FrameworkView & { id: string }>;
+  tasksByAgent: Map<string, number>;
+}
+
 export interface MesosReader {
   /** Base URL of the leading master, e.g. `http://master:5050`. */
   leader(o: ReadOptions): Promise<string>;
-  version(o: ReadOptions): Promise<MesosVersion>;
-  /** `/metrics/snapshot`: totals and counts, constant size. */
-  metrics(o: ReadOptions): Promise<MetricsSnapshot>;
-  /** `/master/slaves`: per-agent detail. */
-  slaves(o: ReadOptions): Promise<SlavesResponse>;
-  /** `/master/frameworks`: includes every task, so it is read only on small clusters. */
-  frameworks(o: ReadOptions): Promise<FrameworksResponse>;
+  /** The master's version, e.g. `1.11.0`. */
+  version(o: ReadOptions): Promise<string>;
+  /** From `/metrics/snapshot`: totals and counts, constant size. */
+  totals(o: ReadOptions): Promise<MesosTotals>;
+  /** From `/master/slaves`: per-agent detail. */
+  agents(o: ReadOptions): Promise<MesosAgents>;
+  /** From `/master/frameworks`: includes every task, so it is read only on small clusters. */
+  frameworks(o: ReadOptions): Promise<MesosFrameworks>;
+}
+
+/** A task of a Marathon app, as `GET /v2/apps/<id>?embed=app.tasks` lists it (times are ISO strings). */
+export interface MarathonAppTask {
+  id: string;
+  host: string;
+  state?: string | undefined;
+  slaveId?: string | null | undefined;
+  startedAt?: string | null | undefined;
+  stagedAt?: string | null | undefined;
+  healthCheckResults?: ReadonlyArray<{ alive: boolean }> | undefined;
+}
+
+/** A Marathon app definition with its status fields and tasks: the fields the bot reads. */
+export interface MarathonApp extends Omit<AppStorageView, 'container'> {
+  id: string;
+  instances?: number | undefined;
+  tasksHealthy?: number | undefined;
+  tasksUnhealthy?: number | undefined;
+  tasks?: readonly MarathonAppTask[] | undefined;
+  container?: AppStorageView['container'] | null;
+  healthChecks?: ReadonlyArray<{ protocol?: string | undefined; maxConsecutiveFailures?: number | undefined }> | undefined;
+  lastTaskFailure?: { taskId?: string | undefined; state?: string | undefined; host?: string | undefined; message?: string | undefined; timestamp?: string | undefined } | undefined;
+}
+
+/** One event of Marathon's `/v2/events` stream (typed by the client; the watcher reads its own view of it). */
+export interface MarathonEventReading {
+  eventType: string;
+  timestamp: string;
 }
 
 export interface MarathonReader {
   leader(o: ReadOptions): Promise<string>;
   /** One app with its tasks (`embed=app.tasks`). */
-  app(id: string, o: ReadOptions): Promise<App>;
+  app(id: string, o: ReadOptions): Promise<MarathonApp>;
 }
 
 export interface JenkinsReader {
   /** Base URL as configured (shown to users). */
   url: string;
-  /** `GET /api/json`; snapshots pass `tree` = STATUS_ROOT_TREE (jobs with their recent builds). */
-  root(o: ReadOptions & { tree?: string }): Promise<JenkinsRoot>;
-  computers(o: ReadOptions): Promise<ComputerSet>;
-  queue(o: ReadOptions): Promise<JenkinsQueueItem[]>;
+  /**
+   * Executors, nodes, queue, job colours and each job's recent builds, read in parallel. `mesosLabel` names the
+   * Mesos plugin's build agents (config `jenkins.label`).
+   */
+  status(o: ReadOptions & { mesosLabel: string }): Promise<JenkinsView>;
 }
 
 export interface ZooKeeperReader {
   /** `host:port` as configured. */
   address: string;
-  srvr(o: ReadOptions): Promise<Srvr>;
+  srvr(o: ReadOptions): Promise<ZooKeeperView>;
 }
 
 /** What `/ci status`, `/ci agents`, `/ci jenkins` and digests read. Timeouts are per upstream, in ms. */
@@ -57,7 +113,7 @@ export interface ClusterReader {
 
 /**
  * The process's one set of cluster clients as every feature sees it: the snapshot reads plus what provisioning
- * checks after it changed a host.
+ * checks after it changed a host and what the failover watcher follows.
  */
 export interface ClusterClients extends ClusterReader {
   mesos?: MesosReader & {
@@ -65,25 +121,28 @@ export interface ClusterClients extends ClusterReader {
      * Polls `/master/slaves` until `hostname` is registered and active.
      * @throws UpstreamError('mesos', …, timeout) when it does not appear within `timeoutMs`
      */
-    waitForAgent(hostname: string, o: ReadOptions & { timeoutMs: number }): Promise<Agent>;
+    waitForAgent(hostname: string, o: ReadOptions & { timeoutMs: number }): Promise<MesosAgent>;
   };
   marathon?: MarathonReader & {
     jenkinsAppId: string;
-    /** `/v2/info`: version and framework name. */
-    info(o: ReadOptions): Promise<MarathonInfo>;
+    /** `/v2/info`: Marathon's version and the framework name it registers with Mesos (default `marathon`). */
+    info(o: ReadOptions): Promise<{ version: string; frameworkName: string }>;
     /**
      * The event stream on the leader (SSE, `event_type` filters); ends when the server closes it, throws when it
      * cannot connect or stays silent (no event, no heartbeat) for `idleTimeoutMs`.
      */
-    events(o: ReadOptions & { eventTypes: readonly string[]; idleTimeoutMs: number }): AsyncIterable<MarathonEvent>;
+    events(o: ReadOptions & { eventTypes: readonly string[]; idleTimeoutMs: number }): AsyncIterable<MarathonEventReading>;
   };
   jenkins?: JenkinsReader & {
+    /** The top-level jobs of `GET /api/json?tree=<tree>` (the fingerprint asks for `jobs[name]`). */
+    root(o: ReadOptions & { tree: string }): Promise<{ jobs?: ReadonlyArray<{ name: string }> | undefined }>;
     /** `X-Instance-Identity` (changes with a fresh JENKINS_HOME); undefined without the instance-identity plugin. */
     instanceIdentity(o: ReadOptions): Promise<string | undefined>;
   };
   zookeeper: ReadonlyArray<ZooKeeperReader & {
     /** `ruok`: true when the server answers `imok`. */
     ruok(o: ReadOptions): Promise<boolean>;
-    mntr(o: ReadOptions): Promise<Mntr>;
+    /** `mntr`'s `zk_server_state`: leader | follower | observer | standalone. */
+    mode(o: ReadOptions): Promise<string>;
   }>;
 }

@@ -4,11 +4,10 @@
  * from `/metrics/snapshot`, agents from `/master/slaves`, and `/master/frameworks` (which carries every task)
  * only when the metrics say the cluster is small.
  */
-import { STATUS_ROOT_TREE } from '../clients/jenkins/schemas.ts';
-import type { ClusterReader, MesosReader } from './cluster-reader.ts';
+import type { ClusterReader, MesosFrameworks, MesosReader } from './cluster-reader.ts';
 import { notRead, readPart, upstreamSignal } from './read-part.ts';
 import type { ClusterSnapshot, Part } from './snapshot-types.ts';
-import { agentsView, frameworksView, jenkinsAppView, jenkinsView, totalsView, zooKeeperView } from './views.ts';
+import { agentsView, jenkinsAppView } from './views.ts';
 
 /** Above this many live tasks `/master/frameworks` is not read (it grows with every task; ~45 MB at 100,000). */
 export const FRAMEWORKS_MAX_TASKS = 2000;
@@ -43,17 +42,17 @@ async function readMesos(reader: ClusterReader, parent?: AbortSignal): Promise<C
   // The leader is resolved first so the parallel reads below do not each race to resolve it.
   const leader = await readPart(() => m.leader({ signal }), signal, ms);
   if (!leader.ok) return { leader, version: leader, totals: leader, agents: leader, frameworks: leader };
-  const totalsRead = readPart(async () => totalsView(await m.metrics({ signal })), signal, ms);
+  const totalsRead = readPart(() => m.totals({ signal }), signal, ms);
   const [version, totals, slaves, frameworks] = await Promise.all([
-    readPart(async () => (await m.version({ signal })).version, signal, ms),
+    readPart(() => m.version({ signal }), signal, ms),
     totalsRead,
-    readPart(() => m.slaves({ signal }), signal, ms),
+    readPart(() => m.agents({ signal }), signal, ms),
     totalsRead.then((t) => readFrameworks(m, t, signal, ms)),
   ]);
   const agents = slaves.ok
-    ? { ok: true as const, value: agentsView(slaves.value, frameworks.ok ? frameworks.value.tasksByAgent : undefined) }
+    ? { ok: true as const, value: agentsView(slaves.value.agents, frameworks.ok ? frameworks.value.tasksByAgent : undefined) }
     : slaves;
-  const fw = frameworks.ok ? { ok: true as const, value: frameworks.value.frameworks } : frameworks;
+  const fw = frameworks.ok ? { ok: true as const, value: frameworks.value.frameworks.map(({ name, active, tasks }) => ({ name, active, tasks })) } : frameworks;
   return { leader, version, totals, agents, frameworks: fw };
 }
 
@@ -62,11 +61,11 @@ async function readFrameworks(
   totals: Part<{ tasksRunning: number; tasksStaging: number }>,
   signal: AbortSignal,
   ms: number,
-): Promise<Part<ReturnType<typeof frameworksView>>> {
+): Promise<Part<MesosFrameworks>> {
   if (!totals.ok) return notRead('skipped', 'not read: task count unknown');
   const live = totals.value.tasksRunning + totals.value.tasksStaging;
   if (live > FRAMEWORKS_MAX_TASKS) return notRead('skipped', `not read: ${live.toLocaleString('en-US')} tasks is too many to list`);
-  return readPart(async () => frameworksView(await m.frameworks({ signal })), signal, ms);
+  return readPart(() => m.frameworks({ signal }), signal, ms);
 }
 
 async function readJenkinsApp(reader: ClusterReader, parent?: AbortSignal): Promise<ClusterSnapshot['jenkinsApp']> {
@@ -82,10 +81,7 @@ async function readJenkins(reader: ClusterReader, label: string, parent?: AbortS
   if (!j) return notRead('not_configured', 'not configured (cluster.jenkins.url / JENKINS_URL)');
   const ms = reader.timeoutsMs.jenkins;
   const signal = upstreamSignal(ms, parent);
-  return readPart(async () => {
-    const [root, computers, queue] = await Promise.all([j.root({ signal, tree: STATUS_ROOT_TREE }), j.computers({ signal }), j.queue({ signal })]);
-    return jenkinsView(j.url, root, computers, queue, label);
-  }, signal, ms);
+  return readPart(() => j.status({ signal, mesosLabel: label }), signal, ms);
 }
 
 async function readZooKeeper(reader: ClusterReader, parent?: AbortSignal): Promise<ClusterSnapshot['zookeeper']> {
@@ -93,7 +89,7 @@ async function readZooKeeper(reader: ClusterReader, parent?: AbortSignal): Promi
   return Promise.all(
     reader.zookeeper.map(async (z) => {
       const signal = upstreamSignal(ms, parent);
-      return { address: z.address, part: await readPart(async () => zooKeeperView(await z.srvr({ signal })), signal, ms) };
+      return { address: z.address, part: await readPart(() => z.srvr({ signal }), signal, ms) };
     }),
   );
 }

@@ -1,7 +1,8 @@
 /**
  * The one set of cluster clients of a process (Mesos, Marathon, Jenkins, ZooKeeper), shared by every feature
  * through the {@link ClusterClients} port. One retry for idempotent reads, the custom CA, Marathon credentials, and
- * every call reported to `onResult` (metrics, /readyz). Construction only.
+ * every call reported to `onResult` (metrics, /readyz). Construction only: each answer is mapped to the cluster
+ * domain's types by its client's `to-domain.ts`.
  */
 import { readFileSync } from 'node:fs';
 import type { ClusterClients } from '../cluster/cluster-reader.ts';
@@ -10,6 +11,10 @@ import { MarathonClient } from '../clients/marathon/client.ts';
 import { MesosClient } from '../clients/mesos/client.ts';
 import { ZooKeeperClient } from '../clients/zookeeper/client.ts';
 import type { UpstreamResult } from '../clients/http.ts';
+import { readJenkinsStatus } from '../clients/jenkins/read-status.ts';
+import { toMarathonInfo } from '../clients/marathon/to-domain.ts';
+import { toMesosAgent, toMesosAgents, toMesosFrameworks, toMesosTotals } from '../clients/mesos/to-domain.ts';
+import { toZooKeeperView } from '../clients/zookeeper/to-domain.ts';
 import type { Config, Secrets } from '../config/schema.ts';
 
 export function createClusterClients(
@@ -24,7 +29,7 @@ export function createClusterClients(
   const reader: ClusterClients = {
     zookeeper: c.zookeeper.hosts.map(({ address, host, port }) => {
       const zk = new ZooKeeperClient({ host, port, timeoutMs: c.zookeeper.timeoutMs, onResult });
-      return { address, srvr: (o) => zk.srvr(o), ruok: (o) => zk.ruok(o), mntr: (o) => zk.mntr(o) };
+      return { address, srvr: async (o) => toZooKeeperView(await zk.srvr(o)), ruok: (o) => zk.ruok(o), mode: async (o) => (await zk.mntr(o)).zk_server_state };
     }),
     timeoutsMs: { mesos: c.mesos.timeoutMs, marathon: c.marathon.timeoutMs, jenkins: c.jenkins.timeoutMs, zookeeper: c.zookeeper.timeoutMs },
   };
@@ -32,8 +37,9 @@ export function createClusterClients(
     const m = new MesosClient({ masters: c.mesos.urls, timeoutMs: c.mesos.timeoutMs, ...common });
     closers.push(() => m.close());
     reader.mesos = {
-      leader: (o) => m.leader(o), version: (o) => m.version(o), metrics: (o) => m.metricsSnapshot(o),
-      slaves: (o) => m.slaves(o), frameworks: (o) => m.frameworks(o), waitForAgent: (host, o) => m.waitForAgent(host, o),
+      leader: (o) => m.leader(o), version: async (o) => (await m.version(o)).version, totals: async (o) => toMesosTotals(await m.metricsSnapshot(o)),
+      agents: async (o) => toMesosAgents(await m.slaves(o)), frameworks: async (o) => toMesosFrameworks(await m.frameworks(o)),
+      waitForAgent: async (host, o) => toMesosAgent(await m.waitForAgent(host, o)),
     };
   }
   if (c.marathon.urls.length > 0) {
@@ -41,16 +47,16 @@ export function createClusterClients(
     const m = new MarathonClient({ urls: c.marathon.urls, timeoutMs: c.marathon.timeoutMs, ...common, ...auth });
     closers.push(() => m.close());
     reader.marathon = {
-      jenkinsAppId: c.marathon.jenkinsAppId, leader: (o) => m.leader(o), app: (id, o) => m.app(id, o), info: (o) => m.info(o),
+      jenkinsAppId: c.marathon.jenkinsAppId, leader: (o) => m.leader(o), app: (id, o) => m.app(id, o), info: async (o) => toMarathonInfo(await m.info(o)),
       events: (o) => m.events({ signal: o.signal, eventTypes: [...o.eventTypes], idleTimeoutMs: o.idleTimeoutMs }),
     };
   }
-  if (c.jenkins.url) {
-    const j = new JenkinsClient({ url: c.jenkins.url, username: c.jenkins.user ?? '', apiToken: secrets.jenkinsApiToken ?? '', timeoutMs: c.jenkins.timeoutMs, ...common });
+  const url = c.jenkins.url;
+  if (url) {
+    const j = new JenkinsClient({ url, username: c.jenkins.user ?? '', apiToken: secrets.jenkinsApiToken ?? '', timeoutMs: c.jenkins.timeoutMs, ...common });
     closers.push(() => j.close());
     reader.jenkins = {
-      url: c.jenkins.url, root: (o) => j.root(o), computers: (o) => j.computers(o), queue: (o) => j.queue(o),
-      instanceIdentity: (o) => j.instanceIdentity(o),
+      url, status: (o) => readJenkinsStatus(j, url, o), root: (o) => j.root(o), instanceIdentity: (o) => j.instanceIdentity(o),
     };
   }
   return { reader, close: async () => void (await Promise.all(closers.map((f) => f()))) };

@@ -5,8 +5,7 @@
  */
 import type { Block, RenderedMessage } from '../../core/types.ts';
 import { escapeMrkdwn } from '../../core/text.ts';
-import { RECENT_BUILDS_PER_JOB } from '../../clients/jenkins/schemas.ts';
-import type { BuildsInPeriod } from '../../cluster/build-history.ts';
+import { RECENT_BUILDS_PER_JOB, type BuildsInPeriod } from '../../cluster/build-history.ts';
 import type { DigestChanges } from '../../cluster/digest-model.ts';
 import type { ClusterSnapshot } from '../../cluster/snapshot-types.ts';
 import { statusSections, statusSummary, type StatusRenderOptions } from './status.ts';

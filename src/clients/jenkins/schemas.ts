@@ -3,6 +3,7 @@
  * answers lack it. With `?tree=` most fields may be missing, so everything but identity fields is optional.
  */
 import { z } from 'zod';
+import { RECENT_BUILDS_PER_JOB } from '../../cluster/build-history.ts';
 
 /**
  * A build as listed by a job. Plain `/api/json` gives `number` and `url` only; with `?tree=` the other fields
@@ -36,12 +37,6 @@ export const JobRefSchema = z.looseObject({
   builds: z.array(RecentBuildSchema).optional(),
 });
 export type JobRef = z.output<typeof JobRefSchema>;
-
-/**
- * Builds per job the status/digest root read asks for (`{0,N}`): bounds the answer on big installations
- * (jobs × N builds, ~80 bytes each). A job with more builds than this in a digest period is counted as cut.
- */
-export const RECENT_BUILDS_PER_JOB = 50;
 
 /**
  * The `tree` of the root read behind `/ci status` and digests: each job's colour and its newest

@@ -38,13 +38,10 @@ export function createAgentsSource(deps: AgentsSourceDeps) {
       let state: AgentWatchState | undefined = loaded.success ? loaded.data : undefined;
       while (!signal.aborted) {
         try {
-          const res = await mesos.slaves({ signal: AbortSignal.any([signal, AbortSignal.timeout(deps.config.cluster.mesos.timeoutMs)]) });
+          const res = await mesos.agents({ signal: AbortSignal.any([signal, AbortSignal.timeout(deps.config.cluster.mesos.timeoutMs)]) });
           const reading = {
-            agents: res.slaves.map((a) => ({ id: a.id, hostname: a.hostname, active: a.active !== false, cpus: a.resources.cpus ?? 0, memMb: a.resources.mem ?? 0 })),
-            recovering: (res.recovered_slaves ?? []).flatMap((a) => {
-              const hostname = (a as { hostname?: unknown }).hostname;
-              return typeof hostname === 'string' ? [hostname] : [];
-            }),
+            agents: res.agents.map((a) => ({ id: a.id, hostname: a.hostname, active: a.connected, cpus: a.cpus, memMb: a.memMb })),
+            recovering: res.recovering,
           };
           const out = agentChanges(state, reading);
           for (const change of out.changes) await raise(change);

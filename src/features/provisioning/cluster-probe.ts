@@ -3,32 +3,30 @@
  * master services answer (a leading Mesos master, Marathon registered as a framework, ZooKeeper `ruok`/`mntr`).
  */
 import type { AgentSummary, ClusterProbe, ServiceCheck } from '../../core/ports.ts';
-import type { ClusterClients } from '../../cluster/cluster-reader.ts';
+import type { ClusterClients, MesosAgent } from '../../cluster/cluster-reader.ts';
 import { checkZooKeeper } from './zookeeper-check.ts';
 
 /** The probe; undefined when no Mesos master is configured (verification is then reported as skipped). */
 export function createClusterProbe(cluster: ClusterClients): ClusterProbe | undefined {
   const { mesos, marathon } = cluster;
   if (!mesos) return undefined;
-  const toSummary = (a: { hostname: string; resources: { cpus?: number; mem?: number; disk?: number } }): AgentSummary => ({
-    hostname: a.hostname, cpus: a.resources.cpus ?? 0, memMb: a.resources.mem ?? 0, diskMb: a.resources.disk ?? 0,
-  });
+  const toSummary = (a: MesosAgent): AgentSummary => ({ hostname: a.hostname, cpus: a.cpus, memMb: a.memMb, diskMb: a.diskMb });
   return {
     async waitForAgent(hostname, o) {
       return toSummary(await mesos.waitForAgent(hostname, { timeoutMs: o.timeoutMs, signal: o.signal }));
     },
     async agentTotals(signal) {
-      const active = (await mesos.slaves({ signal })).slaves.filter((s) => s.active !== false).map(toSummary);
+      const active = (await mesos.agents({ signal })).agents.filter((s) => s.connected).map(toSummary);
       return { agents: active.length, cpus: sum(active.map((a) => a.cpus)), memMb: sum(active.map((a) => a.memMb)) };
     },
     async checkMaster(signal) {
       return Promise.all([
-        check('Mesos master', async () => `leading: ${await mesos.leader({ signal })}, version ${(await mesos.version({ signal })).version}`),
+        check('Mesos master', async () => `leading: ${await mesos.leader({ signal })}, version ${await mesos.version({ signal })}`),
         check('Marathon', async () => {
           if (!marathon) throw new Error('no cluster.marathon.urls configured');
           const info = await marathon.info({ signal });
           const fws = (await mesos.frameworks({ signal })).frameworks;
-          const fw = fws.find((f) => f.name === (info.marathon_config.framework_name ?? 'marathon') && f.active);
+          const fw = fws.find((f) => f.name === info.frameworkName && f.active);
           if (!fw) throw new Error(`answers (version ${info.version}) but is not registered with the Mesos master as a framework`);
           return `version ${info.version}, registered as framework ${fw.id}`;
         }),

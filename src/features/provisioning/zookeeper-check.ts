@@ -2,14 +2,13 @@
  * The bot's ZooKeeper check after `/ci setup-master`: `ruok` (the process is up) then `mntr` (its mode). Both
  * words must be in the server's `4lw.commands.whitelist` on ZooKeeper ≥ 3.5, which the setup-master recipe writes.
  */
-import type { Mntr } from '../../clients/zookeeper/schemas.ts';
-
 /** The two words the check needs: the process's shared ZooKeeper client, seen through the cluster port. */
 export interface ZooKeeperHealthReader {
   /** `host:port` as configured, for the message. */
   address: string;
   ruok(o: { signal: AbortSignal }): Promise<boolean>;
-  mntr(o: { signal: AbortSignal }): Promise<Mntr>;
+  /** `mntr`'s `zk_server_state`. */
+  mode(o: { signal: AbortSignal }): Promise<string>;
 }
 
 /**
@@ -18,6 +17,5 @@ export interface ZooKeeperHealthReader {
  */
 export async function checkZooKeeper(zk: ZooKeeperHealthReader, signal: AbortSignal): Promise<string> {
   if (!(await zk.ruok({ signal }))) throw new Error(`${zk.address} did not answer imok`);
-  const mntr = await zk.mntr({ signal });
-  return `${zk.address}: imok, mode ${mntr.zk_server_state}`;
+  return `${zk.address}: imok, mode ${await zk.mode({ signal })}`;
 }

@@ -53,7 +53,7 @@ async function zooKeeperFrom(cfg: string): Promise<ZooKeeperServer> {
 /** The client the bot shares, as the check sees it. */
 function zkAt(zk: ZooKeeperServer) {
   const client = new ZooKeeperClient({ host: zk.host, port: zk.port, timeoutMs: 3000 });
-  return { address: zk.address, ruok: (o: { signal: AbortSignal }) => client.ruok(o), mntr: (o: { signal: AbortSignal }) => client.mntr(o) };
+  return { address: zk.address, ruok: (o: { signal: AbortSignal }) => client.ruok(o), mode: async (o: { signal: AbortSignal }) => (await client.mntr(o)).zk_server_state };
 }
 
 describe('zoo.cfg written by setup-master, on the real ZooKeeper', () => {

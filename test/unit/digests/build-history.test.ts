@@ -2,8 +2,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { RECENT_BUILDS_PER_JOB, RecentBuildSchema, RootSchema, STATUS_ROOT_TREE, type JobRef } from '../../../src/clients/jenkins/schemas.ts';
-import { buildsInPeriod, recentBuildsView } from '../../../src/cluster/build-history.ts';
+import { RecentBuildSchema, RootSchema, STATUS_ROOT_TREE, type JobRef } from '../../../src/clients/jenkins/schemas.ts';
+import { toRecentBuilds as recentBuildsView } from '../../../src/clients/jenkins/to-domain.ts';
+import { buildsInPeriod, RECENT_BUILDS_PER_JOB } from '../../../src/cluster/build-history.ts';
 import type { ClusterReader } from '../../../src/cluster/cluster-reader.ts';
 import { diffDigest, digestRecord, periodBuilds } from '../../../src/cluster/digest-model.ts';
 import type { DigestRecord } from '../../../src/core/digest-store.ts';
@@ -97,11 +98,9 @@ describe('buildsInPeriod', () => {
   });
 });
 
-/** The fake cluster, its Jenkins answering with these jobs; `trees` records the `tree` each root read asked for. */
-function readerWith(jobs: Array<{ name: string; color?: string; builds?: unknown[] }>, o: FakeOptions = {}, trees: Array<string | undefined> = []): ClusterReader {
-  const r = fakeReader(o);
-  const j = r.jenkins!;
-  return { ...r, jenkins: { ...j, root: async (opts) => { trees.push(opts.tree); await j.root(opts); return RootSchema.parse({ jobs }); } } };
+/** The fake cluster, its Jenkins answering the status read with these jobs. */
+function readerWith(jobs: Array<{ name: string; color?: string; builds?: unknown[] }>, o: FakeOptions = {}): ClusterReader {
+  return fakeReader({ ...o, jobs });
 }
 
 const seedBuilds = [
@@ -123,10 +122,8 @@ describe('digest with builds', () => {
     return { s, m, text: JSON.stringify(m.blocks) };
   };
 
-  test('the snapshot asks Jenkins for the builds tree, and the digest lists the period builds', async () => {
-    const trees: Array<string | undefined> = [];
-    const { text, m } = await digest(readerWith(seedBuilds, {}, trees), prev);
-    assert.deepEqual(trees, [STATUS_ROOT_TREE]);
+  test('the status tree asks for the builds, and the digest lists the period builds', async () => {
+    const { text, m } = await digest(readerWith(seedBuilds), prev);
     assert.match(STATUS_ROOT_TREE, new RegExp(`builds\\[number,result,timestamp,duration,building\\]\\{0,${RECENT_BUILDS_PER_JOB}\\}`));
     assert.match(text, /Jenkins builds\* since the last digest: \*7 builds\* \(3 succeeded, 2 failed, 1 aborted, 1 unstable\) · 1 running now/);
     assert.match(text, /Failed: `integration` #41, `integration` #40 \(unstable\), `build-app` #10/);

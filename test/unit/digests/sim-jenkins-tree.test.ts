@@ -5,6 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { JenkinsClient } from '../../../src/clients/jenkins/client.ts';
+import { readJenkinsStatus } from '../../../src/clients/jenkins/read-status.ts';
 import { STATUS_ROOT_TREE } from '../../../src/clients/jenkins/schemas.ts';
 import { UpstreamError } from '../../../src/core/errors.ts';
 import { parseTree, pickTree, TreeSyntaxError } from '../../support/simulator/jenkins-tree.ts';
@@ -59,5 +60,12 @@ describe('simulated Jenkins with the status tree', () => {
     assert.ok(root.jobs?.find((x) => x.name === 'job-1')?.builds?.some((b) => b.result === 'FAILURE'));
     assert.equal(root.mode, undefined, 'fields outside the tree are left out');
     await assert.rejects(jenkins.root({ tree: 'jobs[' }), (e: unknown) => e instanceof UpstreamError && e.status === 400);
+  });
+
+  test('the status read behind /ci status and digests asks for the builds tree: its view carries the builds run', async () => {
+    const view = await readJenkinsStatus(jenkins, s.urls.jenkins, { signal: AbortSignal.timeout(5000), mesosLabel: 'mesos' });
+    const ran = [...s.sim.jenkins.jobs.values()].flatMap((job) => job.builds.filter((b) => !b.building).map((b) => `${job.name}#${b.number} ${b.result}`)).sort();
+    assert.ok(ran.length >= 3, 'the previous test ran builds');
+    assert.deepEqual(view.recentBuilds?.finished.map((b) => `${b.job}#${b.number} ${b.result}`).sort(), ran);
   });
 });

@@ -1,0 +1,66 @@
+/** Mesos answers (already zod-checked) → the cluster domain's types. Pure functions. */
+import type { MesosAgent, MesosAgents, MesosFrameworks } from '../../cluster/cluster-reader.ts';
+import type { MesosTotals } from '../../cluster/snapshot-types.ts';
+import type { Agent, FrameworksResponse, MetricsSnapshot, SlavesResponse } from './schemas.ts';
+
+const RUNNING = new Set(['TASK_RUNNING', 'TASK_STARTING', 'TASK_STAGING']);
+
+/** Totals from `/metrics/snapshot` (a missing counter reads as 0). */
+export function toMesosTotals(m: MetricsSnapshot): MesosTotals {
+  const n = (k: string) => m[k] ?? 0;
+  return {
+    elected: n('master/elected') === 1,
+    agentsActive: n('master/slaves_active'),
+    agentsInactive: n('master/slaves_inactive'),
+    cpus: n('master/cpus_total'),
+    cpusUsed: n('master/cpus_used'),
+    memMb: n('master/mem_total'),
+    memUsedMb: n('master/mem_used'),
+    diskMb: n('master/disk_total'),
+    diskUsedMb: n('master/disk_used'),
+    tasksRunning: n('master/tasks_running'),
+    tasksStaging: n('master/tasks_staging') + n('master/tasks_starting'),
+    frameworksActive: n('master/frameworks_active'),
+  };
+}
+
+/** One `/master/slaves` agent; a missing resource reads as 0. */
+export function toMesosAgent(a: Agent): MesosAgent {
+  const since = a.reregistered_time ?? a.registered_time;
+  const agent: MesosAgent = {
+    id: a.id,
+    hostname: a.hostname,
+    connected: a.active !== false,
+    deactivated: a.deactivated === true,
+    cpus: a.resources.cpus ?? 0,
+    cpusUsed: a.used_resources?.cpus ?? 0,
+    memMb: a.resources.mem ?? 0,
+    memUsedMb: a.used_resources?.mem ?? 0,
+    diskMb: a.resources.disk ?? 0,
+    diskUsedMb: a.used_resources?.disk ?? 0,
+  };
+  if (since !== undefined) agent.sinceMs = Math.round(since * 1000);
+  return agent;
+}
+
+/** `/master/slaves`: the registered agents, and the hostnames in `recovered_slaves` (after a master failover). */
+export function toMesosAgents(s: SlavesResponse): MesosAgents {
+  return {
+    agents: s.slaves.map(toMesosAgent),
+    recovering: (s.recovered_slaves ?? []).flatMap((a) => {
+      const hostname = (a as { hostname?: unknown }).hostname;
+      return typeof hostname === 'string' ? [hostname] : [];
+    }),
+  };
+}
+
+/** Frameworks plus running tasks per agent id, from `/master/frameworks`. */
+export function toMesosFrameworks(f: FrameworksResponse): MesosFrameworks {
+  const tasksByAgent = new Map<string, number>();
+  const frameworks = f.frameworks.map((fw) => {
+    const live = (fw.tasks ?? []).filter((t) => RUNNING.has(t.state));
+    for (const t of live) tasksByAgent.set(t.slave_id, (tasksByAgent.get(t.slave_id) ?? 0) + 1);
+    return { id: fw.id, name: fw.name, active: fw.active, tasks: live.length };
+  });
+  return { frameworks, tasksByAgent };
+}
