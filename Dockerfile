@@ -12,7 +12,6 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
 COPY src ./src
-COPY test/support ./test/support
 COPY commands ./commands
 RUN npm run build
 

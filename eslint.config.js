@@ -13,16 +13,17 @@ export default tseslint.config(
     },
   },
   {
-    // src/config/ is the only reader of the environment; everything else receives a Config (STYLE.md).
+    // src/config/ is the only reader of the environment; everything else receives a Config (STYLE.md). The
+    // simulator's own command line (`npm run sim`, not the bot) reads its SIM_* variables itself.
     files: ['src/**/*.ts'],
-    ignores: ['src/config/**'],
+    ignores: ['src/config/**', 'src/playground/simulator/main.ts'],
     rules: {
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'read the environment only in src/config/ (loadConfig); pass values in' }],
     },
   },
   {
-    // Scripts, the demo prompt and test support print to the terminal by design.
-    files: ['scripts/**', 'test/**', 'bin/**', 'src/main.ts', 'src/roles/demo*.ts'],
+    // Scripts, the playground (demo prompt, simulator CLI) and test support print to the terminal by design.
+    files: ['scripts/**', 'test/**', 'bin/**', 'src/main.ts', 'src/playground/**'],
     rules: { 'no-console': 'off' },
   },
 );

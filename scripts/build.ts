@@ -1,5 +1,5 @@
 /**
- * `npm run build`: compiles src/ (and test/support, which the local demo uses) to plain JavaScript in dist/ and
+ * `npm run build`: compiles src/ — without src/playground (the local demo's emulator, simulator and services) — to plain JavaScript in dist/ and
  * copies the recipes beside it. Production runs dist/src/main.js: Node's TypeScript stripping costs about
  * 16 MB of resident memory that a long-running process need not pay.
  */

@@ -26,11 +26,29 @@ async function main(argv: readonly string[]): Promise<number> {
   if (role === 'demo' || role === 'all') {
     const local = loadConfig({ demo: true });
     if (role === 'demo' || local.mode === 'demo') {
-      const { runDemo } = await import('./roles/demo.ts');
-      return runDemo(local);
+      const demo = await loadPlayground();
+      if (!demo) {
+        console.error('The local demo is not part of this build (the production image leaves src/playground out); run it from a source checkout: npm ci && npm start');
+        return 2;
+      }
+      return demo.runDemo(local);
     }
   }
   return runRoles(loadConfig(), role);
+}
+
+/**
+ * The playground (src/playground: Slack emulator, cluster simulator, local services), loaded only for the demo. The
+ * specifier is not a literal on purpose: the production build (tsconfig.build.json) must not follow it.
+ */
+async function loadPlayground(): Promise<{ runDemo: (loaded: LoadedConfig) => Promise<number> } | undefined> {
+  const entry = ['.', 'playground', `demo${import.meta.url.endsWith('.js') ? '.js' : '.ts'}`].join('/');
+  try {
+    return (await import(entry)) as { runDemo: (loaded: LoadedConfig) => Promise<number> };
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes('playground')) return undefined;
+    throw err;
+  }
 }
 
 /** Starts the requested role(s) and runs until SIGTERM/SIGINT, then drains within the grace period. */

@@ -6,11 +6,11 @@
  * "queue unavailable" reply. Loopback only; bounded by count and time.
  */
 import { randomBytes } from 'node:crypto';
-import { startRedis } from '../support/redis.ts';
+import { startRedis } from '../../src/playground/redis-server.ts';
 import { startBot } from '../support/bot-process.ts';
-import { startSlackEmulator, type SlackEmulator } from '../support/slack-emulator/index.ts';
-import { start } from '../support/process.ts';
-import { waitFor } from '../support/ports.ts';
+import { startSlackEmulator, type SlackEmulator } from '../../src/playground/slack-emulator/index.ts';
+import { start } from '../../src/playground/process.ts';
+import { waitFor } from '../../src/playground/ports.ts';
 import { fmt, openLoop, percentiles } from './support/stats.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);

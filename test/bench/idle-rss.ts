@@ -5,12 +5,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { startRedis } from '../support/redis.ts';
+import { startRedis } from '../../src/playground/redis-server.ts';
 import { startBot } from '../support/bot-process.ts';
-import { startSlackEmulator } from '../support/slack-emulator/index.ts';
-import { startSimulator } from '../support/simulator/index.ts';
-import { start } from '../support/process.ts';
-import { waitFor } from '../support/ports.ts';
+import { startSlackEmulator } from '../../src/playground/slack-emulator/index.ts';
+import { startSimulator } from '../../src/playground/simulator/index.ts';
+import { start } from '../../src/playground/process.ts';
+import { waitFor } from '../../src/playground/ports.ts';
 
 const IDLE_MS = Number(process.env.IDLE_SECONDS ?? 15) * 1000;
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;

@@ -10,10 +10,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { startRedis } from '../support/redis.ts';
+import { startRedis } from '../../src/playground/redis-server.ts';
 import { startBot } from '../support/bot-process.ts';
-import { renderMessageText, startSlackEmulator } from '../support/slack-emulator/index.ts';
-import { startSimulator } from '../support/simulator/index.ts';
+import { renderMessageText, startSlackEmulator } from '../../src/playground/slack-emulator/index.ts';
+import { startSimulator } from '../../src/playground/simulator/index.ts';
 
 const SIZES: Array<[number, number]> = process.argv[2]
   ? [[Number(process.argv[2]), Number(process.argv[3] ?? Number(process.argv[2]) * 10)]]

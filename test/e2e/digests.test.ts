@@ -7,11 +7,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { startRedis, type RedisServer } from '../support/redis.ts';
+import { startRedis, type RedisServer } from '../../src/playground/redis-server.ts';
 import { startBot, type BotProcess } from '../support/bot-process.ts';
-import { renderMessageText, startSlackEmulator, type SlackEmulator } from '../support/slack-emulator/index.ts';
-import { startSimulator, type RunningSimulator } from '../support/simulator/index.ts';
-import { waitFor } from '../support/ports.ts';
+import { renderMessageText, startSlackEmulator, type SlackEmulator } from '../../src/playground/slack-emulator/index.ts';
+import { startSimulator, type RunningSimulator } from '../../src/playground/simulator/index.ts';
+import { waitFor } from '../../src/playground/ports.ts';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 

@@ -7,9 +7,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { startRedis, type RedisServer } from '../support/redis.ts';
+import { startRedis, type RedisServer } from '../../src/playground/redis-server.ts';
 import { startBot, type BotProcess } from '../support/bot-process.ts';
-import { renderMessageText, startSlackEmulator, type SlackEmulator } from '../support/slack-emulator/index.ts';
+import { renderMessageText, startSlackEmulator, type SlackEmulator } from '../../src/playground/slack-emulator/index.ts';
 
 const ADMIN = 'U0ALICE001'; // the emulator's workspace users; only the environment gives them roles
 const OPERATOR = 'U0BOB00001';

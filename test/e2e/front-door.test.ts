@@ -5,10 +5,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
-import { startRedis, type RedisServer } from '../support/redis.ts';
+import { startRedis, type RedisServer } from '../../src/playground/redis-server.ts';
 import { startBot, type BotProcess } from '../support/bot-process.ts';
-import { renderMessageText, startSlackEmulator, type SlackEmulator } from '../support/slack-emulator/index.ts';
-import { waitFor } from '../support/ports.ts';
+import { renderMessageText, startSlackEmulator, type SlackEmulator } from '../../src/playground/slack-emulator/index.ts';
+import { waitFor } from '../../src/playground/ports.ts';
 
 const ALICE = 'U0ALICE001'; // admin
 const BOB = 'U0BOB00001'; // operator through the user group S0OPS00001

@@ -7,11 +7,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { startRedis, type RedisServer } from '../support/redis.ts';
+import { startRedis, type RedisServer } from '../../src/playground/redis-server.ts';
 import { startBot, type BotProcess } from '../support/bot-process.ts';
-import { startSlackEmulator, renderMessageText, type SlackEmulator } from '../support/slack-emulator/index.ts';
-import { start } from '../support/process.ts';
-import { waitFor } from '../support/ports.ts';
+import { startSlackEmulator, renderMessageText, type SlackEmulator } from '../../src/playground/slack-emulator/index.ts';
+import { start } from '../../src/playground/process.ts';
+import { waitFor } from '../../src/playground/ports.ts';
 
 const ADMIN = 'U0ALICE001';
 const secret = randomBytes(16).toString('hex');

@@ -8,8 +8,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBotStack, type BotStack } from '../support/bot-stack.ts';
-import { renderMessageText } from '../support/slack-emulator/index.ts';
-import { waitFor } from '../support/ports.ts';
+import { renderMessageText } from '../../src/playground/slack-emulator/index.ts';
+import { waitFor } from '../../src/playground/ports.ts';
 
 const ADMIN = 'U0ALICE001';
 let stack: BotStack;

@@ -13,13 +13,13 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
-import { startRedis, type RedisServer } from '../support/redis.ts';
+import { startRedis, type RedisServer } from '../../src/playground/redis-server.ts';
 import { dumpRedis } from '../support/redis-dump.ts';
 import { startBot, type BotProcess } from '../support/bot-process.ts';
-import { renderMessageText, startSlackEmulator, type SlackEmulator } from '../support/slack-emulator/index.ts';
-import { startSimulator, seedAgents, type RunningSimulator } from '../support/simulator/index.ts';
+import { renderMessageText, startSlackEmulator, type SlackEmulator } from '../../src/playground/slack-emulator/index.ts';
+import { startSimulator, seedAgents, type RunningSimulator } from '../../src/playground/simulator/index.ts';
 import { startTestHosts, type TestHosts } from '../support/ssh-hosts/index.ts';
-import { waitFor } from '../support/ports.ts';
+import { waitFor } from '../../src/playground/ports.ts';
 
 const ALICE = 'U0ALICE001'; // admin
 const BOB = 'U0BOB00001'; // operator

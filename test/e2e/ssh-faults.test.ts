@@ -15,11 +15,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { startRedis, type RedisServer } from '../support/redis.ts';
+import { startRedis, type RedisServer } from '../../src/playground/redis-server.ts';
 import { startBot, type BotProcess } from '../support/bot-process.ts';
-import { renderMessageText, startSlackEmulator, type RecordedMessage, type SlackEmulator } from '../support/slack-emulator/index.ts';
+import { renderMessageText, startSlackEmulator, type RecordedMessage, type SlackEmulator } from '../../src/playground/slack-emulator/index.ts';
 import { agentInventory, startTestHosts, type TestHosts } from '../support/ssh-hosts/index.ts';
-import { waitFor } from '../support/ports.ts';
+import { waitFor } from '../../src/playground/ports.ts';
 
 const BOB = 'U0BOB00001'; // operator
 const secret = randomBytes(16).toString('hex');

@@ -10,9 +10,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { startBotStack, type BotStack } from '../support/bot-stack.ts';
-import { renderMessageText } from '../support/slack-emulator/index.ts';
-import type { Fault, RunningSimulator } from '../support/simulator/index.ts';
-import { waitFor } from '../support/ports.ts';
+import { renderMessageText } from '../../src/playground/slack-emulator/index.ts';
+import type { Fault, RunningSimulator } from '../../src/playground/simulator/index.ts';
+import { waitFor } from '../../src/playground/ports.ts';
 
 const ALICE = 'U0ALICE001';
 /** The bound on one upstream answer in this installation (cluster.maxBodyMb). */

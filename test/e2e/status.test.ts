@@ -6,10 +6,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { startRedis, type RedisServer } from '../support/redis.ts';
+import { startRedis, type RedisServer } from '../../src/playground/redis-server.ts';
 import { startBot, type BotProcess } from '../support/bot-process.ts';
-import { renderMessageText, startSlackEmulator, type RecordedMessage, type SlackEmulator } from '../support/slack-emulator/index.ts';
-import { startSimulator, seedAgents, type RunningSimulator } from '../support/simulator/index.ts';
+import { renderMessageText, startSlackEmulator, type RecordedMessage, type SlackEmulator } from '../../src/playground/slack-emulator/index.ts';
+import { startSimulator, seedAgents, type RunningSimulator } from '../../src/playground/simulator/index.ts';
 import { startZooKeeper, type ZooKeeperServer } from '../support/zookeeper.ts';
 import { cpus, size } from '../../src/chat/render/status-format.ts';
 

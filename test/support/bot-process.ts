@@ -6,8 +6,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { waitFor } from './ports.ts';
-import { start, type Started } from './process.ts';
+import { waitFor } from '../../src/playground/ports.ts';
+import { start, type Started } from '../../src/playground/process.ts';
 
 export interface BotProcess {
   proc: Started;

@@ -4,9 +4,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { startBot, type BotProcess } from './bot-process.ts';
-import { startRedis, type RedisOptions, type RedisServer } from './redis.ts';
-import { startSimulator, type RunningSimulator, type SimOptions } from './simulator/index.ts';
-import { startSlackEmulator, type SlackEmulator } from './slack-emulator/index.ts';
+import { startRedis, type RedisOptions, type RedisServer } from '../../src/playground/redis-server.ts';
+import { startSimulator, type RunningSimulator, type SimOptions } from '../../src/playground/simulator/index.ts';
+import { startSlackEmulator, type SlackEmulator } from '../../src/playground/slack-emulator/index.ts';
 
 export interface BotStack {
   redis: RedisServer;

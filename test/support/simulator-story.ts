@@ -2,7 +2,7 @@
  * Test helpers for the simulator's failover scenarios: the Marathon events since a mark, condensed to
  * "kind:detail@host" so a test can assert the upstream sequence it mirrors (MARATHON-FAILOVER.md).
  */
-import type { SimEvent } from './simulator/index.ts';
+import type { SimEvent } from '../../src/playground/simulator/index.ts';
 
 /** One line per failover-relevant event: `status:TASK_FAILED@slave1`, `instance:Scheduled@null`, `health:true`. */
 export function story(log: SimEvent[], from = 0): string[] {

@@ -12,8 +12,8 @@ import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitFor } from './ports.ts';
-import { start, type Started } from './process.ts';
+import { freePort, waitFor } from '../../src/playground/ports.ts';
+import { start, type Started } from '../../src/playground/process.ts';
 
 export interface ZooKeeperServer {
   host: string;

@@ -7,7 +7,7 @@ import { renderHelp } from '../../src/chat/help.ts';
 import { confirmReply, deniedReply } from '../../src/chat/render/replies.ts';
 import { listMessage, renderHistory } from '../../src/chat/render/lists.ts';
 import { renderProvisionHosts } from '../../src/chat/render/provision-hosts.ts';
-import { validateBlocks } from '../support/slack-emulator/index.ts';
+import { validateBlocks } from '../../src/playground/slack-emulator/index.ts';
 import { assertGolden } from '../support/golden.ts';
 
 const createRegistry = () => new CommandRegistry(commandSpecsOf(features));

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { registerListeners } from '../../src/slack/listeners.ts';
 import type { CommandOutcome } from '../../src/slack/command-flow.ts';
-import { waitFor } from '../support/ports.ts';
+import { waitFor } from '../../src/playground/ports.ts';
 
 type Handler = (args: Record<string, unknown>) => Promise<void>;
 

@@ -1,6 +1,7 @@
 /** What a fresh clone promises: the Slack app manifest, Node 24, the layout the import rules rely on. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 
@@ -37,4 +38,16 @@ test('the fixed layout exists', () => {
   }
   const readme = read('README.md');
   assert.match(readme.split('\n').slice(0, 5).join('\n'), /npm start[\s\S]*npm test/, 'the two commands come first');
+});
+
+test('the production build (what the Docker image runs) holds no playground and no test code', () => {
+  // Exactly the files `npm run build` compiles: src/ without src/playground (emulator, simulator, local services).
+  const tsc = new URL('node_modules/.bin/tsc', root).pathname;
+  const listed = execFileSync(tsc, ['-p', 'tsconfig.build.json', '--listFilesOnly'], { cwd: new URL('.', root).pathname, encoding: 'utf8' })
+    .split('\n').filter((f) => f.includes('/src/') || f.includes('/test/'));
+  assert.ok(listed.some((f) => f.endsWith('/src/main.ts')), 'the build compiles the bot');
+  assert.deepEqual(listed.filter((f) => /\/src\/playground\/|\/test\//.test(f)), []);
+  const docker = read('Dockerfile');
+  assert.doesNotMatch(docker, /COPY\s+test\b/, 'the image copies no test code');
+  assert.match(docker, /npm run build/);
 });

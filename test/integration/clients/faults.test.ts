@@ -10,8 +10,8 @@ import { MesosClient } from '../../../src/clients/mesos/client.ts';
 import { MarathonClient } from '../../../src/clients/marathon/client.ts';
 import { JenkinsClient } from '../../../src/clients/jenkins/client.ts';
 import { UpstreamError, type UpstreamFailure } from '../../../src/core/errors.ts';
-import { startSimulator, type Component, type RunningSimulator } from '../../support/simulator/index.ts';
-import { freePort, waitFor } from '../../support/ports.ts';
+import { startSimulator, type Component, type RunningSimulator } from '../../../src/playground/simulator/index.ts';
+import { freePort, waitFor } from '../../../src/playground/ports.ts';
 import { within } from '../../support/deadline.ts';
 
 let s: RunningSimulator;

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { JenkinsClient } from '../../../src/clients/jenkins/client.ts';
 import { MesosClient } from '../../../src/clients/mesos/client.ts';
 import { UpstreamError } from '../../../src/core/errors.ts';
-import { jobXml, startSimulator, type RunningSimulator } from '../../support/simulator/index.ts';
-import { waitFor } from '../../support/ports.ts';
+import { jobXml, startSimulator, type RunningSimulator } from '../../../src/playground/simulator/index.ts';
+import { waitFor } from '../../../src/playground/ports.ts';
 
 let s: RunningSimulator;
 let jenkins: JenkinsClient;

@@ -16,9 +16,9 @@ import { progressRenderer } from '../../../src/chat/render/progress.ts';
 import { selftestKind } from '../../../src/features/selftest/kind.ts';
 import { TaskRegistry } from '../../../src/core/task-kind.ts';
 import { createTaskWorker } from '../../../src/queue/task-worker.ts';
-import { start, type Started } from '../../support/process.ts';
-import { startRedis, type RedisServer } from '../../support/redis.ts';
-import { waitFor } from '../../support/ports.ts';
+import { start, type Started } from '../../../src/playground/process.ts';
+import { startRedis, type RedisServer } from '../../../src/playground/redis-server.ts';
+import { waitFor } from '../../../src/playground/ports.ts';
 import { engine, requester } from '../queue/engine-harness.ts';
 
 const AGENTS = 80_000;
@@ -26,7 +26,7 @@ const AGENTS = 80_000;
 const LOCK_MS = 500;
 const STALLED_MS = 250;
 const FIXTURE = fileURLToPath(new URL('../../support/worker-fixture.ts', import.meta.url));
-const SIM = fileURLToPath(new URL('../../support/simulator/main.ts', import.meta.url));
+const SIM = fileURLToPath(new URL('../../../src/playground/simulator/main.ts', import.meta.url));
 
 let redis: RedisServer;
 let sim: Started;

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { MarathonClient } from '../../../src/clients/marathon/client.ts';
 import type { MarathonEvent } from '../../../src/clients/marathon/event-schemas.ts';
 import { UpstreamError } from '../../../src/core/errors.ts';
-import { startSimulator, type RunningSimulator } from '../../support/simulator/index.ts';
-import { waitFor } from '../../support/ports.ts';
+import { startSimulator, type RunningSimulator } from '../../../src/playground/simulator/index.ts';
+import { waitFor } from '../../../src/playground/ports.ts';
 
 let s: RunningSimulator;
 let marathon: MarathonClient;

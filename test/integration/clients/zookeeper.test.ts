@@ -4,7 +4,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { ZooKeeperClient } from '../../../src/clients/zookeeper/client.ts';
 import { UpstreamError } from '../../../src/core/errors.ts';
 import { startZooKeeper, zookeeperAvailable, type ZooKeeperServer } from '../../support/zookeeper.ts';
-import { freePort } from '../../support/ports.ts';
+import { freePort } from '../../../src/playground/ports.ts';
 import { within } from '../../support/deadline.ts';
 
 let zk: ZooKeeperServer;

@@ -6,11 +6,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { startRedis, type RedisServer } from '../../support/redis.ts';
+import { startRedis, type RedisServer } from '../../../src/playground/redis-server.ts';
 import { createProducerConnection } from '../../../src/queue/connection.ts';
 import { createSchedulers } from '../../../src/queue/schedulers.ts';
 import { createDigestStore } from '../../../src/queue/digest-schedules.ts';
-import { waitFor } from '../../support/ports.ts';
+import { waitFor } from '../../../src/playground/ports.ts';
 
 let redis: RedisServer;
 before(async () => {

@@ -5,8 +5,8 @@
  */
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSimulator, type RunningSimulator } from '../../support/simulator/index.ts';
-import { waitFor } from '../../support/ports.ts';
+import { startSimulator, type RunningSimulator } from '../../../src/playground/simulator/index.ts';
+import { waitFor } from '../../../src/playground/ports.ts';
 import { configSchema } from '../../../src/config/schema.ts';
 import { createClusterClients } from '../../../src/roles/cluster-clients.ts';
 import { createJenkinsSource } from '../../../src/features/failover/jenkins-source.ts';

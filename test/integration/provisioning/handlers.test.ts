@@ -19,7 +19,7 @@ import { recipeParams } from '../../../src/features/provisioning/index.ts';
 import { createPrepullHandler, createSetupAgentHandler, type ProvisionDeps } from '../../../src/features/provisioning/handlers.ts';
 import { PermanentError, UpstreamError } from '../../../src/core/errors.ts';
 import type { ClusterProbe, TaskContext } from '../../../src/core/ports.ts';
-import { waitFor } from '../../support/ports.ts';
+import { waitFor } from '../../../src/playground/ports.ts';
 
 const commands = new URL('../../../commands/', import.meta.url);
 const recipes = loadRecipes(commands);

@@ -1,13 +1,13 @@
 /** Shared wiring for engine tests: a unique prefix, producer/worker connections, outbox, drainer, audit. */
 import { randomUUID } from 'node:crypto';
-import type { RedisServer } from '../../support/redis.ts';
+import type { RedisServer } from '../../../src/playground/redis-server.ts';
 import { createProducerConnection, createWorkerConnection } from '../../../src/queue/connection.ts';
 import { createRedisOutbox } from '../../../src/queue/outbox.ts';
 import { startOutboxDrainer } from '../../../src/queue/outbox-drainer.ts';
 import { createRedisAuditLog } from '../../../src/audit/redis-audit-log.ts';
 import { createTaskClient } from '../../../src/queue/task-client.ts';
 import type { TaskRegistry } from '../../../src/core/task-kind.ts';
-import { waitFor } from '../../support/ports.ts';
+import { waitFor } from '../../../src/playground/ports.ts';
 import { FakeNotifier } from './fake-notifier.ts';
 import { progressRenderer } from '../../../src/chat/render/progress.ts';
 

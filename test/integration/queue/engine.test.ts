@@ -1,8 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
-import { startRedis, type RedisServer } from '../../support/redis.ts';
-import { waitFor } from '../../support/ports.ts';
+import { startRedis, type RedisServer } from '../../../src/playground/redis-server.ts';
+import { waitFor } from '../../../src/playground/ports.ts';
 import { createTaskWorker } from '../../../src/queue/task-worker.ts';
 import { TaskRegistry, defineTaskKind, requesterSchema } from '../../../src/core/task-kind.ts';
 import { selftestKind } from '../../../src/features/selftest/kind.ts';

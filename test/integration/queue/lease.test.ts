@@ -6,9 +6,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { startRedis, type RedisServer } from '../../support/redis.ts';
-import { start, type Started } from '../../support/process.ts';
-import { waitFor } from '../../support/ports.ts';
+import { startRedis, type RedisServer } from '../../../src/playground/redis-server.ts';
+import { start, type Started } from '../../../src/playground/process.ts';
+import { waitFor } from '../../../src/playground/ports.ts';
 import { createProducerConnection } from '../../../src/queue/connection.ts';
 import { runUnderLease } from '../../../src/queue/lease.ts';
 

@@ -1,8 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startRedis, type RedisServer } from '../../support/redis.ts';
-import { waitFor } from '../../support/ports.ts';
+import { startRedis, type RedisServer } from '../../../src/playground/redis-server.ts';
+import { waitFor } from '../../../src/playground/ports.ts';
 import { createWorkerConnection } from '../../../src/queue/connection.ts';
 import { createRedisOutbox } from '../../../src/queue/outbox.ts';
 import { startOutboxDrainer } from '../../../src/queue/outbox-drainer.ts';

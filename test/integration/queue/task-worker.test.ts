@@ -3,10 +3,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'bullmq';
 import { z } from 'zod';
-import { startRedis, type RedisServer } from '../../support/redis.ts';
+import { startRedis, type RedisServer } from '../../../src/playground/redis-server.ts';
 import { TaskRegistry, defineTaskKind, requesterSchema } from '../../../src/core/task-kind.ts';
 import { createTaskWorker } from '../../../src/queue/task-worker.ts';
-import { waitFor } from '../../support/ports.ts';
+import { waitFor } from '../../../src/playground/ports.ts';
 import { engine, requester } from './engine-harness.ts';
 
 let server: RedisServer;

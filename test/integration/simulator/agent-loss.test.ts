@@ -5,8 +5,8 @@
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MesosClient } from '../../../src/clients/mesos/client.ts';
-import { startSimulator, type RunningSimulator } from '../../support/simulator/index.ts';
-import { waitFor } from '../../support/ports.ts';
+import { startSimulator, type RunningSimulator } from '../../../src/playground/simulator/index.ts';
+import { waitFor } from '../../../src/playground/ports.ts';
 import { eventsOf, story } from '../../support/simulator-story.ts';
 
 let s: RunningSimulator | undefined;

@@ -12,10 +12,10 @@ import * as mesos from '../../../src/clients/mesos/schemas.ts';
 import * as marathon from '../../../src/clients/marathon/schemas.ts';
 import * as jenkins from '../../../src/clients/jenkins/schemas.ts';
 import { toEvent } from '../../../src/clients/marathon/event-schemas.ts';
-import { FIXTURES } from '../../support/simulator/fixtures-dir.ts';
-import { missingKeys } from '../../support/simulator/key-diff.ts';
-import { jobXml, startSimulator, type RunningSimulator } from '../../support/simulator/index.ts';
-import { waitFor } from '../../support/ports.ts';
+import { FIXTURES } from '../../support/fixtures-dir.ts';
+import { missingKeys } from '../../../src/playground/simulator/key-diff.ts';
+import { jobXml, startSimulator, type RunningSimulator } from '../../../src/playground/simulator/index.ts';
+import { waitFor } from '../../../src/playground/ports.ts';
 
 /** Keys of upstream fixtures the simulator does not produce, by fixture, with why. */
 const omitted: Record<string, string[]> = {

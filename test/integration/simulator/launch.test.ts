@@ -4,9 +4,9 @@
  */
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSimulator, type RunningSimulator } from '../../support/simulator/index.ts';
-import { backoffSeconds } from '../../support/simulator/marathon-instances.ts';
-import { waitFor } from '../../support/ports.ts';
+import { startSimulator, type RunningSimulator } from '../../../src/playground/simulator/index.ts';
+import { backoffSeconds } from '../../../src/playground/simulator/marathon-instances.ts';
+import { waitFor } from '../../../src/playground/ports.ts';
 import { INSTANCE_ID, story } from '../../support/simulator-story.ts';
 
 let s: RunningSimulator | undefined;

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { start } from '../../support/process.ts';
-import { waitFor } from '../../support/ports.ts';
+import { start } from '../../../src/playground/process.ts';
+import { waitFor } from '../../../src/playground/ports.ts';
 
 test('npm run sim: prints its URLs, serves the seed cluster, stops on SIGTERM', async () => {
-  const sim = start(process.execPath, ['test/support/simulator/main.ts'], { env: { ...process.env, SIM_TIME_SCALE: '100' } });
+  const sim = start(process.execPath, ['src/playground/simulator/main.ts'], { env: { ...process.env, SIM_TIME_SCALE: '100' } });
   try {
     const line = await waitFor(() => sim.output().split('\n').find((l) => l.startsWith('{"urls"')), { deadlineMs: 10_000, what: 'URL line' });
     const { urls } = JSON.parse(line) as { urls: { mesos: string; marathon: string; control: string } };

@@ -3,8 +3,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSimulator, type RunningSimulator } from '../../support/simulator/index.ts';
-import { waitFor } from '../../support/ports.ts';
+import { startSimulator, type RunningSimulator } from '../../../src/playground/simulator/index.ts';
+import { waitFor } from '../../../src/playground/ports.ts';
 import { eventsOf, INSTANCE_ID } from '../../support/simulator-story.ts';
 
 let s: RunningSimulator;

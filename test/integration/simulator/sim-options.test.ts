@@ -5,10 +5,10 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { start, type Started } from '../../support/process.ts';
-import { waitFor } from '../../support/ports.ts';
+import { start, type Started } from '../../../src/playground/process.ts';
+import { waitFor } from '../../../src/playground/ports.ts';
 
-const ENTRY = 'test/support/simulator/main.ts';
+const ENTRY = 'src/playground/simulator/main.ts';
 
 interface StartLine {
   urls: { mesos: string; marathon: string; control: string };

@@ -4,8 +4,8 @@
  */
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSimulator, type RunningSimulator } from '../../support/simulator/index.ts';
-import { waitFor } from '../../support/ports.ts';
+import { startSimulator, type RunningSimulator } from '../../../src/playground/simulator/index.ts';
+import { waitFor } from '../../../src/playground/ports.ts';
 
 let s: RunningSimulator | undefined;
 afterEach(async () => {

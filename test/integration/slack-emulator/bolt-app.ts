@@ -1,7 +1,7 @@
 /** Minimal real Bolt apps wired to the emulator, for the emulator's own tests. */
 import { App, LogLevel, SocketModeReceiver } from '@slack/bolt';
-import { freePort } from '../../support/ports.ts';
-import { startSlackEmulator, type SlackEmulator, type SlackEmulatorOptions } from '../../support/slack-emulator/index.ts';
+import { freePort } from '../../../src/playground/ports.ts';
+import { startSlackEmulator, type SlackEmulator, type SlackEmulatorOptions } from '../../../src/playground/slack-emulator/index.ts';
 
 export const SECRETS = {
   signingSecret: 'test-signing-secret-0123456789abcdef',

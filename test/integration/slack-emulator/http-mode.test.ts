@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { App } from '@slack/bolt';
-import { waitFor } from '../../support/ports.ts';
-import type { SlackEmulator } from '../../support/slack-emulator/index.ts';
+import { waitFor } from '../../../src/playground/ports.ts';
+import type { SlackEmulator } from '../../../src/playground/slack-emulator/index.ts';
 import { emulator, listen, startHttpApp } from './bolt-app.ts';
 
 describe('slack emulator: HTTP mode with a real Bolt app', () => {

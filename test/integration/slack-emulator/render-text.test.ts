@@ -1,7 +1,7 @@
 /** renderMessageText: Block Kit → readable text for goldens and the local demo. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { renderMessageText } from '../../support/slack-emulator/render-text.ts';
+import { renderMessageText } from '../../../src/playground/slack-emulator/render-text.ts';
 
 describe('renderMessageText', () => {
   test('renders headers, sections with fields, context, dividers and buttons', () => {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { App } from '@slack/bolt';
-import type { SlackEmulator } from '../../support/slack-emulator/index.ts';
+import type { SlackEmulator } from '../../../src/playground/slack-emulator/index.ts';
 import { emulator, listen, startHttpApp } from './bolt-app.ts';
 
 describe('slack emulator: response_url and ack window', () => {

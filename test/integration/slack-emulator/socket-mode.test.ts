@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { App } from '@slack/bolt';
-import type { SlackEmulator } from '../../support/slack-emulator/index.ts';
+import type { SlackEmulator } from '../../../src/playground/slack-emulator/index.ts';
 import { SECRETS, emulator, socketApp } from './bolt-app.ts';
 
 describe('slack emulator: Socket Mode with a real Bolt app', () => {

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type { App } from '@slack/bolt';
-import { waitFor } from '../../support/ports.ts';
-import type { SlackEmulator } from '../../support/slack-emulator/index.ts';
+import { waitFor } from '../../../src/playground/ports.ts';
+import type { SlackEmulator } from '../../../src/playground/slack-emulator/index.ts';
 import { SECRETS, emulator, startHttpApp } from './bolt-app.ts';
 
 const errorCode = (err: unknown) => (err as { data?: { error?: string } }).data?.error;

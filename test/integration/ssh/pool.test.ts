@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestHosts, startControlStub, type TestHosts, type ControlStub } from '../../support/ssh-hosts/index.ts';
-import { waitFor } from '../../support/ports.ts';
+import { waitFor } from '../../../src/playground/ports.ts';
 import { HostKeyChecker } from '../../../src/ssh/host-keys.ts';
 import { MemoryPinStore } from '../../../src/ssh/pin-store.ts';
 import { parseKnownHosts } from '../../../src/ssh/known-hosts.ts';

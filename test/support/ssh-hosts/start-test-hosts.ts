@@ -22,8 +22,8 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { createConnection } from 'node:net';
-import { freePort, waitFor } from '../ports.ts';
-import { start, type Started } from '../process.ts';
+import { freePort, waitFor } from '../../../src/playground/ports.ts';
+import { start, type Started } from '../../../src/playground/process.ts';
 import { CALLS_LOG, OS_RELEASE, shimScripts } from './shims.ts';
 
 export interface TestHostsOptions {

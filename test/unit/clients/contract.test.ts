@@ -15,7 +15,7 @@ import * as zk from '../../../src/clients/zookeeper/schemas.ts';
 import { toEvent } from '../../../src/clients/marathon/event-schemas.ts';
 import { decodeSseText } from '../../../src/clients/marathon/sse.ts';
 
-import { FIXTURES } from '../../support/simulator/fixtures-dir.ts';
+import { FIXTURES } from '../../support/fixtures-dir.ts';
 
 /** Files that are not answers ci-bot receives, each with the reason. */
 const notResponses: Record<string, string> = {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { place } from '../../support/simulator/placement.ts';
-import { addAgent, addTask, createState, type SimTask } from '../../support/simulator/state.ts';
+import { place } from '../../../src/playground/simulator/placement.ts';
+import { addAgent, addTask, createState, type SimTask } from '../../../src/playground/simulator/state.ts';
 
 function cluster() {
   const state = createState();

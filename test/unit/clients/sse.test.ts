@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSseDecoder, decodeSseText, splitJsonObjects } from '../../../src/clients/marathon/sse.ts';
 import { toEvent, type MarathonEvent } from '../../../src/clients/marathon/event-schemas.ts';
-import { FIXTURES } from '../../support/simulator/fixtures-dir.ts';
+import { FIXTURES } from '../../support/fixtures-dir.ts';
 
 function events(text: string): MarathonEvent[] {
   return decodeSseText(text).map((p) => {

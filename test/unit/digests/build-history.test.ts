@@ -13,7 +13,7 @@ import { buildsText, renderDigest } from '../../../src/chat/render/digest.ts';
 import type { OutboxEntry, TaskContext } from '../../../src/core/ports.ts';
 import { createDigestHandler } from '../../../src/features/status/digest-handler.ts';
 import { MemoryDigestStore } from './memory-digest-store.ts';
-import { validateBlocks } from '../../support/slack-emulator/block-limits.ts';
+import { validateBlocks } from '../../../src/playground/slack-emulator/block-limits.ts';
 import { assertGolden } from '../../support/golden.ts';
 import { fakeReader, T0, type FakeOptions } from '../status/fake-cluster.ts';
 

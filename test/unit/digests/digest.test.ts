@@ -9,7 +9,7 @@ import { checkSchedule, scheduleId } from '../../../src/features/status/schedule
 import { takeSnapshot } from '../../../src/cluster/snapshot.ts';
 import { changesText, renderDigest } from '../../../src/chat/render/digest.ts';
 import { createDigestHandler } from '../../../src/features/status/digest-handler.ts';
-import { validateBlocks } from '../../support/slack-emulator/block-limits.ts';
+import { validateBlocks } from '../../../src/playground/slack-emulator/block-limits.ts';
 import { assertGolden } from '../../support/golden.ts';
 import { fakeReader, generatedAgents, seedAgents, T0, type FakeOptions } from '../status/fake-cluster.ts';
 import { MemoryDigestStore } from './memory-digest-store.ts';

@@ -8,9 +8,9 @@ import { JenkinsClient } from '../../../src/clients/jenkins/client.ts';
 import { readJenkinsStatus } from '../../../src/clients/jenkins/read-status.ts';
 import { STATUS_ROOT_TREE } from '../../../src/clients/jenkins/schemas.ts';
 import { UpstreamError } from '../../../src/core/errors.ts';
-import { parseTree, pickTree, TreeSyntaxError } from '../../support/simulator/jenkins-tree.ts';
-import { startSimulator, type RunningSimulator } from '../../support/simulator/index.ts';
-import { waitFor } from '../../support/ports.ts';
+import { parseTree, pickTree, TreeSyntaxError } from '../../../src/playground/simulator/jenkins-tree.ts';
+import { startSimulator, type RunningSimulator } from '../../../src/playground/simulator/index.ts';
+import { waitFor } from '../../../src/playground/ports.ts';
 
 describe('tree filter', () => {
   const root = {

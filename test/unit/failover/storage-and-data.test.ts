@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIXTURES } from '../../support/simulator/fixtures-dir.ts';
+import { FIXTURES } from '../../support/fixtures-dir.ts';
 import { describeStorage, storageModeOf, type AppStorageView } from '../../../src/cluster/storage-mode.ts';
 import { compareFingerprints } from '../../../src/features/failover/data-check.ts';
 

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { renderOutput, renderProgress } from '../../../src/chat/render/progress.ts';
 import { formatDuration } from '../../../src/core/duration.ts';
 import type { ProgressView } from '../../../src/core/progress-view.ts';
-import { validateBlocks } from '../../support/slack-emulator/block-limits.ts';
+import { validateBlocks } from '../../../src/playground/slack-emulator/block-limits.ts';
 
 const GOLDEN = new URL('../../golden/progress/', import.meta.url);
 const T0 = 1_700_000_000_000;

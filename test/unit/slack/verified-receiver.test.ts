@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createSlackApp, type SlackApp } from '../../../src/slack/app.ts';
 import { startOpsServer } from '../../../src/slack/ops-server.ts';
-import { signature } from '../../support/slack-emulator/payloads.ts';
-import { startSlackEmulator, type SlackEmulator } from '../../support/slack-emulator/index.ts';
+import { signature } from '../../../src/playground/slack-emulator/payloads.ts';
+import { startSlackEmulator, type SlackEmulator } from '../../../src/playground/slack-emulator/index.ts';
 
 const secret = randomBytes(16).toString('hex');
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };

@@ -7,7 +7,7 @@ import { renderStatus } from '../../../src/chat/render/status.ts';
 import { renderAgents } from '../../../src/chat/render/agents.ts';
 import { renderJenkins } from '../../../src/chat/render/jenkins.ts';
 import type { RenderedMessage } from '../../../src/core/types.ts';
-import { validateBlocks } from '../../support/slack-emulator/block-limits.ts';
+import { validateBlocks } from '../../../src/playground/slack-emulator/block-limits.ts';
 import { assertGolden } from '../../support/golden.ts';
 import { fakeReader, generatedAgents, T0, type FakeOptions } from './fake-cluster.ts';
 

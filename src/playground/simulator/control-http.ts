@@ -64,7 +64,7 @@ const special = [
 /** `GET /_control`: every route with what it does. */
 export function controlIndex(): Record<string, unknown> {
   return {
-    readme: 'test/support/simulator/README.md',
+    readme: 'src/playground/simulator/README.md',
     routes: [
       ...special.map(([method, path, doc]) => ({ method, path, doc })),
       ...routes.map(([method, , path, doc]) => ({ method, path, doc })),

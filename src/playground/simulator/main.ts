@@ -29,7 +29,7 @@ say(`  mesos masters : ${urls.mesosMasters.join(' ')}`);
 say(`  agents (/files): ${urls.agents}`);
 say(`  marathon      : ${urls.marathons.join(' ')}`);
 say(`  jenkins       : ${urls.jenkins}  (user ${sim.opts.jenkinsUser}, token ${sim.opts.jenkinsToken})`);
-say(`  control       : ${urls.control}/_control  (routes and faults: test/support/simulator/README.md)`);
+say(`  control       : ${urls.control}/_control  (routes and faults: src/playground/simulator/README.md)`);
 console.log(JSON.stringify({ urls, zkUrl: sim.opts.zkUrl, agents, jenkinsDeployed, timeScale: sim.clock.timeScale }));
 
 let stopping = false;

@@ -7,12 +7,12 @@
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { loadConfig, type LoadedConfig } from '../config/load.ts';
-import { startRedis, type RedisServer } from '../../test/support/redis.ts';
-import { renderMessageText, startSlackEmulator, type RecordedMessage } from '../../test/support/slack-emulator/index.ts';
-import { startSimulator } from '../../test/support/simulator/index.ts';
-import { createRuntime } from './runtime.ts';
-import { startServe } from './serve.ts';
-import { startWorker } from './worker.ts';
+import { startRedis, type RedisServer } from './redis-server.ts';
+import { renderMessageText, startSlackEmulator, type RecordedMessage } from './slack-emulator/index.ts';
+import { startSimulator } from './simulator/index.ts';
+import { createRuntime } from '../roles/runtime.ts';
+import { startServe } from '../roles/serve.ts';
+import { startWorker } from '../roles/worker.ts';
 import { createOutboxClient } from '../slack/app.ts';
 import { WebApiNotifier } from '../slack/notifier.ts';
 
