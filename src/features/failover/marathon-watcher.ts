@@ -56,6 +56,11 @@ export interface WatcherStats {
   reconnects: number;
   /** Epoch ms of the last byte-level event seen (any type), or undefined. */
   lastEventAtMs?: number | undefined;
+  /**
+   * Events the read loop has taken from the stream since start, every subscribed type and app, across reconnects.
+   * Compared with what Marathon wrote to the connection, the difference is how far the read loop is behind.
+   */
+  eventsRead: number;
   /** Signals waiting for the processor now, and the most ever. */
   queued: number;
   maxQueued: number;
@@ -68,7 +73,7 @@ export function createMarathonWatcher(deps: WatcherDeps) {
   const now = deps.now ?? Date.now;
   const limit = deps.queueLimit ?? 1024;
   const backoff = deps.backoffMs ?? { firstMs: 500, maxMs: 30_000 };
-  const stats: WatcherStats = { connected: false, reconnects: 0, queued: 0, maxQueued: 0, overflowed: 0, resyncs: 0 };
+  const stats: WatcherStats = { connected: false, reconnects: 0, eventsRead: 0, queued: 0, maxQueued: 0, overflowed: 0, resyncs: 0 };
   const queue: JenkinsSignal[] = [];
   let wake: (() => void) | undefined; // ends the processor's idle wait
   let resyncDue = true;
@@ -100,6 +105,7 @@ export function createMarathonWatcher(deps: WatcherDeps) {
         let first = true;
         for await (const e of stream) {
           stats.lastEventAtMs = now();
+          stats.eventsRead += 1;
           if (first) {
             // Subscribed: whatever happened before this point is read back by a resync (events after it queue up).
             first = false;
