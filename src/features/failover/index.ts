@@ -55,6 +55,13 @@ export const failoverFeature = defineFeature({
         return true;
       },
     });
+    // The active watcher's own figures, in the process that runs it (P3 compares events read with events written).
+    deps.gauge('cibot_watcher_events_read', 'Events the Marathon watcher read from the stream since start (all subscribed types)', () => jenkins.stats()?.eventsRead);
+    deps.gauge('cibot_watcher_reconnects', 'Reconnects of the Marathon event stream since start', () => jenkins.stats()?.reconnects);
+    deps.gauge('cibot_watcher_last_event_age_seconds', 'Seconds since the Marathon watcher last read an event', () => {
+      const at = jenkins.stats()?.lastEventAtMs;
+      return at === undefined ? undefined : (Date.now() - at) / 1000;
+    });
     return { deps, jenkins, agents };
   },
   commands: [alertsCommand],
