@@ -3,15 +3,30 @@
  * integration and end-to-end tests with Node's test runner. Each step runs even when an earlier one failed, so one run shows every problem;
  * the exit code is non-zero when any step failed.
  *
- * TEST_ONLY=unit|integration|e2e limits the test step; extra arguments are passed to `node --test`.
+ * TEST_ONLY=unit|integration|e2e limits the test step; extra arguments are passed to `node --test`; TEST_DIR
+ * (default `test`) is where the level folders are (the guards' own test points it at a small tree).
+ * A run never passes with nothing executed: a level without test files, a run in which no test ran, or a
+ * `--test-name-pattern` that matched no test fails it (scripts/test-plan.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, existsSync } from 'node:fs';
+import { readdirSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { namePatterns, ranProblems, testFiles, type RanTest } from './test-plan.ts';
 
 const bin = (name: string) => join('node_modules', '.bin', name);
 const levels = process.env.TEST_ONLY ? [process.env.TEST_ONLY] : ['unit', 'integration', 'e2e'];
-const files = levels.flatMap((level) => listTests(join('test', level)));
+let files: string[];
+try {
+  files = levels.flatMap((level) => testFiles(level, process.env.TEST_DIR || 'test'));
+} catch (err) {
+  console.error(`npm test: ${(err as Error).message}`);
+  process.exit(1);
+}
+const extra = process.argv.slice(2);
+const ranDir = mkdtempSync(join(tmpdir(), 'ci-bot-test-ran-'));
+const ranFile = join(ranDir, 'ran.jsonl');
+const reporter = new URL('./test-count-reporter.ts', import.meta.url).pathname;
 
 // Every recipe's run.sh and the shared shell library sent ahead of it.
 const recipes = existsSync('commands')
@@ -31,7 +46,11 @@ if (recipes.length > 0) steps.push(['shellcheck', 'shellcheck', ['-s', 'bash', .
 steps.push([
   'tests',
   process.execPath,
-  ['--test', '--test-concurrency=2', '--test-timeout=300000', ...process.argv.slice(2), ...files],
+  [
+    '--test', '--test-concurrency=2', '--test-timeout=300000',
+    '--test-reporter=spec', '--test-reporter-destination=stdout', `--test-reporter=${reporter}`, `--test-reporter-destination=${ranFile}`,
+    ...extra, ...files,
+  ],
 ]);
 
 const failed: string[] = [];
@@ -40,16 +59,16 @@ for (const [name, cmd, args] of steps) {
   console.log(`\n── ${name} ──`);
   const res = spawnSync(cmd, args, { stdio: 'inherit' });
   if (res.status !== 0) failed.push(`${name}${res.error ? ` (${res.error.message})` : ''}`);
+  if (name === 'tests') {
+    const ran = existsSync(ranFile) ? readFileSync(ranFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as RanTest) : [];
+    for (const problem of ranProblems(ran, namePatterns(extra))) {
+      console.error(`npm test: ${problem}`);
+      failed.push(problem);
+    }
+  }
 }
+rmSync(ranDir, { recursive: true, force: true });
 if (failed.length > 0) {
   console.error(`\nfailed: ${failed.join(', ')}`);
   process.exit(1);
-}
-
-function listTests(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.test.ts'))
-    .map((f) => join(dir, f))
-    .sort();
 }

@@ -3,6 +3,7 @@
  * that constructs things. Exit codes: 0 ok, 1 runtime failure, 2 configuration problem.
  */
 import { ConfigError, loadConfig, type LoadedConfig } from './config/load.ts';
+import { roleWarnings } from './config/role-warnings.ts';
 import { EvictionPolicyError } from './queue/connection.ts';
 import { createRuntime } from './roles/runtime.ts';
 import { startServe } from './roles/serve.ts';
@@ -15,16 +16,20 @@ const USAGE = 'usage: ci-bot all|serve|worker|watch|demo|config check';
 async function main(argv: readonly string[]): Promise<number> {
   const [role = 'all', sub] = argv;
   if (role === 'config') return configCheck(sub);
-  if (role === 'demo' || (role === 'all' && !process.env.SLACK_BOT_TOKEN && process.env.CI_BOT_NO_DEMO !== '1')) {
-    const { runDemo } = await import('./roles/demo.ts');
-    return runDemo(process.env);
-  }
-  if (!['all', 'serve', 'worker', 'watch'].includes(role)) {
+  if (!['all', 'serve', 'worker', 'watch', 'demo'].includes(role)) {
     console.error(USAGE);
     return 2;
   }
-  const loaded = loadConfig();
-  return runRoles(loaded, role);
+  // `ci-bot demo` is the local demo; so is `ci-bot all` (npm start) with no SLACK_BOT_TOKEN. Only the demo may
+  // fall back to the demo's open defaults (everyone an admin) when there is no config file.
+  if (role === 'demo' || role === 'all') {
+    const local = loadConfig({ demo: true });
+    if (role === 'demo' || local.mode === 'demo') {
+      const { runDemo } = await import('./roles/demo.ts');
+      return runDemo(local);
+    }
+  }
+  return runRoles(loadConfig(), role);
 }
 
 /** Starts the requested role(s) and runs until SIGTERM/SIGINT, then drains within the grace period. */
@@ -69,6 +74,7 @@ function configCheck(sub: string | undefined): number {
   const loaded = loadConfig();
   const hosts = loaded.config.inventory.hosts.length;
   console.log(`config ok (${loaded.source}): mode ${loaded.mode}, ${hosts} inventory host${hosts === 1 ? '' : 's'}`);
+  for (const warning of roleWarnings(loaded.config)) console.warn(`warning: ${warning}`);
   return 0;
 }
 

@@ -1,6 +1,7 @@
 /**
- * Built-in defaults used when no config file exists: the seed's three-host cluster. In the local demo the
- * upstream URLs are filled in with the simulator's, and Redis with a local redis-server on a free port.
+ * Built-in defaults of the local demo only (`loadConfig({ demo: true })` with no config file): the seed's three-host
+ * cluster, and every user an admin so the demo's one typist can try everything. A real workspace never gets these.
+ * In the demo the upstream URLs are filled in with the simulator's, and Redis with a local redis-server.
  */
 export const demoConfig = {
   slack: { channels: { default: '#ci' } },

@@ -1,7 +1,7 @@
 /**
- * Loads the config: YAML file (CI_BOT_CONFIG, else config/ci-bot.yaml when present, else the built-in demo
- * defaults), overlaid with the environment variables of SPEC section 8, validated by one zod schema.
- * This folder is the only reader of process.env; everything else receives a Config.
+ * Loads the config: YAML file (CI_BOT_CONFIG, else config/ci-bot.yaml when present, else nothing — or, in the
+ * local demo only, the built-in demo defaults), overlaid with the environment variables of SPEC section 8,
+ * validated by one zod schema. This folder is the only reader of process.env; everything else receives a Config.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
@@ -18,6 +18,8 @@ export interface LoadedConfig {
   mode: SlackMode;
   /** Where the YAML came from, for `config check`. */
   source: string;
+  /** Names of the environment variables that were set (non-empty), so callers can tell a default from a choice. */
+  envSet: ReadonlySet<string>;
 }
 
 /** Every problem found, each with its path and a plain sentence. */
@@ -31,22 +33,31 @@ export class ConfigError extends Error {
 }
 
 export interface LoadOptions {
+  /** Default process.env: the only place it is read. */
   env?: NodeJS.ProcessEnv;
+  /** Laid over `env` (the local demo sets the emulator's and simulator's URLs and tokens this way). */
+  overrides?: Readonly<Record<string, string | undefined>>;
   /** Overrides CI_BOT_CONFIG. */
   file?: string;
   cwd?: string;
+  /**
+   * The local demo (`ci-bot demo`, or `npm start` with nothing configured). Only then does a missing config file
+   * mean the built-in demo defaults, which make every user an admin; otherwise it means no file (default false).
+   */
+  demo?: boolean;
 }
 
 const SECRET_KEYS_IN_YAML = /token|secret|password|private_?key/i;
 
-export function loadConfig({ env = process.env, file, cwd = process.cwd() }: LoadOptions = {}): LoadedConfig {
+export function loadConfig({ env: baseEnv = process.env, overrides = {}, file, cwd = process.cwd(), demo = false }: LoadOptions = {}): LoadedConfig {
+  const env: NodeJS.ProcessEnv = { ...baseEnv, ...overrides };
   const problems: string[] = [];
-  const { raw, source } = readYaml(file ?? env.CI_BOT_CONFIG, cwd, problems);
+  const { raw, source } = readYaml(file ?? env.CI_BOT_CONFIG, cwd, demo, problems);
   findSecretKeys(raw, '', problems);
   overlayEnv(raw, env, problems);
 
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) problems.push(...describe(parsed.error));
+  if (!parsed.success) problems.push(...describe(parsed.error).map((p) => fromEnvNote(p, env)));
   const secrets = secretsSchema.safeParse({
     slackBotToken: env.SLACK_BOT_TOKEN || undefined,
     slackSigningSecret: env.SLACK_SIGNING_SECRET || undefined,
@@ -55,6 +66,7 @@ export function loadConfig({ env = process.env, file, cwd = process.cwd() }: Loa
     marathonUser: env.MARATHON_USER || undefined,
     marathonPassword: env.MARATHON_PASSWORD || undefined,
     sshPrivateKeyPath: env.SSH_PRIVATE_KEY_PATH || undefined,
+    sshKeyPassphrase: env.SSH_PRIVATE_KEY_PASSPHRASE || undefined,
     sshAuthSock: env.SSH_AUTH_SOCK || undefined,
     redisPassword: passwordOf(env.REDIS_URL),
   });
@@ -63,12 +75,19 @@ export function loadConfig({ env = process.env, file, cwd = process.cwd() }: Loa
 
   const mode = slackMode(parsed.data, secrets.data, problems);
   if (problems.length > 0) throw new ConfigError(problems);
-  return { config: parsed.data, secrets: secrets.data, mode, source };
+  const envSet = new Set(Object.entries(env).filter(([, v]) => v !== undefined && v !== '').map(([k]) => k));
+  return { config: parsed.data, secrets: secrets.data, mode, source, envSet };
 }
 
-function readYaml(path: string | undefined, cwd: string, problems: string[]): { raw: Record<string, unknown>; source: string } {
-  const chosen = path ?? (existsSync(`${cwd}/config/ci-bot.yaml`) ? `${cwd}/config/ci-bot.yaml` : undefined);
-  if (chosen === undefined) return { raw: structuredClone(demoConfig) as Record<string, unknown>, source: 'built-in demo defaults' };
+function readYaml(path: string | undefined, cwd: string, demo: boolean, problems: string[]): { raw: Record<string, unknown>; source: string } {
+  const chosen = path || (existsSync(`${cwd}/config/ci-bot.yaml`) ? `${cwd}/config/ci-bot.yaml` : undefined);
+  if (chosen === undefined) {
+    // A real workspace set up from the environment alone gets the schema's closed defaults (everyone a viewer);
+    // the demo's open ones (everyone an admin) are for the local demo only.
+    return demo
+      ? { raw: structuredClone(demoConfig) as Record<string, unknown>, source: 'built-in demo defaults' }
+      : { raw: {}, source: 'environment only (no config file)' };
+  }
   let text: string;
   try {
     text = readFileSync(chosen, 'utf8');
@@ -118,6 +137,10 @@ function overlayEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, proble
   if (env.JENKINS_URL) set(['cluster', 'jenkins', 'url'], env.JENKINS_URL);
   if (env.JENKINS_USER) set(['cluster', 'jenkins', 'user'], env.JENKINS_USER);
   if (env.LOG_LEVEL) set(['logLevel'], env.LOG_LEVEL);
+  // Roles from the environment replace the file's list for that role (user ids U…/W…, user-group ids S…).
+  if (env.CI_BOT_ADMINS) set(['roles', 'admins'], list(env.CI_BOT_ADMINS));
+  if (env.CI_BOT_OPERATORS) set(['roles', 'operators'], list(env.CI_BOT_OPERATORS));
+  if (env.CI_BOT_VIEWERS) set(['roles', 'viewers'], list(env.CI_BOT_VIEWERS));
   if (env.PORT !== undefined && env.PORT !== '') {
     const port = Number(env.PORT);
     if (!Number.isInteger(port)) problems.push(`env.PORT: must be a whole number, got "${env.PORT}"`);
@@ -140,6 +163,14 @@ function slackMode(config: Config, secrets: Secrets, problems: string[]): SlackM
     problems.push('env.SLACK_SIGNING_SECRET: HTTP mode needs the signing secret to verify requests');
   }
   return mode;
+}
+
+const ROLE_VARS: ReadonlyArray<[string, string]> = [['roles.admins', 'CI_BOT_ADMINS'], ['roles.operators', 'CI_BOT_OPERATORS'], ['roles.viewers', 'CI_BOT_VIEWERS']];
+
+/** A problem in a role list that came from the environment names the variable, not only the config path. */
+function fromEnvNote(problem: string, env: NodeJS.ProcessEnv): string {
+  const hit = ROLE_VARS.find(([path, name]) => env[name] && problem.startsWith(`${path}.`));
+  return hit ? `${problem} (from ${hit[1]})` : problem;
 }
 
 function passwordOf(url: string | undefined): string | undefined {

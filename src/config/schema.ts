@@ -216,6 +216,8 @@ export const secretsSchema = z.object({
   marathonPassword: z.string().optional(),
   marathonUser: z.string().optional(),
   sshPrivateKeyPath: z.string().optional(),
+  /** Passphrase of the key at sshPrivateKeyPath, if it has one. */
+  sshKeyPassphrase: z.string().optional(),
   sshAuthSock: z.string().optional(),
   /** The password inside REDIS_URL, if any: not used directly, only redacted wherever it could appear. */
   redisPassword: z.string().optional(),

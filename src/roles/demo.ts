@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { loadConfig } from '../config/load.ts';
+import { loadConfig, type LoadedConfig } from '../config/load.ts';
 import { startRedis, type RedisServer } from '../../test/support/redis.ts';
 import { renderMessageText, startSlackEmulator, type RecordedMessage } from '../../test/support/slack-emulator/index.ts';
 import { startSimulator } from '../../test/support/simulator/index.ts';
@@ -18,11 +18,13 @@ import { WebApiNotifier } from '../slack/notifier.ts';
 
 const DEMO_USER = 'U0ALICE001';
 
-export async function runDemo(env: NodeJS.ProcessEnv): Promise<number> {
+/** Runs the demo; `local` is the config as loaded for it (`loadConfig({ demo: true })`), before the demo's own overrides. */
+export async function runDemo(local: LoadedConfig): Promise<number> {
+  const redisUrl = local.envSet.has('REDIS_URL') ? local.config.redis.url : undefined;
   const secret = randomBytes(16).toString('hex');
   const botToken = `xoxb-demo-${randomBytes(6).toString('hex')}`;
   let redis: RedisServer | undefined;
-  if (!env.REDIS_URL) {
+  if (!redisUrl) {
     try {
       redis = await startRedis();
     } catch (err) {
@@ -34,9 +36,10 @@ export async function runDemo(env: NodeJS.ProcessEnv): Promise<number> {
   const sim = await startSimulator({ jenkinsUser: 'ci-bot', jenkinsToken });
   const slack = await startSlackEmulator({ signingSecret: secret, botToken, appToken: 'xapp-demo' });
   const loaded = loadConfig({
-    env: {
-      ...env, SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: secret, SLACK_APP_TOKEN: '', SLACK_API_URL: slack.apiUrl,
-      REDIS_URL: env.REDIS_URL ?? redis?.url, PORT: '0', LOG_LEVEL: env.LOG_LEVEL ?? 'warn',
+    demo: true,
+    overrides: {
+      SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: secret, SLACK_APP_TOKEN: '', SLACK_API_URL: slack.apiUrl,
+      REDIS_URL: redisUrl ?? redis?.url, PORT: '0', LOG_LEVEL: local.envSet.has('LOG_LEVEL') ? local.config.logLevel : 'warn',
       MESOS_URL: sim.urls.mesos, MARATHON_URL: sim.urls.marathon, JENKINS_URL: sim.urls.jenkins,
       JENKINS_USER: 'ci-bot', JENKINS_API_TOKEN: jenkinsToken,
     },

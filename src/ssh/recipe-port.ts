@@ -47,7 +47,9 @@ export function createSshRecipePort(opts: { config: Config; secrets: Secrets; re
   let pool: SshPool | undefined;
   const poolOf = (): SshPool => {
     if (pool) return pool;
-    const auth = loadSshAuth({ SSH_PRIVATE_KEY_PATH: opts.secrets.sshPrivateKeyPath, SSH_AUTH_SOCK: opts.secrets.sshAuthSock });
+    const auth = loadSshAuth({
+      SSH_PRIVATE_KEY_PATH: opts.secrets.sshPrivateKeyPath, SSH_PRIVATE_KEY_PASSPHRASE: opts.secrets.sshKeyPassphrase, SSH_AUTH_SOCK: opts.secrets.sshAuthSock,
+    });
     const file = config.ssh.knownHostsFile;
     const knownHosts = file ? parseKnownHosts(readFileSync(file, 'utf8')) : [];
     pool = new SshPool({

@@ -12,14 +12,16 @@ export interface SshAuth {
 }
 
 /**
- * Reads auth from `SSH_PRIVATE_KEY_PATH` (preferred) or `SSH_AUTH_SOCK`; the env is passed in by the config layer.
+ * Reads auth from `SSH_PRIVATE_KEY_PATH` (preferred; with `SSH_PRIVATE_KEY_PASSPHRASE` when the key has one) or
+ * `SSH_AUTH_SOCK`; the env is passed in by the config layer.
  * @throws PermanentError('config') when neither is set or the key cannot be read
  */
 export function loadSshAuth(env: Readonly<Record<string, string | undefined>>): SshAuth {
   const keyPath = env.SSH_PRIVATE_KEY_PATH;
   if (keyPath) {
+    const passphrase = env.SSH_PRIVATE_KEY_PASSPHRASE;
     try {
-      return { privateKey: readFileSync(keyPath) };
+      return { privateKey: readFileSync(keyPath), ...(passphrase ? { passphrase } : {}) };
     } catch (err) {
       throw new PermanentError('config', `SSH_PRIVATE_KEY_PATH: cannot read ${keyPath}`, { cause: err });
     }

@@ -40,3 +40,17 @@ test('an unknown role prints the usage', () => {
   assert.equal(res.status, 2);
   assert.match(res.stderr, /usage: ci-bot all\|serve\|worker\|watch\|demo\|config check/);
 });
+
+test('S4: config check from the environment alone warns that no admin is configured, and not once CI_BOT_ADMINS names one', () => {
+  const slackEnv = { SLACK_BOT_TOKEN: 'xoxb-1-2', SLACK_SIGNING_SECRET: 'x'.repeat(32) };
+  const alone = run(['config', 'check'], slackEnv);
+  assert.equal(alone.status, 0, alone.stderr);
+  assert.match(alone.stdout, /config ok \(environment only \(no config file\)\): mode http, 0 inventory hosts/);
+  assert.match(alone.stderr, /warning: no admin is configured \(roles\.admins in the file, or CI_BOT_ADMINS\)/);
+  const named = run(['config', 'check'], { ...slackEnv, CI_BOT_ADMINS: 'U0ALICE001' });
+  assert.equal(named.status, 0, named.stderr);
+  assert.doesNotMatch(named.stderr, /warning/);
+  const bad = run(['config', 'check'], { ...slackEnv, CI_BOT_OPERATORS: 'bob' });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /roles\.operators\.0: must be a user id .*\(from CI_BOT_OPERATORS\)/);
+});

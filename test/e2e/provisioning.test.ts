@@ -13,6 +13,7 @@ import { startSimulator, seedAgents, type RunningSimulator } from '../support/si
 import { startTestHosts, type TestHosts } from '../support/ssh-hosts/index.ts';
 import { startZooKeeper, type ZooKeeperServer } from '../support/zookeeper.ts';
 import { treeHashes, MUTATING } from '../integration/ssh/helpers.ts';
+import { injectionPayloads } from '../support/injection-payloads.ts';
 
 const ALICE = 'U0ALICE001'; // admin
 const BOB = 'U0BOB00001'; // operator
@@ -216,22 +217,35 @@ describe('/ci prepull and /ci hosts', () => {
 });
 
 describe('R12: injection through chat arguments', () => {
-  const corpus = [
-    'slave2;reboot', 'slave2$(touch /tmp/pwned)', 'slave2`id`', '"slave2 && id"', "slave2'", 'slave2|id',
-    's\u0430ve2', 'slave2\u0000', 'x'.repeat(10_000), 'slave2>/etc/passwd', '../../etc',
-  ];
-  test('every value is refused by validation; the hosts recorded only recipe commands', async () => {
-    const before = th.hosts.map((h) => h.calls().length);
-    for (const bad of corpus) {
-      for (const cmd of [`setup-agent ${bad}`, `prepull ${bad}`, `prepull busybox --hosts ${bad}`]) {
+  test('every value is refused by validation (the reply says so); nothing ran on any host, nothing was queued', async () => {
+    // Payloads that leave a file under slave2's root if any host ever executes them (every host can write there).
+    const payloads = injectionPayloads(th.get('slave2').root);
+    const before = th.hosts.map((h) => h.commands().length);
+    const jobsBefore = await jobKeyCount();
+    assert.ok(jobsBefore > 0, 'the earlier tests queued jobs, so the count can see one');
+    for (const p of payloads) {
+      for (const cmd of [`setup-agent ${p.value}`, `prepull ${p.value}`, `prepull busybox --hosts ${p.value}`]) {
+        const what = `${p.what}: ${JSON.stringify(cmd.slice(0, 60))}`;
         const ack = await slack.command(BOB, cmd);
-        assert.equal(ack.status, 200);
-        assert.doesNotMatch(ack.body, /Queued/, `${JSON.stringify(cmd.slice(0, 60))} was queued`);
+        assert.equal(ack.status, 200, what);
+        // The refusal is the ack itself: once it is here, validation has answered and nothing can be queued later.
+        const reply = JSON.parse(ack.body) as { response_type?: string; text?: string };
+        assert.equal(reply.response_type, 'ephemeral', what);
+        assert.match(reply.text ?? '', /Usage: `\/ci (setup-agent|prepull)|not a (host|valid)|must be|too long|Unexpected|Unknown option|is not/i, what);
+        assert.doesNotMatch(reply.text ?? '', /Queued/, what);
       }
     }
-    assert.deepEqual(th.hosts.map((h) => h.calls().length), before, 'nothing ran anywhere');
-    const recipeCommands = /^(systemctl|apt-get|yum|dnf|dpkg-query|rpm|docker|journalctl) /;
-    for (const h of th.hosts) for (const c of h.calls()) assert.match(c, recipeCommands);
-    for (const h of th.hosts) for (const c of h.calls()) assert.doesNotMatch(c, /pwned|reboot|passwd/);
+    assert.equal(await jobKeyCount(), jobsBefore, 'nothing was queued');
+    assert.deepEqual(th.hosts.map((h) => h.commands().length), before, 'no shell ran anything on any host');
+    for (const p of payloads) if (p.trace) assert.equal(existsSync(p.trace), false, `${p.what}: ${p.trace} exists`);
   });
 });
+
+/** Jobs ever created in this bot's queues (BullMQ's per-queue `:id` counters, summed). */
+async function jobKeyCount(): Promise<number> {
+  const keys = (await redis.command('KEYS', `${prefix}:*:id`)).split('\r\n').filter((l) => l && !/^[*$]/.test(l));
+  let total = 0;
+  for (const key of keys) total += Number((await redis.command('GET', key)).split('\r\n')[1] ?? 0);
+  return total;
+}
+

@@ -23,19 +23,27 @@ const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 
 export async function startBot(opts: {
   role?: string;
-  config?: Record<string, unknown>;
+  /** Written to a file named by CI_BOT_CONFIG; `null`: no config file at all (set up from the environment alone). */
+  config?: Record<string, unknown> | null;
   env: Record<string, string>;
   deadlineMs?: number;
   /** Entry point (default src/main.ts; benchmarks pass the compiled dist/src/main.js). */
   entry?: string;
   /** Node options; default the production ones (bin/ci-bot.js, the Dockerfile): `--max-semi-space-size=1`. */
   nodeArgs?: string[];
+  /** Keep every byte of stdout and stderr (default: the last 64,000 chars), for scans of the whole log. */
+  fullOutput?: boolean;
 }): Promise<BotProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'ci-bot-e2e-'));
   const configPath = join(dir, 'ci-bot.yaml');
-  writeFileSync(configPath, stringify(opts.config ?? {}));
-  const env = { PATH: process.env.PATH ?? '', HOME: dir, CI_BOT_CONFIG: configPath, PORT: '0', LOG_LEVEL: 'info', ...opts.env };
-  const proc = start(process.execPath, [...(opts.nodeArgs ?? ['--max-semi-space-size=1']), opts.entry ?? MAIN, opts.role ?? 'all'], { env, cwd: dir });
+  if (opts.config !== null) writeFileSync(configPath, stringify(opts.config ?? {}));
+  const env = {
+    PATH: process.env.PATH ?? '', HOME: dir, ...(opts.config !== null ? { CI_BOT_CONFIG: configPath } : {}), PORT: '0', LOG_LEVEL: 'info',
+    ...opts.env,
+  };
+  const proc = start(process.execPath, [...(opts.nodeArgs ?? ['--max-semi-space-size=1']), opts.entry ?? MAIN, opts.role ?? 'all'], {
+    env, cwd: dir, ...(opts.fullOutput ? { keepOutputChars: Infinity } : {}),
+  });
   const logs = () =>
     proc
       .output()

@@ -8,12 +8,19 @@ export interface Started {
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
 }
 
-/** Spawns `cmd` and keeps its combined output (bounded) for diagnostics. */
-export function start(cmd: string, args: string[], opts: SpawnOptions = {}): Started {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+export interface StartOptions extends SpawnOptions {
+  /** How much of the combined output to keep, from the end (default 64,000 chars; Infinity: all of it, for scans). */
+  keepOutputChars?: number;
+}
+
+/** Spawns `cmd` and keeps its combined stdout and stderr (the last 64,000 chars unless told) for diagnostics. */
+export function start(cmd: string, args: string[], opts: StartOptions = {}): Started {
+  const { keepOutputChars = 64_000, ...spawnOpts } = opts;
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...spawnOpts });
   let out = '';
   const keep = (b: Buffer) => {
-    out = (out + b.toString()).slice(-64_000);
+    out += b.toString();
+    if (out.length > keepOutputChars) out = out.slice(-keepOutputChars);
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);

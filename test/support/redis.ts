@@ -25,6 +25,8 @@ export interface RedisOptions {
   aof?: boolean;
   /** maxmemory-policy; default `noeviction`. */
   policy?: string;
+  /** `requirepass`: clients must AUTH (the url then carries it, `redis://:<password>@…`). Default none. */
+  password?: string;
 }
 
 /** Starts a real `redis-server` on a free loopback port, in its own temp directory. */
@@ -35,18 +37,20 @@ export async function startRedis(opts: RedisOptions = {}): Promise<RedisServer> 
     '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
     '--maxmemory-policy', opts.policy ?? 'noeviction',
     '--appendonly', opts.aof ? 'yes' : 'no', '--appendfsync', 'everysec',
+    ...(opts.password ? ['--requirepass', opts.password] : []),
   ];
+  const auth = opts.password;
   const launch = async () => {
     const proc = start('redis-server', args);
-    await waitFor(() => ping(port), { deadlineMs: 10_000, what: `redis on ${port}` });
+    await waitFor(() => ping(port, auth), { deadlineMs: 10_000, what: `redis on ${port}` });
     return proc;
   };
   const server: RedisServer = {
-    url: `redis://127.0.0.1:${port}`,
+    url: auth ? `redis://:${encodeURIComponent(auth)}@127.0.0.1:${port}` : `redis://127.0.0.1:${port}`,
     port,
     dir,
     process: await launch(),
-    command: (...a) => rawCommand(port, a),
+    command: (...a) => rawCommand(port, a, auth),
     async restart({ hard = false, downMs = 0 } = {}) {
       await server.process.stop(hard ? 'SIGKILL' : 'SIGTERM');
       if (downMs > 0) await new Promise((r) => setTimeout(r, downMs)); // the outage itself, not a wait for a result
@@ -60,19 +64,22 @@ export async function startRedis(opts: RedisOptions = {}): Promise<RedisServer> 
   return server;
 }
 
-async function ping(port: number): Promise<boolean> {
+async function ping(port: number, auth?: string): Promise<boolean> {
   try {
-    return (await rawCommand(port, ['PING'])).includes('PONG');
+    return (await rawCommand(port, ['PING'], auth)).includes('PONG');
   } catch {
     return false;
   }
 }
 
-function rawCommand(port: number, args: string[]): Promise<string> {
+/** One command; with `auth`, an AUTH is sent ahead of it and its `+OK` dropped from the reply. */
+function rawCommand(port: number, args: string[], auth?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const sock = createConnection({ port, host: '127.0.0.1' });
-    const payload = `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+    const encode = (a: string[]) => `*${a.length}\r\n${a.map((x) => `$${Buffer.byteLength(x)}\r\n${x}\r\n`).join('')}`;
+    const payload = (auth ? encode(['AUTH', auth]) : '') + encode(args);
     let data = '';
+    let authed = !auth;
     const timer = setTimeout(() => {
       sock.destroy();
       reject(new Error('redis command timed out'));
@@ -80,7 +87,13 @@ function rawCommand(port: number, args: string[]): Promise<string> {
     sock.on('connect', () => sock.write(payload));
     sock.on('data', (b) => {
       data += b.toString();
-      if (data.endsWith('\r\n')) {
+      if (!authed && data.startsWith('+OK\r\n')) {
+        authed = true;
+        data = data.slice(5);
+      } else if (!authed && data.startsWith('-') && data.endsWith('\r\n')) {
+        authed = true; // AUTH refused: that error is the answer
+      }
+      if (authed && data.endsWith('\r\n')) {
         clearTimeout(timer);
         sock.end();
         resolve(data);

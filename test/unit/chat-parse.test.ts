@@ -6,6 +6,8 @@ import { commandSpecsOf } from '../../src/features/define-feature.ts';
 import { features } from '../../src/features/list.ts';
 import { renderHelp } from '../../src/chat/help.ts';
 import { tokenize } from '../../src/chat/tokenize.ts';
+import { injectionPayloads } from '../support/injection-payloads.ts';
+import { PATHOLOGICAL_INPUTS } from '../support/pathological-inputs.ts';
 
 const createRegistry = () => new CommandRegistry(commandSpecsOf(features));
 
@@ -80,11 +82,8 @@ describe('registry.parse', () => {
   });
 
   test('R12: injection attempts are refused by validation', () => {
-    const corpus = [
-      'slave1;rm -rf /', 'slave1 ; reboot', '$(reboot)', '`reboot`', 'slave1\nreboot', "slave1'", 'sla ve1', 'slave1\\',
-      'slave1\0', 'x'.repeat(5000), 'ѕlave1' /* Cyrillic s */, 'slave１' /* fullwidth 1 */, '../../etc/passwd',
-      '-oProxyCommand=reboot', 'slave1|reboot', 'slave1&&reboot', '${IFS}', 'slave1>x',
-    ];
+    // Each that could run something would leave a trace file on a host if executed (see test/support/injection-payloads.ts).
+    const corpus = injectionPayloads('/var/lib/cibot-pwned').map((p) => p.value);
     for (const bad of corpus) {
       for (const cmd of ['setup-agent', 'setup-master', 'prepull']) {
         const text = `${cmd} "${bad.replaceAll('"', '')}"`;
@@ -104,13 +103,12 @@ describe('validators', () => {
     for (const bad of ['Jenkins', 'a//b', '/abs', 'a:', 'a/b:', '-rm', 'a b', 'a;b']) fails(`prepull "${bad}"`);
   });
 
-  test('no pattern runs on an over-long argument: pathological inputs are refused in microseconds', () => {
-    const attacks = [`prepull ${'a/'.repeat(4900)}!`, `prepull ${'a.'.repeat(4900)}!`, `setup-agent ${'a-'.repeat(4900)}!`,
-      `trust-host slave1 SHA256:${'A'.repeat(9000)}`, `digest add "${'1 '.repeat(3000)}"`];
-    for (const text of attacks) {
-      const started = performance.now();
-      assert.equal(fails(text).code, 'bad_arguments');
-      assert.ok(performance.now() - started < 20, `${text.slice(0, 20)}… took ${(performance.now() - started).toFixed(1)} ms`);
+  test('no pattern runs on an over-long argument: the length check refuses it first', () => {
+    // How long these take is measured in test/bench/chat-parse.ts; here, that the length limit is what refused them.
+    for (const text of PATHOLOGICAL_INPUTS) {
+      const err = fails(text);
+      assert.equal(err.code, 'bad_arguments');
+      assert.match(err.message, /at most \d+ characters|expected string to have <=\d+ characters/, text.slice(0, 20));
     }
   });
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config/load.ts';
 import { redact, secretValues } from '../../src/config/redact.ts';
+import { roleWarnings } from '../../src/config/role-warnings.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ci-bot-config-'));
 const file = (name: string, text: string) => {
@@ -22,12 +23,41 @@ const problems = (fn: () => unknown): readonly string[] => {
   assert.fail('expected a ConfigError');
 };
 
-test('no file and no token: built-in demo defaults, demo mode', () => {
-  const loaded = loadConfig({ env: {}, cwd: dir });
+test('the local demo with no file: built-in demo defaults (everyone an admin), demo mode', () => {
+  const loaded = loadConfig({ env: {}, cwd: dir, demo: true });
   assert.equal(loaded.mode, 'demo');
   assert.equal(loaded.source, 'built-in demo defaults');
   assert.deepEqual(loaded.config.inventory.hosts.map((h) => h.name), ['master', 'slave1', 'slave2']);
+  assert.equal(loaded.config.roles.default, 'admin');
   assert.equal(loaded.config.redis.url, 'redis://127.0.0.1:6379');
+});
+
+test('S4: a real workspace from the environment alone has no admins or operators unless the environment names them', () => {
+  const slackEnv = { SLACK_BOT_TOKEN: 'xoxb-1-abc', SLACK_SIGNING_SECRET: 'x'.repeat(32) };
+  const alone = loadConfig({ env: slackEnv, cwd: dir });
+  assert.equal(alone.mode, 'http');
+  assert.equal(alone.source, 'environment only (no config file)');
+  assert.deepEqual([alone.config.roles.default, alone.config.roles.admins, alone.config.roles.operators], ['viewer', [], []]);
+  assert.deepEqual(roleWarnings(alone.config).length, 1);
+  assert.match(roleWarnings(alone.config)[0] ?? '', /no admin is configured/);
+
+  const named = loadConfig({ env: { ...slackEnv, CI_BOT_ADMINS: 'U0ALICE001, S0ADMINS01', CI_BOT_OPERATORS: 'U0BOB00001' }, cwd: dir });
+  assert.deepEqual(named.config.roles.admins, ['U0ALICE001', 'S0ADMINS01']);
+  assert.deepEqual(named.config.roles.operators, ['U0BOB00001']);
+  assert.equal(named.config.roles.default, 'viewer');
+  assert.deepEqual(roleWarnings(named.config), []);
+  // A role variable replaces the file's list for that role.
+  const path = file('roles.yaml', 'roles: { admins: [U0FILE0001] }\n');
+  assert.deepEqual(loadConfig({ env: { CI_BOT_ADMINS: 'U0ENV00001' }, file: path }).config.roles.admins, ['U0ENV00001']);
+});
+
+test('S4: a bad id in CI_BOT_ADMINS is refused, naming the variable', () => {
+  const found = problems(() => loadConfig({ env: { CI_BOT_ADMINS: 'U0ALICE001,alice' }, cwd: dir }));
+  assert.ok(found.some((p) => /^roles\.admins\.1: must be a user id .*\(from CI_BOT_ADMINS\)$/.test(p)), found.join('\n'));
+});
+
+test('config check warns when every user is an admin', () => {
+  assert.match(roleWarnings(loadConfig({ env: {}, cwd: dir, demo: true }).config).join('\n'), /every Slack user/);
 });
 
 test('the documented example file is valid as it is', () => {
@@ -80,4 +110,11 @@ test('upstream URLs carrying credentials are refused; a Redis password is redact
   assert.match(found.join('\n'), /cluster.jenkins.url: must not contain a user or password/);
   const loaded = loadConfig({ env: { REDIS_URL: 'redis://:hunter2-redis@127.0.0.1:6379' }, cwd: dir });
   assert.equal(redact('connecting to redis://:hunter2-redis@127.0.0.1:6379', secretValues(loaded.secrets)), 'connecting to redis://:[redacted]@127.0.0.1:6379');
+});
+
+test('the SSH key passphrase comes from SSH_PRIVATE_KEY_PASSPHRASE and is redacted like every secret', () => {
+  const { secrets } = loadConfig({ env: { SSH_PRIVATE_KEY_PATH: '/keys/id', SSH_PRIVATE_KEY_PASSPHRASE: 'pass-phrase-1' }, cwd: dir });
+  assert.equal(secrets.sshKeyPassphrase, 'pass-phrase-1');
+  assert.ok(secretValues(secrets).includes('pass-phrase-1'));
+  assert.ok(!secretValues(secrets).includes('/keys/id'), 'a path is not a secret');
 });

@@ -86,22 +86,17 @@ test('control routes: kill a task, lose/restore an agent, faults, job count, tim
   assert.equal((await call('POST', '/_control/nope')).status, 404);
 });
 
-test('generator: 10,000 agents and 100,000 tasks; slaves and metrics stay quick; requests are counted', async () => {
+// How long these reads take at scale is measured by test/bench/status-scale.ts, not asserted here.
+test('generator: 10,000 agents and 100,000 tasks; slaves and metrics answer in full; requests are counted', async () => {
   const gen = await call('POST', '/_control/generate', { agents: 10_000, tasks: 100_000 });
   assert.deepEqual(gen.body, { agents: 10_000, tasks: 100_000 });
   const mesos = new MesosClient({ masters: [s.urls.mesos], timeoutMs: 10_000 });
   const before = s.sim.faults.requests('mesos', '/master/state');
-  let t0 = Date.now();
   const m = await mesos.metricsSnapshot();
-  const metricsMs = Date.now() - t0;
   assert.ok(m['master/slaves_active']! >= 10_000);
   assert.ok(m['master/tasks_running']! >= 100_000);
-  t0 = Date.now();
   const { slaves } = await mesos.slaves();
-  const slavesMs = Date.now() - t0;
   assert.ok(slaves.length >= 10_002);
-  assert.ok(metricsMs < 500, `metrics took ${metricsMs} ms`);
-  assert.ok(slavesMs < 3000, `slaves took ${slavesMs} ms`);
   assert.equal(s.sim.faults.requests('mesos', '/master/state'), before, 'no /master/state requests');
   await fetch(`${s.urls.mesos}/master/state`).then((r) => r.body?.cancel());
   assert.equal(s.sim.faults.requests('mesos', '/master/state'), before + 1, '/master/state is served and counted');

@@ -49,7 +49,7 @@ describe('slack emulator: HTTP mode with a real Bolt app', () => {
     assert.equal(ack.status, 200);
     assert.equal(ack.acked, true);
     assert.equal(ack.body, 'working on build-42');
-    assert.ok(ack.latencyMs > 0 && ack.latencyMs < 3000);
+    assert.ok(ack.latencyMs > 0, 'the latency is recorded (an ack past the 3 s window would be status 0)');
     const posted = await slack.waitForMessage('status for build-42');
     assert.equal(posted.kind, 'channel');
     assert.match(posted.ts, /^\d{10}\.\d{6}$/);

@@ -4,7 +4,7 @@
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { startTestHosts, startControlStub, type TestHosts, type ControlStub } from '../../support/ssh-hosts/index.ts';
 import { loadRecipes } from '../../../src/recipes/load-recipes.ts';
 import { validateParams } from '../../../src/recipes/validate-params.ts';
@@ -12,6 +12,8 @@ import { RecipeRunner } from '../../../src/ssh/recipe-runner.ts';
 import type { SshPool } from '../../../src/ssh/pool.ts';
 import { UserFacingError } from '../../../src/core/errors.ts';
 import { MUTATING, poolFor, targetOf, treeHashes } from './helpers.ts';
+import { injectionPayloads } from '../../support/injection-payloads.ts';
+import { unexpectedCommands } from '../../support/ssh-hosts/command-record.ts';
 
 const recipes = loadRecipes(new URL('../../../commands/', import.meta.url));
 const ZK_HOST = '10.20.0.1';
@@ -189,18 +191,23 @@ describe('prepull', () => {
 });
 
 describe('R12: injection', () => {
-  test('refused by validation; and even an unvalidated value is only ever data on the host', async () => {
-    assert.throws(() => agentEnv('slave3', { HOST_NAME: 'x$(touch /tmp/ci-bot-pwned)' }), UserFacingError);
-    // Defence in depth: bypass validation on purpose; the value must land in the file verbatim, never run.
-    const evil = "x$(touch /tmp/ci-bot-pwned-$$)`id`';reboot;'";
-    const env = { ...agentEnv('slave3'), HOST_NAME: evil };
-    const { res } = await run('setup-agent', 'slave3', env, true);
-    assert.equal(res.ok, true, res.outputTail.join('\n'));
-    assert.ok(res.outputTail.includes(`+${evil}`));
-    for (const h of th.hosts) {
-      for (const call of h.calls()) {
-        assert.match(call, /^(systemctl (is-enabled|is-active|enable|start|restart) (--quiet )?[a-z-]+|dpkg-query -W -f=\$\{Status\} [a-z.-]+|apt-get install -y -q [a-z. -]+|docker (image inspect|pull) [a-z0-9./:]+|journalctl -u mesos-slave -n 20 --no-pager)$/, `${h.name}: ${call}`);
-      }
+  test('refused by validation; and even unvalidated values are only ever data on the host: nothing else ran', async () => {
+    const h = th.get('slave3');
+    const payloads = injectionPayloads(h.root).filter((p) => p.trace && !p.value.includes('\u0000'));
+    for (const p of payloads) assert.throws(() => agentEnv('slave3', { HOST_NAME: p.value }), UserFacingError, p.what);
+    // Defence in depth: bypass validation on purpose; each value must land in the file verbatim, never run.
+    for (const p of payloads) {
+      const before = h.commands().length;
+      const env = { ...agentEnv('slave3'), HOST_NAME: p.value };
+      const { res } = await run('setup-agent', 'slave3', env, true);
+      assert.equal(res.ok, true, `${p.what}: ${res.outputTail.join('\n')}`);
+      const ran = h.commands().slice(before);
+      assert.ok(ran.length > 20, `${p.what}: the host recorded the recipe's commands (${ran.length})`);
+      assert.deepEqual(unexpectedCommands(ran, [recipes.get('setup-agent')!.script], { env: { ...env, DRY_RUN: '1' }, controlUrl: stub.url }), [], p.what);
+      assert.equal(existsSync(p.trace as string), false, `${p.what}: ${p.trace} exists, so the payload ran`);
+    }
+    for (const host of th.hosts) {
+      assert.deepEqual(readdirSync(host.root, { recursive: true, encoding: 'utf8' }).filter((f) => /pwned/.test(f)), [], host.name);
     }
   });
 });

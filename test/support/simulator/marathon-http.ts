@@ -23,6 +23,11 @@ export function marathonHandler(sim: Simulation, index: number) {
     const method = req.method ?? 'GET';
     const self = `${sim.opts.host}:${sim.marathons[index]?.port}`;
     if (path === '/ping') return text(res, 200, 'pong');
+    const creds = sim.opts.marathonCredentials;
+    if (creds && req.headers.authorization !== `Basic ${Buffer.from(`${creds.user}:${creds.password}`).toString('base64')}`) {
+      res.setHeader('WWW-Authenticate', 'Basic realm="Mesosphere Marathon"');
+      return json(res, 401, { message: 'Invalid username or password.' });
+    }
     if (path === '/v2/leader' && method === 'GET') return leaderGet(sim, res);
     if (path === '/v2/events') return events(sim, index, req, res, url);
     const leader = sim.marathonLeader === index ? self : await leaderOrUndefined(sim, index);

@@ -33,6 +33,11 @@ export interface SimOptions {
   jenkinsAgent?: string;
   jenkinsUser: string;
   jenkinsToken: string;
+  /**
+   * Marathon's HTTP Basic credentials (its basic-auth plugin): when set, every Marathon request but /ping without
+   * them is a 401. Default none: Marathon open, as it ships.
+   */
+  marathonCredentials?: { user: string; password: string };
   /** Jobs present in JENKINS_HOME at start (default 3). */
   jenkinsJobs: number;
   /** JENKINS_HOME on shared storage: jobs survive a move to another agent (default false: host path). */

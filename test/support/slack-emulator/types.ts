@@ -78,6 +78,8 @@ export interface RecordedCall {
   status: number;
   /** The JSON the emulator answered with. */
   response: unknown;
+  /** The request body exactly as it arrived (R20 scans it; `args` has the `token` field removed). */
+  body: string;
 }
 
 /** An injected failure for the next call(s) of one method. */

@@ -106,7 +106,7 @@ function callApi(method: string, req: IncomingMessage, raw: string, deps: WebApi
     return fault ?? done;
   };
   const result = answer();
-  deps.calls.push({ method, args, atMs: Date.now(), status: result.status, response: result.body });
+  deps.calls.push({ method, args, atMs: Date.now(), status: result.status, response: result.body, body: raw });
   return result;
 }
 
@@ -133,7 +133,7 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: WebApiDeps
   if (path.startsWith('/api/')) return send(res, callApi(path.slice('/api/'.length), req, raw, deps));
   if (path.startsWith('/response/') && req.method === 'POST') {
     const a = deps.responseUrls.handle(path.slice('/response/'.length), req.headers['content-type'] ?? '', raw, deps.ctx);
-    deps.calls.push({ method: 'response_url', args: safeParse(raw), atMs: Date.now(), status: a.status, response: a.body });
+    deps.calls.push({ method: 'response_url', args: safeParse(raw), atMs: Date.now(), status: a.status, response: a.body, body: raw });
     return send(res, { ...a, headers: {} });
   }
   send(res, { status: 404, body: { ok: false, error: 'not_found' }, headers: {} });

@@ -10,6 +10,12 @@
  *
  * Login: root, with /root replaced by an empty tmpfs inside the namespace — a clean HOME, so the machine's
  * ~/.bashrc (pyenv init, +110 ms per command) is not sourced.
+ *
+ * Record of commands (R12): sshd sets BASH_ENV (`SetEnv`) for every session, so every non-interactive bash the
+ * session starts — root's login shell running the exec request, the `bash -s` of the recipe, subshells, the shims,
+ * any script — sources {@link COMMAND_RECORDER} first, whose DEBUG trap (inherited by functions, subshells and
+ * command substitutions) appends each simple command, as bash is about to run it, to /var/lib/cibot-shim/commands.log.
+ * Not only the shims: whatever ran through a shell on the host leaves a line.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync, realpathSync } from 'node:fs';
@@ -37,6 +43,8 @@ export interface TestHostsOptions {
   logLevel?: 'INFO' | 'VERBOSE';
   /** Hosts started at once (default 1; many hosts start faster with a few more). */
   startConcurrency?: number;
+  /** Passphrase for the generated client key (R20 canaries). Default none. */
+  clientKeyPassphrase?: string;
 }
 
 export interface TestHost {
@@ -51,6 +59,11 @@ export interface TestHost {
   readonly pid: number;
   /** The shims' record, one line per call ("systemctl start mesos-slave"). */
   calls(): string[];
+  /**
+   * Every command any shell on the host ran, in order, one line each as bash saw it before expansion
+   * (`printf '::step %s\n' "$1"`); newlines inside a command are written as `\n`.
+   */
+  commands(): string[];
   /** Content of a file the host sees at `path` if it was written on the host, else undefined. */
   file(path: string): string | undefined;
   /**
@@ -88,7 +101,7 @@ const SHIM_DIRS = ['usr/bin', 'usr/local/bin'];
 export async function startTestHosts(opts: TestHostsOptions): Promise<TestHosts> {
   const base = mkdtempSync(join(tmpdir(), 'ci-bot-ssh-'));
   const keyPath = join(base, 'id_ed25519');
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'ci-bot-test', '-f', keyPath]);
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', opts.clientKeyPassphrase ?? '', '-C', 'ci-bot-test', '-f', keyPath]);
   const publicKey = readFileSync(`${keyPath}.pub`, 'utf8');
   const net = `127.${1 + rand(254)}.${1 + rand(254)}`;
   const hosts: TestHost[] = [];
@@ -146,6 +159,9 @@ async function startHost(spec: HostSpec): Promise<TestHost> {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), content);
   }
+  mkdirSync(join(root, dirname(COMMANDS_LOG)), { recursive: true });
+  const recorder = join(sshDir, 'record-commands.bash');
+  writeFileSync(recorder, COMMAND_RECORDER);
   const holds = join(dir, 'holds');
   mkdirSync(holds);
   for (const [file, text] of Object.entries(shimScripts(spec.opts.simulatorControlUrl, holds))) {
@@ -156,7 +172,7 @@ async function startHost(spec: HostSpec): Promise<TestHost> {
   writeFileSync(join(sshDir, 'authorized_keys'), spec.publicKey, { mode: 0o600 });
   const port = await freePort(spec.address);
   const config = join(sshDir, 'sshd_config');
-  writeFileSync(config, sshdConfig(spec.address, port, sshDir, spec.opts.logLevel ?? 'INFO'));
+  writeFileSync(config, sshdConfig(spec.address, port, sshDir, recorder, spec.opts.logLevel ?? 'INFO'));
   const mounts = LAYERS.map(
     (l) => `mount -t overlay overlay -o lowerdir=/${l},upperdir=${root}/${l},workdir=${dir}/work/${l} /${l}`,
   );
@@ -180,6 +196,7 @@ function hostHandle(name: string, address: string, port: number, fp: string, roo
     root,
     pid: proc.pid,
     calls: () => readLines(join(root, CALLS_LOG)),
+    commands: () => readLines(join(root, COMMANDS_LOG)),
     file: (path) => {
       const p = resolveOnHost(root, path);
       return p ? readFileSync(p, 'utf8') : undefined;
@@ -218,8 +235,26 @@ function resolveOnHost(root: string, path: string): string | undefined {
   return undefined;
 }
 
-function sshdConfig(address: string, port: number, sshDir: string, logLevel: string): string {
+/** Where (on the host) every command its shells run is recorded. */
+export const COMMANDS_LOG = 'var/lib/cibot-shim/commands.log';
+
+/**
+ * Sourced through BASH_ENV by every non-interactive bash of a session. The trap runs before each simple command;
+ * `set -T` makes functions, subshells and command substitutions inherit it. Traps do not fire inside a trap, so
+ * the recorder does not record itself.
+ */
+export const COMMAND_RECORDER = `# ci-bot test host: record every command this shell runs (R12)
+__cibot_record() {
+  local c=\${BASH_COMMAND//$'\\n'/\\\\n}
+  printf '%s\\n' "$c" >> /${COMMANDS_LOG}
+}
+set -T
+trap __cibot_record DEBUG
+`;
+
+function sshdConfig(address: string, port: number, sshDir: string, recorder: string, logLevel: string): string {
   return `ListenAddress ${address}:${port}
+SetEnv BASH_ENV=${recorder}
 HostKey ${sshDir}/host_ed25519
 PidFile none
 AuthorizedKeysFile ${sshDir}/authorized_keys

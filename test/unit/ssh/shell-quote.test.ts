@@ -5,8 +5,7 @@ import { exportLines, shellQuote } from '../../../src/ssh/shell-quote.ts';
 import { wrapScript } from '../../../src/ssh/exec.ts';
 
 /** Runs a wrapped script the way sshd does: on bash's stdin, which stays open unless `eof` is set. */
-function runWrapped(payload: string, eof = false): Promise<{ code: number | null; stdout: string; ms: number }> {
-  const started = Date.now();
+function runWrapped(payload: string, eof = false): Promise<{ code: number | null; stdout: string }> {
   const child = spawn('bash', ['-s'], { stdio: ['pipe', 'pipe', 'inherit'] });
   let stdout = '';
   child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -15,7 +14,7 @@ function runWrapped(payload: string, eof = false): Promise<{ code: number | null
   return new Promise((resolve) =>
     child.on('exit', (code) => {
       child.stdin.destroy();
-      resolve({ code, stdout, ms: Date.now() - started });
+      resolve({ code, stdout });
     }),
   );
 }
@@ -45,8 +44,8 @@ describe('shell quoting and the script wrapper', () => {
 
   test('EOF on stdin (abort, lost connection) ends the whole script, children included', async () => {
     const res = await runWrapped(wrapScript('echo started\nsleep 30\necho never'), true);
+    // Had the script gone on after EOF, `sleep 30` would have finished and printed "never".
     assert.equal(res.stdout, 'started\n');
     assert.notEqual(res.code, 0);
-    assert.ok(res.ms < 5000, `took ${res.ms} ms`);
   });
 });
