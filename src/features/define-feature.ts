@@ -32,6 +32,8 @@ export interface FeatureDeps {
   digests: { store: DigestStore; schedules: DigestSchedules; slotKey: (schedulerId: string, slotMs: number) => string };
   /** Incidents and alerts: the shared record (`/ci alerts`, digests) and the per-kind counter (`cibot_alerts_total`). */
   alerts: { log: AlertLog; counted: (kind: AlertRecord['kind']) => void };
+  /** Exports a figure of the feature as a Prometheus gauge in `/metrics`, read on each scrape (see Metrics.gauge). */
+  gauge: (name: string, help: string, read: () => number | undefined) => void;
   /** Small JSON state shared by replicas (a watcher's tracker, so another replica can carry on). */
   state: StateStore;
   /** Every command spec of the running features (for `/ci help`), available once all are built. */

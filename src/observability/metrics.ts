@@ -31,6 +31,16 @@ export function createMetrics(opts: MetricsOptions = {}) {
     upstreamErrors: new Counter({ name: 'cibot_upstream_errors_total', help: 'Upstream errors by service and failure',
       labelNames: ['service', 'failure'] as const, registers: reg }),
     sshConnections: new Gauge({ name: 'cibot_ssh_connections', help: 'Open pooled SSH connections', registers: reg }),
+    /**
+     * Adds a gauge whose value `read` gives on each scrape (a feature's own figures, e.g. the watcher's); when it
+     * returns undefined the gauge keeps its last value (0 before the first).
+     */
+    gauge(name: string, help: string, read: () => number | undefined): void {
+      new Gauge({ name, help, registers: reg, collect() {
+        const v = read();
+        if (v !== undefined) this.set(v);
+      } });
+    },
   };
   new Gauge({ name: 'cibot_queue_depth', help: 'Jobs by queue and state', labelNames: ['queue', 'state'] as const,
     registers: reg,

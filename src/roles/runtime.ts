@@ -117,6 +117,7 @@ export async function createRuntime(loaded: LoadedConfig, opts: RuntimeOptions):
     config, log: log.child({ src: 'features' }), outbox, audit, tasks, cluster: cluster.reader, recipes, pins,
     provisionLog: createRedisProvisionLog(producer, prefix),
     alerts: { log: createRedisAlertLog(producer, prefix), counted: (kind) => metrics.alerts.inc({ kind }) },
+    gauge: (name, help, read) => metrics.gauge(name, help, read),
     state: createRedisStateStore(producer, prefix),
     digests: { store: createDigestStore({ redis: producer, prefix }), schedules, slotKey: digestSlotKey },
   }, opts.roles);

@@ -55,6 +55,15 @@ export const failoverFeature = defineFeature({
         return true;
       },
     });
+    // The active watcher's own figures, in the process that runs it (P3 compares events read with events written).
+    deps.gauge('cibot_watcher_events_read', 'Events the Marathon watcher read from the stream since start (all subscribed types)', () => jenkins.stats()?.eventsRead);
+    deps.gauge('cibot_watcher_reconnects', 'Reconnects of the Marathon event stream since start', () => jenkins.stats()?.reconnects);
+    // A timestamp, not an age (Prometheus' advice: `time() - x` is the age); with events_read, read in the same
+    // scrape, it says how many events the loop had read at that instant.
+    deps.gauge('cibot_watcher_last_event_timestamp_seconds', 'When the Marathon watcher last read an event (epoch seconds)', () => {
+      const at = jenkins.stats()?.lastEventAtMs;
+      return at === undefined ? undefined : at / 1000;
+    });
     return { deps, jenkins, agents };
   },
   commands: [alertsCommand],

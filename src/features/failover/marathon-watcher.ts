@@ -79,14 +79,17 @@ export interface WatcherStats {
   reconnects: number;
   /** Epoch ms of the last byte-level event seen (any type), or undefined. */
   lastEventAtMs?: number | undefined;
+  /**
+   * Events the read loop has taken from the stream since start, every subscribed type and app, across reconnects.
+   * Compared with what Marathon wrote to the connection, the difference is how far the read loop is behind.
+   */
+  eventsRead: number;
   /** Signals waiting for the processor now, and the most ever. */
   queued: number;
   maxQueued: number;
   /** Signals that did not fit and were replaced by a resync. */
   overflowed: number;
   resyncs: number;
-  /** Events the read loop has read, of every type (for lag: compare with what the server wrote). */
-  eventsRead: number;
 }
 
 export function createMarathonWatcher(deps: WatcherDeps) {
@@ -129,6 +132,7 @@ export function createMarathonWatcher(deps: WatcherDeps) {
         let first = true;
         for await (const e of stream) {
           stats.lastEventAtMs = now();
+          stats.eventsRead += 1;
           if (first) {
             // Subscribed: whatever happened before this point is read back by a resync (events after it queue up).
             first = false;
@@ -137,7 +141,6 @@ export function createMarathonWatcher(deps: WatcherDeps) {
             resyncDue = true;
             poke();
           }
-          stats.eventsRead += 1;
           const sig = signalOf(e, deps.appId);
           if (sig) handOff(sig);
           else if (deps.onOtherFailures && e.eventType === 'status_update_event' && e.taskStatus && FAILURES.has(e.taskStatus)) countFailure(e.appId ?? '?');

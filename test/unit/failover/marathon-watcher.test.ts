@@ -1,7 +1,8 @@
 /**
  * The Marathon watcher's loop over a scripted Marathon (events pushed by the test, the app read from a settable
  * definition): baseline resync, live events, a gap in the stream found by the resync on reconnect (R13), an
- * overflowing hand-off that forces a resync instead of dropping silently, other apps' events never queued.
+ * overflowing hand-off that forces a resync instead of dropping silently, other apps' events never queued, and
+ * the count of events read (every one, for the lag figure of test/bench/alert-latency.ts).
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -112,6 +113,25 @@ describe('Marathon watcher', () => {
       h.marathon.drop();
       await waitFor(() => h.watcher.stats().resyncs >= 4, { what: 'another reconnect' });
       assert.equal(h.transitions.length, 2, 'a second resync repeats nothing');
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('eventsRead counts every event the read loop takes (other apps too, across a reconnect), for the P3 lag figure', async () => {
+    const h = harness(running1);
+    try {
+      await waitFor(() => h.watcher.stats().connected && h.watcher.stats().resyncs >= 2, { what: 'subscribed, then the baseline resync' });
+      assert.equal(h.watcher.stats().eventsRead, 1, 'event_stream_attached');
+      for (let i = 0; i < 300; i++) h.marathon.emit({ ...status(`other.instance-${i}._app.1`, 'TASK_RUNNING', 'slave1', 1), appId: '/other' });
+      h.marathon.emit(status(`${I1}._app.1`, 'TASK_FAILED', 'slave1', 10));
+      await waitFor(() => h.watcher.stats().eventsRead >= 302, { what: '302 events read' });
+      assert.equal(h.watcher.stats().eventsRead, 302);
+      h.marathon.drop();
+      await waitFor(() => h.marathon.connections >= 2 && h.watcher.stats().connected, { what: 'reconnected' });
+      h.marathon.emit(status(`${I1}._app.2`, 'TASK_RUNNING', 'slave1', 20));
+      await waitFor(() => h.watcher.stats().eventsRead >= 304, { what: 'attached again + one event' });
+      assert.equal(h.watcher.stats().eventsRead, 304);
     } finally {
       await h.close();
     }
