@@ -151,11 +151,13 @@ test(`R10: prepull to ${HOSTS} sshd hosts at once — no handshake dropped, ≤ 
   }, { deadlineMs: 120_000, intervalMs: 200, what: `all ${HOSTS} prepull jobs completed` });
   const wallMs = Date.now() - started;
 
-  // Each host pulled the image once; the stopped ones needed two attempts, the others one.
+  // Each host pulled the image once; the stopped ones needed a retry (more on a loaded machine, where a connect to
+  // a host that just continued can time out again), the others none.
   for (const h of th.hosts) {
     assert.ok(existsSync(join(h.root, 'var/lib/cibot-shim/images/busybox_1.36')), `${h.name} has the image`);
-    const attempts = (await jobOf(h.name).getState()) === 'completed' ? (await provision.getJob(jobOf(h.name).id!))?.attemptsMade : -1;
-    assert.equal(attempts, stopped.includes(h.name) ? 2 : 1, `${h.name}: attempts`);
+    const attempts = (await jobOf(h.name).getState()) === 'completed' ? ((await provision.getJob(jobOf(h.name).id!))?.attemptsMade ?? -1) : -1;
+    if (stopped.includes(h.name)) assert.ok(attempts >= 2, `${h.name}: retried after its timed-out connect (${attempts} attempts)`);
+    else assert.equal(attempts, 1, `${h.name}: attempts`);
   }
 
   // The sshd side: no drops, one accepted connection per host, concurrency within the cap.
@@ -183,7 +185,7 @@ test(`R10: prepull to ${HOSTS} sshd hosts at once — no handshake dropped, ≤ 
     `${delays.map((d) => `${d} ms`).join(', ')}`);
   assert.ok(peak <= CAP, `at most ${CAP} handshakes at once, saw ${peak}`);
   assert.ok(peak >= 2, 'the fan-out ran handshakes in parallel (the measurement can see overlap)');
-  assert.equal(delays.length, stopped.length, 'one scheduled retry per timed-out host');
+  assert.ok(delays.length >= stopped.length, 'a scheduled retry per timed-out attempt');
   for (const d of delays) assert.ok(d >= BACKOFF_BASE_MS * 0.5 - 50 && d <= BACKOFF_BASE_MS * 1.5 + 50, `retry delay ${d} ms within base ± 50 %`);
   assert.ok(new Set(delays.map((d) => Math.round(d / 10))).size >= stopped.length / 2, `jittered, not one fixed delay: ${delays.join(', ')}`);
 });
