@@ -180,4 +180,19 @@ describe('failover incident', () => {
     await waitFor(() => about().find((m) => m.ts === lost.ts && /back/.test(text(m))), { what: `agent ${other} back, in the same message`, deadlineMs: 20_000 });
     assert.equal(about().length, 1, 'inactive, lost and back are one message');
   });
+
+  test('the agent that hosted Jenkins is lost → one incident carries both: the cause and the agent line with the new totals', async () => {
+    const task = jenkinsTask();
+    assert.ok(task?.host);
+    const host = task.host;
+    const known = new Set(incidents().map((m) => m.ts));
+    sim.sim.stopAgent(host);
+    const incident = await waitFor(() => incidents().find((m) => !known.has(m.ts) && new RegExp(`agent ${host} unreachable`).test(text(m)) && new RegExp(`agent ${host} lost`).test(text(m)) && /JENKINS_HOME (did NOT come|came) along|not checked/.test(text(m))), {
+      what: 'the incident with the agent line', deadlineMs: 20_000,
+    }).catch((err: unknown) => {
+      throw new Error(`${String(err)}\n${slack.messages(ALERTS).map((m) => `${m.ts} ${text(m)}`).join('\n')}`);
+    });
+    assert.match(text(incident), /of \d+ agents left/);
+    sim.sim.restoreAgent(host);
+  });
 });

@@ -19,12 +19,19 @@ export type DataVerdict =
   | { cameAlong: false; text: string }
   | { cameAlong: undefined; text: string };
 
-export function compareFingerprints(before: JenkinsFingerprint | undefined, after: JenkinsFingerprint | undefined, storage?: StorageMode, oldHost?: string): DataVerdict {
+export function compareFingerprints(
+  before: JenkinsFingerprint | undefined,
+  after: JenkinsFingerprint | undefined,
+  storage?: StorageMode,
+  oldHost?: string,
+  /** Jenkins came back on another host: a different job list there is another home, not later edits. */
+  moved = false,
+): DataVerdict {
   if (!before || !after) return { cameAlong: undefined, text: `JENKINS_HOME: not checked (${!before ? 'no reading from before the incident' : 'Jenkins could not be read after it'})` };
   const jobs = `${after.jobCount} of ${before.jobCount} job${before.jobCount === 1 ? '' : 's'}`;
   const identityChanged = before.identity !== undefined && after.identity !== undefined && before.identity !== after.identity;
   const jobsChanged = before.jobsHash !== undefined && after.jobsHash !== undefined && before.jobsHash !== after.jobsHash;
-  const lost = identityChanged || after.jobCount < before.jobCount;
+  const lost = identityChanged || after.jobCount < before.jobCount || (moved && jobsChanged);
   if (lost) {
     const why = storage?.kind === 'host-path' ? ` — it is a host path${oldHost ? ` on ${oldHost}` : ''}` : storage?.kind === 'container' ? ' — it has no volume' : '';
     return { cameAlong: false, text: `JENKINS_HOME did NOT come along: ${jobs}${identityChanged ? ', new instance identity' : ''}${why}` };

@@ -12,7 +12,6 @@ import { answer, defineFeature, type FeatureDeps } from '../define-feature.ts';
 import { createAgentsSource } from './agents-source.ts';
 import { createAlertSink } from './alert-sink.ts';
 import { createJenkinsSource, readWatcherStatus } from './jenkins-source.ts';
-import { renderIncident } from './render.ts';
 
 interface Ctx {
   deps: FeatureDeps;
@@ -51,7 +50,7 @@ export const failoverFeature = defineFeature({
         const view = jenkins.viewOn(change.hostname);
         if (!view) return false;
         view.agentLost = change;
-        await sink.raise({ key: view.incident.id, kind: 'jenkins', severity: 'critical', title: renderIncident(view).text, state: view.incident.state, openedAt: view.incident.firstDownAtMs }, renderIncident(view));
+        await jenkins.raise(view);
         return true;
       },
     });

@@ -70,11 +70,23 @@ export function createJenkinsSource(deps: JenkinsSourceDeps) {
     : undefined;
 
   async function onTransition(t: Transition, storage: StorageMode): Promise<void> {
-    const view: IncidentView = { incident: t.incident, storage, timeZone: tz };
-    views.set(t.incident.id, view);
+    const view = viewOf(t.incident, storage);
     await raise(view);
     // Jenkins may take a while to answer after it is healthy; the watcher goes on meanwhile.
     if (t.type === 'resolved') checkData(view).catch((err: unknown) => deps.log.warn({ err }, 'data check failed'));
+  }
+
+  /**
+   * The one view of an incident in this process: every raise renders it whole, so a data check and an agent loss
+   * that arrive in either order both stay in the message. The newest 20 incidents are kept.
+   */
+  function viewOf(incident: Incident, storage: StorageMode): IncidentView {
+    const view = views.get(incident.id) ?? { incident, storage, timeZone: tz };
+    Object.assign(view, { incident, storage });
+    views.delete(incident.id);
+    views.set(incident.id, view);
+    for (const id of [...views.keys()].slice(0, Math.max(0, views.size - 20))) views.delete(id);
+    return view;
   }
 
   async function raise(view: IncidentView): Promise<void> {
@@ -99,11 +111,12 @@ export function createJenkinsSource(deps: JenkinsSourceDeps) {
       after = await readFingerprint(jenkins, AbortSignal.timeout(config.cluster.jenkins.timeoutMs)).catch(() => undefined);
       if (!after) await interruptibleSleep(2000);
     }
-    view.data = compareFingerprints(before.success ? (before.data as JenkinsFingerprint) : undefined, after, view.storage, view.incident.downHost);
+    const i = view.incident;
+    const moved = i.backHost !== undefined && i.downHost !== undefined && i.backHost !== i.downHost;
+    view.data = compareFingerprints(before.success ? (before.data as JenkinsFingerprint) : undefined, after, view.storage, i.downHost, moved);
     await raise(view).catch((err: unknown) => deps.log.warn({ err }, 'could not post the data check'));
     // What Jenkins holds now is the baseline for the next incident, whether or not the old home came along.
     if (after) await deps.state.set(`failover:${appId}:fingerprint`, after);
-    if (views.get(view.incident.id) === view) views.delete(view.incident.id);
   }
 
   /** While Jenkins is up and no incident is open: the "before" reading, refreshed at every resync period. */
@@ -127,7 +140,7 @@ export function createJenkinsSource(deps: JenkinsSourceDeps) {
       if (!i || i.state !== 'open' || signal.aborted) continue;
       const periods = Math.floor((Date.now() - i.lastDownAtMs) / config.alerts.repeatIntervalMs);
       if (periods < 1) continue;
-      const view = views.get(i.id) ?? { incident: i, storage: watcher?.storage() ?? { kind: 'container', safe: false }, timeZone: tz };
+      const view = viewOf(i, watcher?.storage() ?? { kind: 'container', safe: false });
       await deps.sink.reply(
         { key: i.id, kind: 'jenkins', severity: 'critical', title: incidentHeadline(view), state: 'open', openedAt: i.firstDownAtMs },
         `${i.id}:reminder:${periods}`,
@@ -148,11 +161,17 @@ export function createJenkinsSource(deps: JenkinsSourceDeps) {
 
   return {
     configured: watcher !== undefined,
-    /** The open incident's view when Jenkins went down on `host` (so an agent loss there joins it). */
+    /** Raises the incident's message again (after the agent loss joined it). */
+    raise,
+    /**
+     * The incident of Jenkins going down on `host`, open or resolved in the last two minutes (an agent loss is seen
+     * by polling, often after Marathon already relaunched Jenkins elsewhere), so the agent loss joins it.
+     */
     viewOn(host: string): IncidentView | undefined {
       const i = watcher?.incident();
-      if (!i || i.state !== 'open' || i.downHost !== host) return undefined;
-      return views.get(i.id) ?? { incident: i, storage: watcher?.storage() ?? { kind: 'container', safe: false }, timeZone: tz };
+      const recent = i && (i.state === 'open' || (i.resolvedAtMs !== undefined && Date.now() - i.resolvedAtMs < 120_000));
+      if (!i || !recent || i.downHost !== host) return undefined;
+      return viewOf(i, watcher?.storage() ?? { kind: 'container', safe: false });
     },
     async run(signal: AbortSignal): Promise<void> {
       if (!watcher) return;

@@ -49,6 +49,7 @@ export function incidentHeadline(v: IncidentView): string {
 export function renderIncident(v: IncidentView): RenderedMessage {
   const i = v.incident;
   const lines = [incidentHeadline(v)];
+  if (i.state === 'resolved') lines.push(`:information_source: Went down${i.downHost ? ` on ${e(i.downHost)}` : ''}: ${e(i.cause)} (${clock(i.lastDownAtMs, v.timeZone)})`);
   if (i.downCount > 1) lines.push(`:repeat: Down ${i.downCount} times since ${clock(i.firstDownAtMs, v.timeZone)}, ${roughDuration(i.downtimeMs)} in all`);
   if (v.agentLost) lines.push(agentLine(v.agentLost));
   if (i.state === 'resolved') lines.push(v.data ? dataLine(v.data) : ':hourglass_flowing_sand: Checking whether JENKINS_HOME came along…');

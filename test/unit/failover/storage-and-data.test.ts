@@ -37,6 +37,8 @@ describe('JENKINS_HOME storage mode from the Marathon app definition', () => {
   });
 });
 
+const hostPathMode = { kind: 'host-path', hostPath: '/tmp/jenkins', safe: false } as const;
+
 describe('did JENKINS_HOME come along', () => {
   const before = { jobCount: 37, jobsHash: 'c1', identity: 'MIIB-old' };
   test('fewer jobs after a move to a host path: NOT, with the reason and the old host', () => {
@@ -50,6 +52,9 @@ describe('did JENKINS_HOME come along', () => {
     assert.match(compareFingerprints(before, { ...before }).text, /came along: 37 of 37 jobs$/);
     assert.equal(compareFingerprints(before, { ...before, identity: 'MIIB-new' }).cameAlong, false);
     assert.equal(compareFingerprints(before, { jobCount: 37 }).cameAlong, true, 'no identity header after: judged on jobs');
+    const other = { jobCount: 40, jobsHash: 'c2' };
+    assert.equal(compareFingerprints(before, other).cameAlong, true, 'in place, a changed job list is later edits');
+    assert.equal(compareFingerprints(before, other, hostPathMode, 'slave1', true).cameAlong, false, 'after a move it is another home');
   });
 
   test('without a reading from before, it says it could not check instead of guessing', () => {
