@@ -129,6 +129,22 @@ describe('failover source against the simulator', () => {
     assert.ok((w.source.stats()?.reconnects ?? 0) >= 1);
   });
 
+  test('R13 (HttpEventStreamActorTest): the event bus stalls (heartbeats go on) during a move, then resumes → one incident, resolved, nothing twice', async () => {
+    const w = await watch();
+    const before = w.jenkins();
+    assert.ok(before);
+    w.sim.bus.stalled = true;
+    w.sim.setAgentFull(before.host, true);
+    w.sim.killTask(before.id, 'TASK_FAILED', 'Container exited with status 137');
+    await waitFor(() => w.jenkins()?.health?.alive && w.jenkins()?.host !== before.host, { what: 'moved in the simulator', deadlineMs: 20_000 });
+    assert.equal(w.alerts.length, 0, 'nothing arrived while the bus was stalled');
+    assert.equal(w.source.stats()?.connected, true, 'heartbeats kept the connection alive');
+    w.sim.bus.resume();
+    await waitFor(() => w.incidents()[0]?.state === 'resolved', { what: 'resolved once the held events arrived', deadlineMs: 20_000 });
+    assert.equal(w.incidents().length, 1);
+    assert.equal(w.alerts.filter((a) => a.state === 'open').length, 1, 'opened once');
+  });
+
   test('R13 (LeaderIntegrationTest, ForwardToLeaderIntegrationTest): Marathon leader abdicates during a move → the watcher follows the new leader and reports it once', async () => {
     const w = await watch();
     const before = w.jenkins();
