@@ -145,6 +145,8 @@ export class MarathonClient {
    * on connect failure or when nothing (not even a heartbeat) arrives within `idleTimeoutMs`.
    */
   async *events(opts: Omit<EventStreamOptions, 'base'> = {}): AsyncGenerator<MarathonEvent> {
+    // Every (re)connect asks `/v2/leader` afresh: a stream that just ended may mean the leader abdicated.
+    this.forgetLeader();
     const base = await this.leader(pick(opts));
     try {
       yield* openEventStream(this.http, { ...opts, base });
