@@ -36,6 +36,7 @@ export function createJenkinsSource(deps: JenkinsSourceDeps) {
   const appId = config.cluster.marathon.jenkinsAppId;
   const tz = config.alerts.timeZone;
   const views = new Map<string, IncidentView>();
+  let running: AbortSignal = AbortSignal.abort(); // the current run's signal: a data check stops with the lease
   const watcher = marathon
     ? createMarathonWatcher({
         appId,
@@ -107,16 +108,20 @@ export function createJenkinsSource(deps: JenkinsSourceDeps) {
     const jenkins = cluster.jenkins;
     const before = fingerprintSchema.safeParse(await deps.state.get(`failover:${appId}:fingerprint`).catch(() => undefined));
     let after: JenkinsFingerprint | undefined;
-    for (let attempt = 0; jenkins && attempt < 30 && !after; attempt++) {
-      after = await readFingerprint(jenkins, AbortSignal.timeout(config.cluster.jenkins.timeoutMs)).catch(() => undefined);
-      if (!after) await interruptibleSleep(2000);
+    const signal = running;
+    for (let attempt = 0; jenkins && attempt < 30 && !after && !signal.aborted; attempt++) {
+      after = await readFingerprint(jenkins, AbortSignal.any([signal, AbortSignal.timeout(config.cluster.jenkins.timeoutMs)])).catch(() => undefined);
+      if (!after) await interruptibleSleep(2000, signal);
     }
     const i = view.incident;
     const moved = i.backHost !== undefined && i.downHost !== undefined && i.backHost !== i.downHost;
-    view.data = compareFingerprints(before.success ? (before.data as JenkinsFingerprint) : undefined, after, view.storage, i.downHost, moved);
+    // Stopped (the lease moved on, or shutdown): say so instead of leaving "Checking…" in the message for good.
+    view.data = signal.aborted
+      ? { cameAlong: undefined, text: 'JENKINS_HOME: not checked (the watcher stopped during the check)' }
+      : compareFingerprints(before.success ? (before.data as JenkinsFingerprint) : undefined, after, view.storage, i.downHost, moved);
     await raise(view).catch((err: unknown) => deps.log.warn({ err }, 'could not post the data check'));
     // What Jenkins holds now is the baseline for the next incident, whether or not the old home came along.
-    if (after) await deps.state.set(`failover:${appId}:fingerprint`, after);
+    if (after && !signal.aborted) await deps.state.set(`failover:${appId}:fingerprint`, after);
   }
 
   /** While Jenkins is up and no incident is open: the "before" reading, refreshed at every resync period. */
@@ -175,6 +180,7 @@ export function createJenkinsSource(deps: JenkinsSourceDeps) {
     },
     async run(signal: AbortSignal): Promise<void> {
       if (!watcher) return;
+      running = signal;
       await Promise.all([watcher.run(signal), keepFingerprint(signal), remind(signal), publish(signal)]);
     },
     stats: () => watcher?.stats(),
