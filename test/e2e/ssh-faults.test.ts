@@ -153,7 +153,16 @@ describe('SSH faults', () => {
     await waitFor(() => s2.isHeld('before-pull'), { deadlineMs: 20_000, what: 'slave2 in the middle of docker pull' });
     const sessions = s2.sessionPids();
     assert.ok(sessions.length > 0, 'a session to kill');
-    for (const pid of sessions) process.kill(pid, 'SIGKILL');
+    // The session and everything it started (the held `docker pull` too: orphaned, it would finish the pull
+    // after the kill and leave the retry nothing to do).
+    const doomed = s2.descendants();
+    for (const pid of [...sessions, ...doomed]) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone with its session
+      }
+    }
     s2.release('before-pull');
 
     // Retried by the worker itself, after a backoff: BullMQ holds the job as delayed between the attempts.
