@@ -89,14 +89,16 @@ export interface WatcherStats {
   maxQueued: number;
   /** Signals that did not fit and were replaced by a resync. */
   overflowed: number;
+  /** Resyncs started, and finished (their transitions delivered). */
   resyncs: number;
+  resyncsDone: number;
 }
 
 export function createMarathonWatcher(deps: WatcherDeps) {
   const now = deps.now ?? Date.now;
   const limit = deps.queueLimit ?? 1024;
   const backoff = deps.backoffMs ?? { firstMs: 500, maxMs: 30_000 };
-  const stats: WatcherStats = { connected: false, reconnects: 0, queued: 0, maxQueued: 0, overflowed: 0, resyncs: 0, eventsRead: 0 };
+  const stats: WatcherStats = { connected: false, reconnects: 0, queued: 0, maxQueued: 0, overflowed: 0, resyncs: 0, resyncsDone: 0, eventsRead: 0 };
   const windowMs = deps.groupWindowMs ?? 10_000;
   let burst: FailureBurst | undefined;
   let burstReportedAt = 0;
@@ -191,6 +193,7 @@ export function createMarathonWatcher(deps: WatcherDeps) {
       taskId: failure.taskId, state: failure.state, message: failure.message, atMs: failure.timestamp ? Date.parse(failure.timestamp) : undefined,
     });
     await deliver(transitions);
+    stats.resyncsDone += 1;
   }
 
   /** The tracker for the app's current health checks (kept state, new options when the definition changed). */

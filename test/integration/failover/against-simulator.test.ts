@@ -44,7 +44,8 @@ async function watch(opts: { flapWindowMs?: number; repeatIntervalMs?: number } 
     await running;
     await clients.close();
   });
-  await waitFor(() => source.stats()?.connected && (source.stats()?.resyncs ?? 0) >= 2, { what: 'watcher subscribed and in sync' });
+  // Subscribed, and the resync that follows the subscription finished: from here on, only events tell it anything.
+  await waitFor(() => source.stats()?.connected && (source.stats()?.resyncsDone ?? 0) >= 2, { what: 'watcher subscribed and in sync' });
   const jenkins = () => {
     const t = sim.marathon.tasksOf('/jenkins').find((x) => x.state === 'TASK_RUNNING');
     return t && { ...t, host: sim.state.agents.get(t.agentId)?.hostname ?? '' };

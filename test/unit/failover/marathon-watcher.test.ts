@@ -87,7 +87,7 @@ describe('Marathon watcher', () => {
   test('baseline from the resync, then the live events open and resolve one incident', async () => {
     const h = harness(running1);
     try {
-      await waitFor(() => h.watcher.stats().connected && h.watcher.stats().resyncs >= 2, { what: 'subscribed, then the baseline resync' });
+      await waitFor(() => h.watcher.stats().connected && h.watcher.stats().resyncsDone >= 2, { what: 'subscribed, then the baseline resync' });
       h.marathon.emit(status(`${I1}._app.1`, 'TASK_FAILED', 'slave1', 10), status(`${I1}._app.2`, 'TASK_RUNNING', 'slave2', 57));
       await waitFor(() => h.transitions.length === 2, { what: 'two transitions' });
       assert.deepEqual(h.transitions.map((t) => [t.type, t.incident.downHost, t.incident.backHost ?? null]), [['opened', 'slave1', null], ['resolved', 'slave1', 'slave2']]);
@@ -100,7 +100,7 @@ describe('Marathon watcher', () => {
   test('R13: Jenkins moves while the stream is down; the resync on reconnect reports it once', async () => {
     const h = harness(running1);
     try {
-      await waitFor(() => h.watcher.stats().connected && h.watcher.stats().resyncs >= 2, { what: 'subscribed, then the baseline resync' });
+      await waitFor(() => h.watcher.stats().connected && h.watcher.stats().resyncsDone >= 2, { what: 'subscribed, then the baseline resync' });
       h.marathon.app_ = {
         tasks: [{ id: `${I2}._app.1`, state: 'TASK_RUNNING', host: 'slave2', startedAt: at(40) }],
         lastTaskFailure: { taskId: `${I1}._app.1`, state: 'TASK_LOST', message: 'agent removed', timestamp: at(5) },
@@ -121,7 +121,7 @@ describe('Marathon watcher', () => {
   test('eventsRead counts every event the read loop takes (other apps too, across a reconnect), for the P3 lag figure', async () => {
     const h = harness(running1);
     try {
-      await waitFor(() => h.watcher.stats().connected && h.watcher.stats().resyncs >= 2, { what: 'subscribed, then the baseline resync' });
+      await waitFor(() => h.watcher.stats().connected && h.watcher.stats().resyncsDone >= 2, { what: 'subscribed, then the baseline resync' });
       assert.equal(h.watcher.stats().eventsRead, 1, 'event_stream_attached');
       for (let i = 0; i < 300; i++) h.marathon.emit({ ...status(`other.instance-${i}._app.1`, 'TASK_RUNNING', 'slave1', 1), appId: '/other' });
       h.marathon.emit(status(`${I1}._app.1`, 'TASK_FAILED', 'slave1', 10));
@@ -142,7 +142,7 @@ describe('Marathon watcher', () => {
     let blocked = true;
     const h = harness(running1, { queueLimit: 5, slow: () => (blocked ? new Promise<void>((r) => (release = r)) : Promise.resolve()) });
     try {
-      await waitFor(() => h.watcher.stats().connected && h.watcher.stats().resyncs >= 2, { what: 'subscribed, then the baseline resync' });
+      await waitFor(() => h.watcher.stats().connected && h.watcher.stats().resyncsDone >= 2, { what: 'subscribed, then the baseline resync' });
       for (let i = 0; i < 1000; i++) h.marathon.emit({ ...status(`other.instance-${i}._app.1`, 'TASK_FAILED', 'slave1', 1), appId: '/other' });
       h.marathon.emit(status(`${I1}._app.1`, 'TASK_FAILED', 'slave1', 10));
       await waitFor(() => h.transitions.length === 0 && h.watcher.stats().queued === 0, { what: 'first signal taken' });
@@ -165,7 +165,7 @@ describe('Marathon watcher', () => {
     const bursts: FailureBurst[] = [];
     const h = harness(running1, { bursts });
     try {
-      await waitFor(() => h.watcher.stats().connected && h.watcher.stats().resyncs >= 2, { what: 'subscribed' });
+      await waitFor(() => h.watcher.stats().connected && h.watcher.stats().resyncsDone >= 2, { what: 'subscribed' });
       for (let i = 0; i < 1000; i++) {
         h.marathon.emit({ ...status(`app${i % 200}.instance-${i}._app.1`, i % 10 === 0 ? 'TASK_KILLED' : 'TASK_FAILED', 'slave1', 1), appId: `/app${i % 200}` });
       }
