@@ -111,6 +111,40 @@ export interface ClusterReader {
   timeoutsMs: { mesos: number; marathon: number; jenkins: number; zookeeper: number };
 }
 
+/** What an app write answered: accepted (a deployment), or why not (409 locked/exists, 400/422 field errors). */
+export type AppWriteResult =
+  | { ok: true; created: boolean; deploymentId: string | undefined; version: string | undefined }
+  | { ok: false; kind: 'locked' | 'exists'; message: string; deploymentIds: string[] }
+  | { ok: false; kind: 'invalid'; status: number; message: string; fields: Array<{ path: string; errors: string[] }> };
+
+/** A running Marathon deployment (`GET /v2/deployments`). */
+export interface MarathonDeploymentView {
+  id: string;
+  affectedApps: readonly string[];
+  currentStep: number;
+  totalSteps: number;
+  /** e.g. `StartApplication /jenkins`. */
+  actions: readonly string[];
+}
+
+/** An app waiting in the launch queue, with why each agent's last offer did not fit (`InsufficientMemory` …). */
+export interface MarathonWaiting {
+  appId: string;
+  count: number;
+  delaySeconds: number;
+  offers: ReadonlyArray<{ host: string; reasons: readonly string[] }>;
+}
+
+/** What `/ci deploy` needs of Marathon beyond reading: the full definition, the write, deployments, the queue. */
+export interface MarathonDeployer {
+  /** `GET /v2/apps/{id}` as Marathon serves it (every field), or undefined when there is no such app (404). */
+  definition(id: string, o: ReadOptions): Promise<Record<string, unknown> | undefined>;
+  /** POST (create) or PUT with `partialUpdate=false` (replace); `force` overrides a deployment holding the app. */
+  write(definition: { id: string } & Record<string, unknown>, o: ReadOptions & { create: boolean; force: boolean }): Promise<AppWriteResult>;
+  deployments(o: ReadOptions): Promise<MarathonDeploymentView[]>;
+  waiting(o: ReadOptions): Promise<MarathonWaiting[]>;
+}
+
 /**
  * The process's one set of cluster clients as every feature sees it: the snapshot reads plus what provisioning
  * checks after it changed a host and what the failover watcher follows.
@@ -132,6 +166,7 @@ export interface ClusterClients extends ClusterReader {
      * cannot connect or stays silent (no event, no heartbeat) for `idleTimeoutMs`.
      */
     events(o: ReadOptions & { eventTypes: readonly string[]; idleTimeoutMs: number }): AsyncIterable<MarathonEventReading>;
+    deployer: MarathonDeployer;
   };
   jenkins?: JenkinsReader & {
     /** The top-level jobs of `GET /api/json?tree=<tree>` (the fingerprint asks for `jobs[name]`). */

@@ -128,6 +128,29 @@ const jenkins = z.strictObject({
   label: z.string().default('mesos'),
 });
 
+/**
+ * `/ci deploy jenkins`: the Marathon app comes from `template` (a Marathon app JSON, path relative to the working
+ * directory) with these values put over it; the app id is `cluster.marathon.jenkinsAppId`. Unset values keep the
+ * template's. Checked again at deploy time (src/features/jenkins/deploy-template.ts).
+ */
+const deployJenkins = z.strictObject({
+  template: z.string().min(1).default('config/marathon-jenkins.json'),
+  image: z.string().min(1).optional(),
+  cpus: z.number().positive().optional(),
+  memMb: z.number().int().positive().optional(),
+  /** JENKINS_HOME on the agent (the volume's hostPath). */
+  homeHostPath: z.string().regex(/^\/[^\0]*$/, 'must be an absolute path').optional(),
+  /** Pins Jenkins to one agent (`["hostname","CLUSTER",pinHost]`): the only way a host-path JENKINS_HOME survives a restart. */
+  pinHost: z.string().min(1).optional(),
+  /** The health check's grace period: Jenkins at 256 MB takes minutes to answer /login. */
+  gracePeriodSeconds: z.number().int().min(0).optional(),
+  /** How long the progress message follows the deployment before it gives up and says what it saw. */
+  followTimeoutMs: ms(15 * 60_000),
+  pollMs: ms(2000),
+  /** Task failures of the new version after which the deploy stops following and reports the last one. */
+  maxTaskFailures: z.number().int().min(1).default(3),
+});
+
 const tasks = z.strictObject({
   /** Jobs one worker process runs at once, per queue. */
   concurrency: z.number().int().min(1).max(64).default(4),
@@ -200,6 +223,7 @@ export const configSchema = z.strictObject({
   ssh: ssh.prefault({}),
   packages: packages.prefault({}),
   jenkins: jenkins.prefault({}),
+  deploy: z.strictObject({ jenkins: deployJenkins.prefault({}) }).prefault({}),
   tasks: tasks.prefault({}),
   digests: digests.prefault({}),
   watch: watch.prefault({}),

@@ -12,7 +12,8 @@ import { MesosClient } from '../clients/mesos/client.ts';
 import { ZooKeeperClient } from '../clients/zookeeper/client.ts';
 import type { UpstreamResult } from '../clients/http.ts';
 import { readJenkinsStatus } from '../clients/jenkins/read-status.ts';
-import { toMarathonInfo } from '../clients/marathon/to-domain.ts';
+import { toAppWriteResult, toDeploymentViews, toMarathonInfo, toWaiting } from '../clients/marathon/to-domain.ts';
+import { UpstreamError } from '../core/errors.ts';
 import { toMesosAgent, toMesosAgents, toMesosFrameworks, toMesosTotals } from '../clients/mesos/to-domain.ts';
 import { toZooKeeperView } from '../clients/zookeeper/to-domain.ts';
 import type { Config, Secrets } from '../config/schema.ts';
@@ -49,6 +50,15 @@ export function createClusterClients(
     reader.marathon = {
       jenkinsAppId: c.marathon.jenkinsAppId, leader: (o) => m.leader(o), app: (id, o) => m.app(id, o), info: async (o) => toMarathonInfo(await m.info(o)),
       events: (o) => m.events({ signal: o.signal, eventTypes: [...o.eventTypes], idleTimeoutMs: o.idleTimeoutMs }),
+      deployer: {
+        definition: (id, o) => m.app(id, { signal: o.signal, embed: [] }).then(
+          (app) => app as Record<string, unknown>,
+          (err: unknown) => { if (err instanceof UpstreamError && err.status === 404) return undefined; throw err; },
+        ),
+        write: async (def, o) => toAppWriteResult(await m.writeApp(def, { signal: o.signal, create: o.create, force: o.force }), o.create),
+        deployments: async (o) => toDeploymentViews(await m.deployments(o)),
+        waiting: async (o) => toWaiting(await m.queueOffers(o)),
+      },
     };
   }
   const url = c.jenkins.url;

@@ -53,12 +53,17 @@ files_json() {
   done
   printf '{"files":{%s}}' "$out"
 }
+images_json() {
+  local out='' i
+  while IFS= read -r i; do [ -n "$i" ] && out="$out\${out:+,}$(json_str "$i")"; done < <(cat "$S/images.list" 2>/dev/null)
+  printf '[%s]' "$out"
+}
 notify() {
   local unit=$1 log=/var/log/mesos/$1.log
   case $unit in
     mesos-slave)
       echo "Registering with master at $(content /etc/mesos/zk)" >> "$log"
-      body="{\\"zk\\":$(json_str "$(content /etc/mesos/zk)"),\\"hostname\\":$(json_str "$(content /etc/mesos-slave/hostname)"),\\"ip\\":$(json_str "$(content /etc/mesos-slave/ip)")}"
+      body="{\\"zk\\":$(json_str "$(content /etc/mesos/zk)"),\\"hostname\\":$(json_str "$(content /etc/mesos-slave/hostname)"),\\"ip\\":$(json_str "$(content /etc/mesos-slave/ip)"),\\"images\\":$(images_json)}"
       post /_control/agents/register "$body" >> "$log" 2>&1 || echo "E registration refused by master" >> "$log" ;;
     zookeeper)
       post /_control/services/zookeeper/start "$(files_json /etc/zookeeper/conf/zoo.cfg /etc/zookeeper/conf/myid /var/lib/zookeeper/myid)" >> "$log" 2>&1 || true ;;
@@ -115,11 +120,16 @@ echo "package $pkg is not installed"
 exit 1
 `;
 
-const docker = `${prelude('docker')}
+/** `docker`: pulls mark the image present (and tell the simulator which agent has it: per-agent image presence). */
+const docker = (controlUrl: string) => `${prelude('docker')}CONTROL_URL='${controlUrl}'
+${jsonHelpers}
 img=\${!#}
 key=\${img//[\\/:@]/_}
 case "$1 \${2:-}" in
-  "pull "*) echo "Pulling $img"; hold before-pull; touch "$S/images/$key"; echo "Status: Downloaded newer image for $img" ;;
+  "pull "*) echo "Pulling $img"; hold before-pull; touch "$S/images/$key"
+    grep -qxF -- "$img" "$S/images.list" 2>/dev/null || printf '%s\\n' "$img" >> "$S/images.list"
+    [ -s /etc/mesos-slave/hostname ] && post /_control/agents/images "{\\"hostname\\":$(json_str "$(content /etc/mesos-slave/hostname)"),\\"image\\":$(json_str "$img")}" >/dev/null 2>&1
+    echo "Status: Downloaded newer image for $img" ;;
   "image inspect") [ -e "$S/images/$key" ] || { echo "Error: No such image: $img" >&2; exit 1; } ;;
 esac
 exit 0
@@ -144,7 +154,7 @@ export function shimScripts(controlUrl: string, holdDir = '/nonexistent'): Recor
     dnf: installer('dnf'),
     'dpkg-query': dpkgQuery,
     rpm,
-    docker,
+    docker: docker(controlUrl),
     journalctl,
   };
   return Object.fromEntries(Object.entries(scripts).map(([k, v]) => [k, v.replaceAll('@HOLD_DIR@', holdDir)]));
