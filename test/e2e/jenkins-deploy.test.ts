@@ -269,6 +269,27 @@ describe('/ci deploy jenkins', () => {
     }
   });
 
+  test('the new task keeps failing on the agent: stops after 3 failures with the agent\'s message; Marathon is left retrying, and says so', async () => {
+    // The image vanishes from the agents' Docker after the SSH check (in-process fault): every launch fails.
+    const agents = [...sim.sim.state.agents.values()];
+    for (const a of agents) a.images?.delete(IMAGE);
+    setTemplate((t) => void ((t.env as Record<string, string>).JAVA_OPTS = '-Xmx700m'));
+    try {
+      const failed = await deploy();
+      assert.match(failed.body, /Failed/);
+      assert.match(failed.body, /\/jenkins did not start: its task failed 3 times; last on [0-9.]+: Failed to launch container: .*pull access denied/);
+      assert.match(failed.body, /Marathon keeps retrying \(deployment `[0-9a-f-]+` is still running\)/);
+    } finally {
+      for (const a of agents) a.images?.add(IMAGE);
+      setTemplate();
+    }
+    // Marathon's own retry finishes the deployment once the image is back; the next deploy then goes through.
+    await waitFor(async () => ((await (await fetch(`${sim.urls.marathon}/v2/deployments`)).json()) as unknown[]).length === 0, { deadlineMs: 20_000, what: 'Marathon recovers once the image is back' });
+    const after = await deploy();
+    assert.match(after.body, /Done/);
+    assert.equal(((await marathonApp()).app?.env as Record<string, string>).JAVA_OPTS, '-Xmx768m');
+  });
+
   test('no offer fits, then Marathon goes down mid-deploy: the progress message says both, and the deploy completes once they clear', async () => {
     for (const h of ['slave1', 'slave2']) await control(`/_control/agents/${th.get(h).address}/full`, { full: true });
     const [jobId] = await queue(ALICE, 'deploy jenkins --force');

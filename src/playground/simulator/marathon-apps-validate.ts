@@ -21,7 +21,7 @@ export function validateApp(def: Def, opts: { partial?: boolean } = {}): Validat
   const types: Array<{ path: string; errors: string[] }> = [];
   const details: Array<{ path: string; errors: string[] }> = [];
   const typed = (path: string, v: unknown, want: 'number' | 'string' | 'object' | 'array') => {
-    if (v === undefined) return false;
+    if (v === undefined || v === null) return false; // Marathon's own defaults include nulls (container, cmd …)
     const ok = want === 'array' ? Array.isArray(v) : want === 'object' ? typeof v === 'object' && v !== null && !Array.isArray(v) : typeof v === want;
     if (!ok) types.push({ path, errors: [`error.expected.js${want}`] });
     return ok;
