@@ -53,7 +53,8 @@ export function createClusterClients(
       deployer: {
         definition: (id, o) => m.app(id, { signal: o.signal, embed: [] }).then(
           (app) => app as Record<string, unknown>,
-          (err: unknown) => { if (err instanceof UpstreamError && err.status === 404) return undefined; throw err; },
+          // Only the app's own 404 means "no such app" (a 404 from /v2/leader means no leader, not no app).
+          (err: unknown) => { if (err instanceof UpstreamError && err.status === 404 && err.request.startsWith('GET /v2/apps/')) return undefined; throw err; },
         ),
         write: async (def, o) => toAppWriteResult(await m.writeApp(def, { signal: o.signal, create: o.create, force: o.force }), o.create),
         deployments: async (o) => toDeploymentViews(await m.deployments(o)),

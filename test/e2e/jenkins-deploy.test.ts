@@ -304,6 +304,33 @@ describe('/ci deploy jenkins', () => {
     assert.match(done, /running and healthy on/);
   });
 
+  test('Marathon down before the deploy: a clear message, nothing sent', async () => {
+    await control('/_control/leader', { component: 'marathon' });
+    try {
+      const failed = await deploy('--force');
+      assert.match(failed.body, /Marathon is not answering \(marathon GET \/v2\/apps\/jenkins failed/);
+      assert.match(failed.body, /Nothing was deployed/);
+      assert.doesNotMatch(failed.body, /correlation/i, 'said plainly, not as an internal error');
+    } finally {
+      await control('/_control/leader', { component: 'marathon', index: 0 });
+    }
+  });
+
+  test('the deployment is cancelled in Marathon before Jenkins is healthy: the deploy says so', async () => {
+    for (const h of ['slave1', 'slave2']) await control(`/_control/agents/${th.get(h).address}/full`, { full: true });
+    try {
+      const [jobId] = await queue(ALICE, 'deploy jenkins --force');
+      await slack.waitForMessage((m) => m.kind === 'channel' && text(m).includes(jobId!) && /no offer fits/.test(text(m)), 20_000);
+      const [d] = (await (await fetch(`${sim.urls.marathon}/v2/deployments`)).json()) as Array<{ id: string }>;
+      assert.ok(d);
+      assert.equal((await fetch(`${sim.urls.marathon}/v2/deployments/${d.id}?force=true`, { method: 'DELETE' })).status, 202);
+      const body = text(await finished(jobId!));
+      assert.ok(body.includes(`Deployment \`${d.id}\` ended (deployment_failed or cancelled) without a running, healthy /jenkins`), body);
+    } finally {
+      for (const h of ['slave1', 'slave2']) await control(`/_control/agents/${th.get(h).address}/full`, { full: false });
+    }
+  });
+
   test('two deploys at once: the second waits behind the first', async () => {
     for (const h of ['slave1', 'slave2']) await control(`/_control/agents/${th.get(h).address}/full`, { full: true });
     try {

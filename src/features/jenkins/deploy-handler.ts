@@ -55,7 +55,10 @@ export function createDeployHandler(deps: DeployDeps): TaskHandler<DeployTask> {
     await progress.step(COMPARE, 'running');
     const running = await failStep(ctx, COMPARE, async () => {
       await fitsSomewhere(deps, app, ctx);
-      return marathon.deployer.definition(app.id, { signal });
+      return marathon.deployer.definition(app.id, { signal }).catch((err: unknown) => {
+        if (signal.aborted || !(err instanceof UpstreamError)) throw err;
+        throw new PermanentError('upstream', `Marathon is not answering (${err.message}). Nothing was deployed; run \`/ci deploy jenkins\` again once it answers.`, { cause: err });
+      });
     });
     const diff = diffApp(running, app);
     if (diff.length > 0) progress.output([running ? `Changes to ${app.id}:` : `${app.id} is new:`, ...diff]);
@@ -309,7 +312,8 @@ async function describeWait(
  */
 async function fitsSomewhere(deps: DeployDeps, app: AppDefinition, ctx: TaskContext): Promise<void> {
   if (!deps.mesos) return;
-  const { agents } = await deps.mesos.agents({ signal: ctx.signal });
+  // Without an answer from Mesos the check is skipped: Marathon's offers will say the same, later.
+  const { agents } = await deps.mesos.agents({ signal: ctx.signal }).catch(() => ({ agents: [] }));
   const live = agents.filter((a) => a.connected && !a.deactivated);
   if (live.length === 0) return;
   const cpus = Number(app.cpus ?? 1);
