@@ -290,6 +290,29 @@ describe('/ci deploy jenkins', () => {
     assert.equal(((await marathonApp()).app?.env as Record<string, string>).JAVA_OPTS, '-Xmx768m');
   });
 
+  test('the new task never passes its health check: the progress says unhealthy, and the deploy stops after 3 health kills', async () => {
+    // Every new Jenkins task fails /login (in-process fault); a short grace period so the executor kills it soon.
+    let failing = true;
+    sim.sim.marathon.onTaskChange((t) => {
+      if (failing && t.appId === '/jenkins' && t.state === 'TASK_STAGING') t.failHealth = true;
+    });
+    setTemplate((t) => {
+      (t.env as Record<string, string>).JAVA_OPTS = '-Xmx600m';
+      (t.healthChecks as Array<Record<string, unknown>>)[0]!.gracePeriodSeconds = 30;
+    });
+    try {
+      const [jobId] = await queue(ALICE, 'deploy jenkins');
+      await slack.waitForMessage((m) => m.kind === 'channel' && text(m).includes(jobId!) && /unhealthy on [0-9.]+: the \/login health check fails/.test(text(m)), 20_000);
+      const body = text(await finished(jobId!));
+      assert.match(body, /\/jenkins did not start: its task failed 3 times; last on [0-9.]+: unhealthy: killed after failing its \/login health check/);
+    } finally {
+      failing = false;
+      setTemplate();
+    }
+    await waitFor(async () => ((await (await fetch(`${sim.urls.marathon}/v2/deployments`)).json()) as unknown[]).length === 0, { deadlineMs: 20_000, what: 'healthy again' });
+    assert.match((await deploy()).body, /Done/);
+  });
+
   test('no offer fits, then Marathon goes down mid-deploy: the progress message says both, and the deploy completes once they clear', async () => {
     for (const h of ['slave1', 'slave2']) await control(`/_control/agents/${th.get(h).address}/full`, { full: true });
     const [jobId] = await queue(ALICE, 'deploy jenkins --force');
@@ -308,7 +331,7 @@ describe('/ci deploy jenkins', () => {
     await control('/_control/leader', { component: 'marathon' });
     try {
       const failed = await deploy('--force');
-      assert.match(failed.body, /Marathon is not answering \(marathon GET \/v2\/apps\/jenkins failed/);
+      assert.match(failed.body, /Marathon is not answering \(marathon GET \/v2\/(apps\/jenkins|leader) failed/);
       assert.match(failed.body, /Nothing was deployed/);
       assert.doesNotMatch(failed.body, /correlation/i, 'said plainly, not as an internal error');
     } finally {

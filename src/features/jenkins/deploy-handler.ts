@@ -221,6 +221,8 @@ async function follow(deps: DeployDeps, app: AppDefinition, deploymentId: string
   const opts = deps.config.deploy.jenkins;
   const until = Date.now() + opts.followTimeoutMs;
   const failures = new Map<string, { host: string; message: string }>();
+  /** Tasks seen running but unhealthy: one that is gone next time was killed by its health check. */
+  const unhealthy = new Map<string, string>();
   let last = '';
   let down: { since: number; why: string } | undefined;
   let seenDeployment = deploymentId === undefined;
@@ -255,6 +257,18 @@ async function follow(deps: DeployDeps, app: AppDefinition, deploymentId: string
     if (f?.taskId && f.timestamp && Date.parse(f.timestamp) >= since - 1000 && !failures.has(f.taskId)) {
       failures.set(f.taskId, { host: f.host ?? '?', message: f.message ?? f.state ?? 'failed' });
       progress.output([`task ${f.taskId} ${f.state ?? 'failed'} on ${f.host ?? '?'}: ${f.message ?? ''}`]);
+    }
+    for (const t of state.view.tasks ?? []) {
+      if (t.state === 'TASK_RUNNING' && t.healthCheckResults?.some((h) => !h.alive)) unhealthy.set(t.id, t.host);
+    }
+    for (const [id, host] of unhealthy) {
+      const now = (state.view.tasks ?? []).find((t) => t.id === id);
+      if (now?.state === 'TASK_RUNNING') continue;
+      unhealthy.delete(id);
+      if (!failures.has(id)) {
+        failures.set(id, { host, message: 'unhealthy: killed after failing its /login health check' });
+        progress.output([`task ${id} on ${host} was killed after failing its health check`]);
+      }
     }
     const tasks = ready(state.view, app);
     if (!mine && tasks) {
