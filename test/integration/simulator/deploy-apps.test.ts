@@ -79,3 +79,16 @@ test('agents that never reported images (seeded, added by the control API) run a
   assert.equal((await api('/v2/apps', 'POST', dockerApp('/any', 'never/pulled:1'))).status, 201);
   await waitFor(() => s.sim.marathon.tasksOf('/any').some((t) => t.state === 'TASK_RUNNING'), { deadlineMs: 10_000, what: '/any running on a1' });
 });
+
+test('a cancelled deployment (DELETE ?force=true, or overridden by a forced update) ends with deployment_failed', async () => {
+  await control('/_control/agents/a1/full', { full: true });
+  const created = await api('/v2/apps', 'POST', { id: '/stuck', cpus: 0.1, mem: 16 });
+  const first = (created.body.deployments as Array<{ id: string }>)[0]!.id;
+  const forced = await api('/v2/apps/stuck?force=true', 'PUT', { mem: 32 });
+  assert.equal(forced.status, 200);
+  const second = forced.body.deploymentId as string;
+  assert.equal((await call(s.urls.marathon, `/v2/deployments/${second}?force=true`, 'DELETE')).status, 202);
+  const failed = s.sim.bus.log.filter((e) => e.eventType === 'deployment_failed').map((e) => (e as { id?: string }).id);
+  assert.deepEqual(failed.filter((id) => id === first || id === second), [first, second]);
+  assert.deepEqual((await api('/v2/deployments')).body, [], 'none left');
+});
