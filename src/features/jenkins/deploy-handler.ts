@@ -183,17 +183,19 @@ async function afterFailedWrite(deps: DeployDeps, app: AppDefinition, create: bo
   const marathon = deps.marathon!;
   const why = err.status ? `answered ${err.status}` : `failed (${err.failure})`;
   let deployments: MarathonDeploymentView[];
-  let exists: boolean;
+  let now: Record<string, unknown> | undefined;
   try {
     deployments = await marathon.deployer.deployments({ signal: ctx.signal });
-    exists = (await marathon.deployer.definition(app.id, { signal: ctx.signal })) !== undefined;
+    now = await marathon.deployer.definition(app.id, { signal: ctx.signal });
   } catch (again) {
     throw new PermanentError('upstream',
       `Marathon ${why} to the ${create ? 'create' : 'update'} of ${app.id} and does not answer now (${firstLine(again)}), so whether it took the change is unknown. ` +
       'Check `/ci jenkins` before running `/ci deploy jenkins` again.', { cause: err });
   }
   const mine = deployments.find((d) => d.affectedApps.includes(app.id));
-  if (mine || (create && exists)) {
+  // It differed before the write; the same as wanted now means Marathon took it (its deployment may be over already).
+  const took = now !== undefined && diffApp(now, app).length === 0;
+  if (mine || took) {
     ctx.progress.output([`Marathon ${why}, but it took the change: following ${mine ? `deployment ${mine.id}` : app.id}.`]);
     return mine?.id;
   }
