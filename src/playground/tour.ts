@@ -47,6 +47,8 @@ export interface Timeline {
   /** Commands typed (confirmation clicks not counted). */
   commands: number;
   totalMs: number;
+  /** The simulator's time scale: simulated cluster time is `totalMs × timeScale`. */
+  timeScale: number;
 }
 
 const STEP_DEADLINE_MS = 5 * 60_000;
@@ -70,7 +72,7 @@ export async function runTour(pg: Playground, log: (line: string) => void = cons
       break;
     }
   }
-  return { steps, commands: steps.filter((s) => s.outcome !== 'missing').length, totalMs: Date.now() - started };
+  return { steps, commands: steps.filter((s) => s.outcome !== 'missing').length, totalMs: Date.now() - started, timeScale: pg.sim.sim.opts.timeScale };
 }
 
 async function runStep(pg: Playground, step: TourStep, sinceMs: number): Promise<{ ok: boolean; detail?: string }> {
@@ -107,7 +109,8 @@ export function printTimeline(t: Timeline, log: (line: string) => void = console
     at += s.ms;
   }
   const missing = t.steps.filter((s) => s.outcome === 'missing');
-  log(`  ${t.commands} command${t.commands === 1 ? '' : 's'}, ${seconds(t.totalMs)} in all${missing.length > 0 ? `; not in this build yet: ${missing.map((s) => `/ci ${s.text}`).join(', ')}` : ''}`);
+  const simulated = t.timeScale === 1 ? '' : ` (${seconds(t.totalMs * t.timeScale)} of simulated cluster time at time scale ${t.timeScale})`;
+  log(`  ${t.commands} command${t.commands === 1 ? '' : 's'}, ${seconds(t.totalMs)} in all${simulated}${missing.length > 0 ? `; not in this build yet: ${missing.map((s) => `/ci ${s.text}`).join(', ')}` : ''}`);
 }
 
 function seconds(ms: number): string {
