@@ -19,7 +19,7 @@
  * {@link HostsUnavailable} saying why.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitFor } from '../ports.ts';
@@ -120,6 +120,8 @@ async function startHost(spec: HostSpec): Promise<LocalHost & { stop(): Promise<
     name: spec.name, osRelease: OS_RELEASE.debian, shims: shimScripts(spec.controlUrl), publicKey: spec.publicKey,
   });
   writeFileSync(join(root, 'etc/hostname'), `${spec.name}\n`);
+  const closed: string[] = [];
+  if (spec.mode === 'user-namespace') for (const layer of LAYERS) mirrorDirectories(`/${layer}`, join(root, layer), closed);
   const port = await freePort(spec.address);
   const config = join(sshDir, 'sshd_config');
   let proc;
@@ -129,7 +131,7 @@ async function startHost(spec: HostSpec): Promise<LocalHost & { stop(): Promise<
     proc = start('unshare', ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', setup]);
   } else {
     const enter = join(sshDir, 'enter-host');
-    writeFileSync(enter, enterHostScript(root, work), { mode: 0o755 });
+    writeFileSync(enter, enterHostScript(root, work, closed), { mode: 0o755 });
     writeFileSync(config, sshdConfig({ address: spec.address, port, sshDir, extra: [`ForceCommand ${enter}`] }));
     proc = start('/usr/sbin/sshd', ['-D', '-e', '-f', config]);
   }
@@ -152,13 +154,45 @@ async function startHost(spec: HostSpec): Promise<LocalHost & { stop(): Promise<
   };
 }
 
+/** `s` as one single-quoted shell word (these are paths of this machine, never chat input). */
+const shq = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+
+/**
+ * Copies the directory tree (directories only, no files, no symlinks followed) of `lower` into `upper`. In an
+ * unprivileged user namespace a directory that exists only in the lower layer keeps its real owner (root, who is
+ * not mapped there), so nothing could be written into it; one in the upper layer is the session's own. Files in
+ * it still come from the lower layer until a recipe replaces them. Directories this user cannot read at all
+ * (/var/lib/zookeeper is zookeeper's, mode 750) are listed in `closed`: the overlay could not look into them, so
+ * each session mounts its upper directory there directly.
+ */
+function mirrorDirectories(lower: string, upper: string, closed: string[], depth = 0): void {
+  if (depth > 6) return;
+  let entries;
+  try {
+    entries = readdirSync(lower, { withFileTypes: true });
+  } catch {
+    closed.push(lower);
+    return;
+  }
+  for (const e of entries) {
+    if (!e.isDirectory()) continue;
+    const dir = join(upper, e.name);
+    try {
+      mkdirSync(dir, { recursive: true, mode: statSync(join(lower, e.name)).mode & 0o7777 });
+    } catch {
+      continue;
+    }
+    mirrorDirectories(join(lower, e.name), dir, closed, depth + 1);
+  }
+}
+
 /**
  * The ordinary user's ForceCommand: a fresh user and mount namespace per session, with the host's overlays (each
  * session its own overlayfs work directory), then the command the client asked for (ci-bot's is the constant
  * `bash -s`; it arrives in SSH_ORIGINAL_COMMAND and is run as given, as a login shell would).
  */
-function enterHostScript(root: string, workBase: string): string {
-  const inner = ['set -e', ...overlayMounts(root, '$W'), 'cd /', 'if [ -n "$SSH_ORIGINAL_COMMAND" ]; then exec /bin/bash -c "$SSH_ORIGINAL_COMMAND"; fi',
+function enterHostScript(root: string, workBase: string, closed: readonly string[]): string {
+  const inner = ['set -e', ...overlayMounts(root, '$W'), ...closed.map((d) => `mount --bind ${shq(root + d)} ${shq(d)}`), 'cd /', 'if [ -n "$SSH_ORIGINAL_COMMAND" ]; then exec /bin/bash -c "$SSH_ORIGINAL_COMMAND"; fi',
     'exec /bin/bash -l'].join('\n');
   return `#!/bin/sh
 # ci-bot demo host: every session enters its own view of this host (see src/playground/hosts/local-hosts.ts).
