@@ -62,6 +62,16 @@ function finished(jobId: string, deadlineMs = 60_000): Promise<RecordedMessage> 
 const pluginTasks = () => [...sim().state.tasks.values()].filter((t) => t.name.startsWith('jenkins-agent-mesos-') && !/FINISHED|KILLED|FAILED|LOST|GONE/.test(t.state));
 const jenkinsTask = () => [...sim().state.tasks.values()].find((t) => t.appId === '/jenkins' && t.state === 'TASK_RUNNING');
 const hostOf = (agentId: string) => sim().state.agents.get(agentId)?.hostname;
+/** Requests to `/v2/apps/jenkins/tasks/<id>` (the bot only ever sends DELETEs there). */
+const taskKills = () => [...sim().faults.counts].filter(([k]) => k.startsWith('marathon /v2/apps/jenkins/tasks/')).reduce((n, [, c]) => n + c, 0);
+/** Waits for a running Jenkins task (after a test that took it down). */
+async function jenkinsBack() {
+  const deadline = Date.now() + 10_000;
+  while ((!jenkinsTask() || !sim().jenkins.up || sim().state.deployments.size > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const t = jenkinsTask();
+  assert.ok(t, 'Jenkins runs');
+  return t;
+}
 
 /** Watches the simulator while `run` goes: the most plugin agents (Mesos tasks) alive at once, and every one seen. */
 async function watchAgents<T>(run: Promise<T>): Promise<{ result: T; peak: number; seen: Set<string> }> {
@@ -166,6 +176,7 @@ describe('/ci drill failover', () => {
     sim().setOfferOrder([other, oldHost]); // Marathon has no same-host preference: steer it to the other agent
     const jobsBefore = sim().jenkins.jobs.size;
     const eventsBefore = sim().bus.log.length;
+    const killsBefore = taskKills();
     const jobId = await queue(ALICE, 'drill failover');
     const body = text(await finished(jobId, 30_000));
     assert.match(body, /\*Done\*/, body);
@@ -177,8 +188,27 @@ describe('/ci drill failover', () => {
     assert.ok(body.includes(`JENKINS_HOME did NOT come along: 0 of ${jobsBefore} jobs — it is a host path on ${oldHost}`), body);
     const killed = sim().bus.log.slice(eventsBefore).filter((e) => e.eventType === 'status_update_event' && e.taskId === before.id);
     assert.ok(killed.some((e) => e.taskStatus === 'TASK_KILLED'), 'the old task was killed');
+    assert.equal(taskKills(), killsBefore + 1, 'by one DELETE /v2/apps/jenkins/tasks/<task>');
     assert.equal(sim().state.apps.get('/jenkins')?.definition.instances, 1, 'no scale: the app still wants one instance');
     sim().setOfferOrder([]);
+  });
+
+  test('refuses while a Marathon deployment of the app runs, and kills nothing', async () => {
+    for (const a of sim().opts.agents) sim().setAgentFull(a.hostname, true); // the new version cannot be placed: the deployment stays
+    try {
+      const put = await fetch(`${stack.sim!.urls.marathons[0]}/v2/apps/jenkins`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ cpus: 0.3 }) });
+      assert.equal(put.status, 200);
+      const { deploymentId } = (await put.json()) as { deploymentId: string };
+      const killsBefore = taskKills();
+      const body = text(await finished(await queue(ALICE, 'drill failover')));
+      assert.match(body, /\*Failed\*/);
+      assert.ok(body.includes(`A Marathon deployment is running for \`/jenkins\` (\`${deploymentId}\`)`), body);
+      assert.match(body, /Nothing was killed/);
+      assert.equal(taskKills(), killsBefore, 'no kill request from the drill');
+    } finally {
+      for (const a of sim().opts.agents) sim().setAgentFull(a.hostname, false);
+    }
+    await jenkinsBack();
   });
 
   test('needs confirmation from an admin; an operator is refused', async () => {
@@ -189,8 +219,7 @@ describe('/ci drill failover', () => {
 
 describe('faults: nothing is done when Jenkins is not running', () => {
   test('a smoke run while Jenkins is down says so and creates nothing; a drill with no Jenkins running kills nothing', async () => {
-    const task = jenkinsTask();
-    assert.ok(task);
+    const task = await jenkinsBack();
     for (const a of sim().opts.agents) sim().setAgentFull(a.hostname, true); // no offer fits: Marathon cannot relaunch it
     sim().killTask(task.id, 'TASK_FAILED', 'Container exited with status 137');
     try {
@@ -203,11 +232,30 @@ describe('faults: nothing is done when Jenkins is not running', () => {
       assert.match(smoke, /\*Failed\*/);
       assert.match(smoke, /Jenkins at http:\/\/\S+ does not answer .*503.*No job was created or triggered/, smoke);
       assert.equal(creates(), createsBefore, 'no createItem was even tried');
-      const killsBefore = sim().bus.log.filter((e) => e.eventType === 'status_update_event' && e.taskStatus === 'TASK_KILLED').length;
+      const killsBefore = taskKills();
       const drill = text(await finished(await queue(ALICE, 'drill failover')));
       assert.match(drill, /\*Failed\*/);
       assert.match(drill, /No Jenkins running: `\/jenkins` has no running(, healthy)? task .*Nothing was killed/, drill);
-      assert.equal(sim().bus.log.filter((e) => e.eventType === 'status_update_event' && e.taskStatus === 'TASK_KILLED').length, killsBefore, 'nothing killed');
+      assert.equal(taskKills(), killsBefore, 'no kill request');
+    } finally {
+      for (const a of sim().opts.agents) sim().setAgentFull(a.hostname, false);
+    }
+  });
+
+  test('Jenkins going down in the middle of a smoke run: the run stops with the step it was at and what stays behind', async () => {
+    const task = await jenkinsBack();
+    const jobId = await queue(BOB, 'smoke --jobs 2 --seconds 1000');
+    const running = Date.now() + 10_000;
+    const building = () => [...sim().jenkins.jobs.values()].some((j) => j.name.startsWith('ci-bot-smoke-') && j.builds[0]?.building);
+    while (!building() && Date.now() < running) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(building(), 'the builds run');
+    for (const a of sim().opts.agents) sim().setAgentFull(a.hostname, true);
+    try {
+      sim().killTask(task.id, 'TASK_FAILED', 'Container exited with status 137');
+      const body = text(await finished(jobId));
+      assert.match(body, /\*Failed\*/);
+      assert.match(body, /Jenkins stopped answering during "builds" \(.*503.*\)\. The jobs ci-bot-smoke-\* stay/, body);
+      assert.doesNotMatch(body, /internal error/);
     } finally {
       for (const a of sim().opts.agents) sim().setAgentFull(a.hostname, false);
     }

@@ -10,7 +10,7 @@
 import type { ClusterClients, JenkinsBuildState, JenkinsJobControl, MesosTaskView } from '../../cluster/cluster-reader.ts';
 import { formatDuration, roughDuration } from '../../core/duration.ts';
 import { PermanentError, UpstreamError } from '../../core/errors.ts';
-import type { TaskHandler } from '../../core/ports.ts';
+import type { Progress, TaskHandler } from '../../core/ports.ts';
 import { interruptibleSleep } from '../../core/sleep.ts';
 
 /** Job data of `/ci smoke` (validated by the kind's schema in ./index.ts). */
@@ -73,6 +73,26 @@ interface Agents {
 }
 
 export function createSmokeHandler(deps: SmokeDeps): TaskHandler<SmokeTask> {
+  const run = smokeRun(deps);
+  return async (task, ctx) => {
+    const at = { step: 'check Jenkins' as string };
+    const p = ctx.progress;
+    const progress: Progress = {
+      plan: (steps) => p.plan(steps), output: (lines) => p.output(lines),
+      step: (name, state, detail) => ((at.step = name), p.step(name, state, detail)),
+    };
+    try {
+      return await run(task, { ...ctx, progress });
+    } catch (err) {
+      // Jenkins (or Mesos) going away half-way: said plainly, with what is left behind.
+      if (!(err instanceof UpstreamError) || err.failure === 'aborted') throw err;
+      throw new PermanentError('upstream', `${err.service === 'jenkins' ? 'Jenkins' : err.service} stopped answering during "${at.step}" (${err.message}). `
+        + `The jobs ci-bot-smoke-* stay and are reused by the next \`/ci smoke\`; builds already queued run once Jenkins is back.`, { cause: err });
+    }
+  };
+}
+
+function smokeRun(deps: SmokeDeps): TaskHandler<SmokeTask> {
   return async (task, { signal, progress }) => {
     const o = { signal };
     const n = task.jobs;
