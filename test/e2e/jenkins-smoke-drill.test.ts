@@ -193,6 +193,24 @@ describe('/ci drill failover', () => {
     sim().setOfferOrder([]);
   });
 
+  test('with JENKINS_HOME on shared storage the jobs come along to the new host', async () => {
+    const before = await jenkinsBack();
+    const oldHost = hostOf(before.agentId)!;
+    const other = sim().opts.agents.map((a) => a.hostname).find((h) => h !== oldHost)!;
+    sim().opts.jenkinsHomeShared = true;
+    sim().setOfferOrder([other, oldHost]);
+    try {
+      sim().jenkins.setJobCount(3); // the home Jenkins came back to after the drill before is a fresh one
+      const jobs = sim().jenkins.jobs.size;
+      const body = text(await finished(await queue(ALICE, 'drill failover'), 30_000));
+      assert.ok(body.includes(`Jenkins back on ${other} (moved from ${oldHost})`), body);
+      assert.ok(body.includes(`JENKINS_HOME came along: ${jobs} of ${jobs} jobs`), body);
+    } finally {
+      sim().opts.jenkinsHomeShared = false;
+      sim().setOfferOrder([]);
+    }
+  });
+
   test('refuses while a Marathon deployment of the app runs, and kills nothing', async () => {
     for (const a of sim().opts.agents) sim().setAgentFull(a.hostname, true); // the new version cannot be placed: the deployment stays
     try {
