@@ -49,8 +49,8 @@ async function queue(user: string, cmd: string): Promise<string> {
   const m = await stack.slack.waitForMessage((x) => x.postedAtMs >= since - 50 && /Queued `|Confirm `/.test(text(x)), 5000);
   if (/Confirm `/.test(text(m))) {
     await stack.slack.click(m, 'ci_confirm', { user });
-    const q = await stack.slack.waitForMessage((x) => x.postedAtMs >= since - 50 && /Queued `/.test(text(x)), 5000);
-    return /Queued `([^`]+)`/.exec(text(q))![1]!;
+    const q = await stack.slack.waitForMessage((x) => x.postedAtMs >= since - 50 && /Queued `|`[^`]+` is queued behind/.test(text(x)), 5000);
+    return /Queued `([^`]+)`|`([^`]+)` is queued behind/.exec(text(q))!.slice(1).find(Boolean)!;
   }
   return /Queued `([^`]+)`/.exec(text(m))![1]!;
 }
@@ -227,6 +227,31 @@ describe('/ci drill failover', () => {
       for (const a of sim().opts.agents) sim().setAgentFull(a.hostname, false);
     }
     await jenkinsBack();
+  });
+
+  test('a second drill waits behind the running one (one lock for the Jenkins app)', async () => {
+    await jenkinsBack();
+    const killsBefore = taskKills();
+    // The first drill's Jenkins cannot be placed again until the agents have room: it stays in "recovery".
+    for (const a of sim().opts.agents) sim().setAgentFull(a.hostname, true);
+    let second: string;
+    let first: string;
+    try {
+      first = await queue(ALICE, 'drill failover');
+      const deadline = Date.now() + 10_000;
+      while (taskKills() === killsBefore && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(taskKills(), killsBefore + 1, 'the first drill killed Jenkins');
+      second = await queue(ALICE, 'drill failover');
+    } finally {
+      for (const a of sim().opts.agents) sim().setAgentFull(a.hostname, false);
+    }
+    const a = await finished(first);
+    const b = await finished(second);
+    assert.match(text(a), /\*Done\*/, text(a));
+    assert.match(text(b), /\*Done\*/, `the second ran once the first was done, against a running Jenkins: ${text(b)}`);
+    assert.equal(taskKills(), killsBefore + 2);
+    const told = stack.slack.allMessages().map(text).find((t) => t.includes(`\`${second}\` is queued behind \`${first}\``));
+    assert.ok(told, 'the requester was told the second drill waits behind the first');
   });
 
   test('needs confirmation from an admin; an operator is refused', async () => {
