@@ -39,20 +39,19 @@ after(async () => {
   await stack?.stop();
 });
 
-/** Sends a command (clicking Confirm where it asks), returns the queued job id. */
+/** Sends a command (clicking Confirm where it asks), returns the queued job id. Only messages new since the command count. */
 async function queue(user: string, cmd: string): Promise<string> {
-  const since = Date.now();
+  const seen = new Set(stack.slack.allMessages());
+  const fresh = (re: RegExp) => stack.slack.waitForMessage((x) => !seen.has(x) && re.test(text(x)), 5000);
   const ack = await stack.slack.command(user, cmd);
   assert.equal(ack.status, 200);
-  const fromAck = /Queued `([^`]+)`/.exec(ack.body)?.[1];
+  const jobIdIn = (t: string) => /Queued `([^`]+)`|`([^`]+)` is queued behind/.exec(t)?.slice(1).find(Boolean);
+  const fromAck = jobIdIn(ack.body);
   if (fromAck) return fromAck;
-  const m = await stack.slack.waitForMessage((x) => x.postedAtMs >= since - 50 && /Queued `|Confirm `/.test(text(x)), 5000);
-  if (/Confirm `/.test(text(m))) {
-    await stack.slack.click(m, 'ci_confirm', { user });
-    const q = await stack.slack.waitForMessage((x) => x.postedAtMs >= since - 50 && /Queued `|`[^`]+` is queued behind/.test(text(x)), 5000);
-    return /Queued `([^`]+)`|`([^`]+)` is queued behind/.exec(text(q))!.slice(1).find(Boolean)!;
-  }
-  return /Queued `([^`]+)`/.exec(text(m))![1]!;
+  const m = await fresh(/Queued `|is queued behind|Confirm `/);
+  if (!/Confirm `/.test(text(m))) return jobIdIn(text(m))!;
+  await stack.slack.click(m, 'ci_confirm', { user });
+  return jobIdIn(text(await fresh(/Queued `|is queued behind/)))!;
 }
 
 function finished(jobId: string, deadlineMs = 60_000): Promise<RecordedMessage> {
@@ -249,7 +248,8 @@ describe('/ci drill failover', () => {
     const b = await finished(second);
     assert.match(text(a), /\*Done\*/, text(a));
     assert.match(text(b), /\*Done\*/, `the second ran once the first was done, against a running Jenkins: ${text(b)}`);
-    assert.equal(taskKills(), killsBefore + 2);
+    assert.notEqual(second, first);
+    assert.equal(taskKills(), killsBefore + 2, 'each drill killed one task');
     const told = stack.slack.allMessages().map(text).find((t) => t.includes(`\`${second}\` is queued behind \`${first}\``));
     assert.ok(told, 'the requester was told the second drill waits behind the first');
   });
