@@ -16,12 +16,14 @@ const OPEN_WINDOW_MS = 7 * 24 * 3600_000;
 
 interface Ctx {
   publisher: HomePublisher;
+  log: FeatureDeps['log'];
 }
 
 export const appHomeFeature = defineFeature({
   name: 'app-home',
   roles: ['serve', 'watch'],
   setup: (deps: FeatureDeps): Ctx => ({
+    log: deps.log,
     publisher: new HomePublisher({
       home: deps.home, state: deps.state, log: deps.log,
       body: async () => {
@@ -44,7 +46,8 @@ export const appHomeFeature = defineFeature({
       name: 'app-home-refresh',
       async run(signal) {
         while (!signal.aborted) {
-          await ctx.publisher.refresh(signal).catch(() => undefined);
+          // A failed read (Redis, the cluster) is logged; the next round tries again.
+          await ctx.publisher.refresh(signal).catch((err: unknown) => ctx.log.warn({ err, src: 'app-home' }, 'could not refresh the Home tab'));
           await new Promise<void>((resolve) => {
             const t = setTimeout(resolve, REFRESH_MS);
             signal.addEventListener('abort', () => {

@@ -36,8 +36,6 @@ export class HomePublisher {
   /** Per user: the hash of the body last published, and when. */
   readonly #last = new Map<string, { hash: string; atMs: number }>();
   #nextSlotMs = 0;
-  /** Publishes counted by outcome, for tests and /metrics. */
-  readonly counts = { published: 0, unchanged: 0, rateLimited: 0, failed: 0 };
 
   constructor(o: PublisherOptions) {
     this.#o = { minGapMs: 700, reopenGapMs: 30_000, now: Date.now, sleep: defaultSleep, ...o };
@@ -49,10 +47,7 @@ export class HomePublisher {
     const body = await this.#o.body();
     const hash = hashOf(body);
     const last = this.#last.get(user);
-    if (last && last.hash === hash && this.#o.now() - last.atMs < this.#o.reopenGapMs) {
-      this.counts.unchanged++;
-      return;
-    }
+    if (last && last.hash === hash && this.#o.now() - last.atMs < this.#o.reopenGapMs) return;
     await this.#publish(user, body, hash);
   }
 
@@ -70,7 +65,6 @@ export class HomePublisher {
         await this.#publish(user, body, hash, signal);
         sent++;
       } catch (err) {
-        this.counts.failed++;
         this.#o.log.warn({ err, user, src: 'app-home' }, 'could not publish the Home tab');
       }
     }
@@ -97,12 +91,10 @@ export class HomePublisher {
       try {
         await this.#o.home.publish(user, homeView(body, this.#o.now()));
         this.#last.set(user, { hash, atMs: this.#o.now() });
-        this.counts.published++;
         return;
       } catch (err) {
         if (!(err instanceof RetryLaterError) || attempt >= 2) throw err;
         // Slack said how long to wait: nobody's Home is published before then.
-        this.counts.rateLimited++;
         this.#nextSlotMs = this.#o.now() + err.retryAfterMs;
       }
     }
