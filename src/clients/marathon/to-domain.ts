@@ -39,3 +39,8 @@ export function toWaiting(queue: z.output<typeof QueueOffersResponseSchema>['que
     offers: (q.lastUnusedOffers ?? []).map((o) => ({ host: o.offer.hostname, reasons: o.reason })),
   }] : []));
 }
+
+/** `/v2/deployments` → id and affected apps of each running deployment. */
+export function toDeployments(list: readonly Deployment[]): Array<{ id: string; affectedApps: string[] }> {
+  return list.map((d) => ({ id: d.id, affectedApps: [...d.affectedApps] }));
+}

@@ -5,8 +5,9 @@
  * health check on `/login` with a grace period long enough for Jenkins to start, upgradeStrategy {0, 0} so two
  * Jenkins never share a home. Problems stop the deploy (nothing is sent); doubtful values are warnings.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { PermanentError } from '../../core/errors.ts';
 import { imageArg } from '../../chat/validators.ts';
@@ -51,7 +52,10 @@ const Template = z.looseObject({
 /** Reads the template, applies the config and checks the result. @throws PermanentError('config') listing every problem */
 export function renderJenkinsApp(config: Config, cwd = process.cwd()): RenderedApp {
   const d = config.deploy.jenkins;
-  const source = resolve(cwd, d.template);
+  // Relative to the working directory (the container's /app), else to the checkout (the demo runs elsewhere).
+  const shipped = fileURLToPath(new URL(`../../../${d.template}`, import.meta.url));
+  const local = resolve(cwd, d.template);
+  const source = existsSync(local) || d.template.startsWith('/') ? local : shipped;
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(source, 'utf8'));
