@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startBot, type BotProcess } from '../support/bot-process.ts';
-import { startSentinelSet, type SentinelSet } from '../support/redis-ha.ts';
+import { nodeCommand, startSentinelSet, type SentinelSet } from '../support/redis-ha.ts';
 import { renderMessageText, startSlackEmulator, type RecordedMessage, type SlackEmulator } from '../../src/playground/slack-emulator/index.ts';
 import { startSimulator, type RunningSimulator } from '../../src/playground/simulator/index.ts';
 import { waitFor } from '../../src/playground/ports.ts';
@@ -69,6 +69,8 @@ after(async () => {
   await set?.stop();
 });
 
+/** The bot's last warnings and errors, for a failure's message. */
+const warnings = () => bot.proc.output().split('\n').filter((l) => /"level":(40|50)/.test(l)).slice(-20).join('\n');
 type Ready = { redis: { ok: boolean; topology?: string; primary?: string; masterName?: string } };
 const readyz = async (): Promise<Ready> => (await (await fetch(`http://127.0.0.1:${bot.port}/readyz`)).json()) as Ready;
 /** The progress message of `jobId` once it is final. */
@@ -121,6 +123,9 @@ test('H1: Redis primary SIGKILLed under Sentinel mid-tasks, deliveries and a dig
   // Tasks are taken again on the promoted replica.
   await waitFor(() => acked.some((a) => a.atMs > promotedAtMs + 500) && acked.filter((a) => a.atMs > promotedAtMs).length >= 10, {
     deadlineMs: 60_000, intervalMs: 100, what: 'tasks acked again after the promotion',
+  }).catch(async (err: Error) => {
+    const repl = String(await nodeCommand(newPort, 'INFO', 'replication').catch((e: unknown) => e));
+    assert.fail(`${err.message}; last answers: ${answers.slice(-3).map((a) => a.body).join(' | ')}\nnew primary: ${repl}\n${warnings()}`);
   });
   streaming = false;
   await stream;
@@ -155,7 +160,7 @@ test('H1: Redis primary SIGKILLed under Sentinel mid-tasks, deliveries and a dig
     // Every surviving task ends, with exactly one progress message (no duplicate side effect).
     const survivors = acked.filter((_, i) => exists[i]).map((a) => a.jobId);
     await waitFor(() => survivors.every((id) => finalOf(id)), { deadlineMs: 90_000, intervalMs: 200, what: 'a final message for every surviving task' })
-      .catch((err: Error) => assert.fail(`${err.message}: missing ${survivors.filter((id) => !finalOf(id)).join(', ')}\n${bot.proc.output().split('\n').filter((l) => /"level":(40|50)/.test(l)).slice(-20).join('\n')}`));
+      .catch((err: Error) => assert.fail(`${err.message}: missing ${survivors.filter((id) => !finalOf(id)).join(', ')}\n${warnings()}`));
     for (const id of survivors) {
       assert.equal(slack.messages().filter((m) => m.kind === 'channel' && !m.thread_ts && text(m).includes(id)).length, 1, `one progress message for ${id}`);
     }
