@@ -44,10 +44,11 @@ function connect(opts: ConnectionOptions, options: RedisOptions): Redis {
       password: t.password, sentinelPassword: t.sentinelPassword,
       // Sentinels are asked again quickly while a failover is under way (the old primary refuses connections).
       sentinelRetryStrategy: (times) => Math.min(times * 100, 1000),
-      // A primary demoted by a planned failover (SENTINEL FAILOVER) keeps its sockets open but answers writes
-      // with READONLY: reconnect (asking the sentinels again) and resend. Not ioredis's `failoverDetector`: its
-      // disconnect on +switch-master can land while a reconnect is resolving the primary, and that ends the
-      // connection for good ("Connection is closed.", seen in the H1 test).
+      // A failover is followed by reconnecting: a dead primary's sockets break, and the sentinels close every
+      // client of a demoted one (CLIENT KILL after REPLICAOF). Should a write still reach a replica, its READONLY
+      // makes the connection ask the sentinels again and resend. Not ioredis's `failoverDetector`: its disconnect
+      // on +switch-master can land while a reconnect is resolving the primary, and that ends the connection for
+      // good ("Connection is closed.", seen in the H1 test).
       reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
     });
   }
