@@ -72,7 +72,7 @@ export async function createRuntime(loaded: LoadedConfig, opts: RuntimeOptions):
   const { url, prefix, auditMaxLen } = config.redis;
   const topology = redisTopology(loaded);
   const producer = createProducerConnection({ url, topology, name: 'ci-bot-producer' });
-  await waitReady(producer, topology);
+  await waitReady(producer, topology, secrets);
   await assertNoEviction(producer);
   const workers: Redis[] = [];
   const workerConnection = () => {
@@ -154,11 +154,19 @@ function redisTopology({ config, secrets }: LoadedConfig): RedisTopology {
   return { kind: 'single', url };
 }
 
-async function waitReady(redis: Redis, t: RedisTopology): Promise<void> {
+/** Waits for the first connection; a failure names where Redis was looked for and the last error (redacted). */
+async function waitReady(redis: Redis, t: RedisTopology, secrets: readonly string[]): Promise<void> {
   if (redis.status === 'ready') return;
   const ready = new Promise<void>((resolve) => redis.once('ready', () => resolve()));
+  let lastError: string | undefined;
+  const onError = (err: Error) => void (lastError = redact(err.message, secrets));
+  redis.on('error', onError);
   const where = t.kind === 'single' ? `Redis at ${t.url.replace(/\/\/[^@]*@/, '//')}`
     : t.kind === 'sentinel' ? `The Redis primary "${t.masterName}" (sentinels ${t.nodes.map((n) => `${n.host}:${n.port}`).join(', ')})`
       : `Redis Cluster (nodes ${t.nodes.map((n) => `${n.host}:${n.port}`).join(', ')})`;
-  await withDeadline(ready, 5000, () => new Error(`${where} did not answer within 5 s; is it running?`));
+  try {
+    await withDeadline(ready, 5000, () => new Error(`${where} did not answer within 5 s${lastError ? ` (last error: ${lastError})` : '; is it running?'}`));
+  } finally {
+    redis.off('error', onError);
+  }
 }

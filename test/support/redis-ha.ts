@@ -22,9 +22,12 @@ export interface RedisNodeProcess {
   address: string;
 }
 
+/** `requirepass` of the nodes and sentinels the harness started with one, by port. */
+const passwords = new Map<number, string>();
+
 /** One command to 127.0.0.1:`port` over a fresh connection (fails fast: no retries, no offline queue). */
 export async function nodeCommand(port: number, ...args: string[]): Promise<unknown> {
-  const r = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: true, retryStrategy: () => null, connectTimeout: 1000, commandTimeout: 2000 });
+  const r = new Redis({ host: '127.0.0.1', port, password: passwords.get(port), lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: true, retryStrategy: () => null, connectTimeout: 1000, commandTimeout: 2000 });
   r.on('error', () => undefined);
   try {
     await r.connect();
@@ -37,8 +40,12 @@ export async function nodeCommand(port: number, ...args: string[]): Promise<unkn
 
 const DATA_ARGS = ['--bind', '127.0.0.1', '--save', '', '--maxmemory-policy', 'noeviction', '--appendonly', 'yes', '--appendfsync', 'everysec'];
 
-async function startNode(extra: string[], what: string): Promise<RedisNodeProcess> {
+async function startNode(extra: string[], what: string, password?: string): Promise<RedisNodeProcess> {
   const port = await freePort();
+  if (password) {
+    passwords.set(port, password);
+    extra = [...extra, '--requirepass', password, '--masterauth', password];
+  }
   const dir = mkdtempSync(join(tmpdir(), 'ci-bot-redis-ha-'));
   const proc = start('redis-server', ['--port', String(port), '--dir', dir, ...DATA_ARGS, ...extra]);
   await waitFor(async () => (await nodeCommand(port, 'PING')) === 'PONG', { deadlineMs: 10_000, what: `${what} on ${port} (${proc.output().slice(-500)})` });
@@ -79,6 +86,10 @@ export interface SentinelSetOptions {
    * heard from any replica for this long refuses writes, which bounds what a failover can lose.
    */
   maxLagS?: number;
+  /** `requirepass` (and `masterauth`) of the data nodes; the sentinels are given it with `sentinel auth-pass`. */
+  password?: string;
+  /** `requirepass` of the sentinels themselves. */
+  sentinelPassword?: string;
 }
 
 /** 1 primary + `replicas` replicas (default 2) + `sentinels` sentinels (default 3, quorum 2), ready to fail over. */
@@ -88,10 +99,10 @@ export async function startSentinelSet(opts: SentinelSetOptions = {}): Promise<S
   const nodes: RedisNodeProcess[] = [];
   const sentinels: RedisNodeProcess[] = [];
   try {
-    nodes.push(await startNode(lag, 'primary'));
+    nodes.push(await startNode(lag, 'primary', opts.password));
     const primary = nodes[0]!;
     for (let i = 0; i < (opts.replicas ?? 2); i += 1) {
-      nodes.push(await startNode([...lag, '--replicaof', '127.0.0.1', String(primary.port)], `replica ${i + 1}`));
+      nodes.push(await startNode([...lag, '--replicaof', '127.0.0.1', String(primary.port)], `replica ${i + 1}`, opts.password));
     }
     // Every replica synced and acknowledging, so the primary takes writes (min-replicas-to-write).
     await waitFor(async () => String(await nodeCommand(primary.port, 'INFO', 'replication')).includes(`min_slaves_good_slaves:${nodes.length - 1}`), {
@@ -109,8 +120,11 @@ export async function startSentinelSet(opts: SentinelSetOptions = {}): Promise<S
         `sentinel down-after-milliseconds ${masterName} ${opts.downAfterMs ?? 1000}`,
         `sentinel failover-timeout ${masterName} 10000`,
         `sentinel parallel-syncs ${masterName} 1`,
+        ...(opts.password ? [`sentinel auth-pass ${masterName} ${opts.password}`] : []),
+        ...(opts.sentinelPassword ? [`requirepass ${opts.sentinelPassword}`, `sentinel sentinel-pass ${opts.sentinelPassword}`] : []),
         '',
       ].join('\n'));
+      if (opts.sentinelPassword) passwords.set(port, opts.sentinelPassword);
       const proc = start('redis-server', [conf, '--sentinel']);
       await waitFor(async () => (await nodeCommand(port, 'PING')) === 'PONG', { deadlineMs: 10_000, what: `sentinel on ${port} (${proc.output().slice(-500)})` });
       sentinels.push({ port, dir, proc, address: `127.0.0.1:${port}` });
