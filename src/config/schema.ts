@@ -3,6 +3,7 @@
  * Objects are strict: an unknown key is an error, so a typo never silently falls back to a default.
  */
 import { z } from 'zod';
+import { jenkinsCloudSchema } from './jenkins-cloud.ts';
 
 const url = z.url({ protocol: /^(https?|redis|rediss)$/, message: 'must be a URL (http, https or redis)' });
 /** Upstream URLs: credentials come from their own variables, so a URL with user:password@ is refused (it would be shown). */
@@ -126,6 +127,8 @@ const jenkins = z.strictObject({
   agentCpus: z.number().positive().default(0.2),
   agentMemMb: z.number().int().positive().default(512),
   label: z.string().default('mesos'),
+  /** The Mesos plugin cloud `/ci jenkins cloud` renders and applies (jenkins-cloud.ts). */
+  cloud: jenkinsCloudSchema.prefault({}),
 });
 
 const tasks = z.strictObject({
