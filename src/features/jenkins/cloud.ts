@@ -41,8 +41,9 @@ export const jenkinsCloudCommand = answer(
         `*${head}* (${changes.length === 0 ? 'no changes' : `${changes.length} change${changes.length === 1 ? '' : 's'}`}):`,
         ...diffLines(changes, current !== undefined),
         ...extraLines(before.others.length, before.mesos.length, current),
+        ...(typeof current?.frameworkId === 'string' && wanted.frameworkId === undefined ? [`Jenkins' framework id \`${current.frameworkId}\` is kept (pin one with \`jenkins.cloud.frameworkId\`).`] : []),
         ...notes.map((n) => `:information_source: ${n}`),
-        `\`\`\`${clipYaml(cloudYaml(wanted))}\`\`\``,
+        `\`\`\`\n${clipYaml(cloudYaml(wanted))}\`\`\``,
         changes.length > 0 ? 'Run `/ci jenkins cloud --apply` to apply it.' : '',
       ]);
     }
