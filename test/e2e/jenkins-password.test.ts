@@ -131,6 +131,16 @@ describe('/ci jenkins password', () => {
     for (const p of passwords) assert.ok(!text.includes(p));
   });
 
+  test('the sandbox is gone from the agent (garbage-collected): a clear answer', async () => {
+    sim.sim.addFault({ component: 'agent', path: '/files/browse', mode: 'fail', status: 404 });
+    try {
+      const m = await ask(ALICE, 'jenkins password', /:x:|password/);
+      assert.match(renderMessageText(m), /sandbox of task `jenkins\.[^`]+` on `slave\d` is not on its agent .*garbage-collected/, renderMessageText(m));
+    } finally {
+      sim.sim.clearFaults('agent');
+    }
+  });
+
   test('no Jenkins app on Marathon: a clear answer', async () => {
     const res = await fetch(`${sim.urls.marathon}/v2/apps/jenkins`, { method: 'DELETE' });
     assert.ok(res.ok, `DELETE /v2/apps/jenkins: ${res.status}`);

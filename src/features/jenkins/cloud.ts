@@ -23,7 +23,7 @@ export interface CloudContext {
 const MAX_YAML_CHARS = 2400;
 
 export const jenkinsCloudCommand = answer(
-  { name: 'jenkins cloud', summary: 'The Mesos plugin cloud from config as configuration-as-code YAML, diffed against Jenkins; --apply applies and verifies it',
+  { name: 'jenkins cloud', summary: 'The Mesos plugin cloud from config as configuration-as-code, diffed against Jenkins (--apply: apply, verify)',
     usage: '[--apply]', role: 'admin', run: 'deferred', flags: { apply: 'boolean' }, example: '/ci jenkins cloud --apply',
     schema: z.strictObject({ apply: z.boolean().optional() }) },
   (ctx: CloudContext) => async (args) => {

@@ -52,7 +52,13 @@ export const jenkinsPasswordCommand = answer(
     if (!files) throw new UserFacingError('not_found', `The agent of task \`${task.id}\` (\`${task.host}\`) is not registered with the Mesos master, so its sandbox cannot be read.`);
     const dir = `/frameworks/${frameworkId}/executors/${task.id}/runs/latest`;
     const where = `task \`${task.id}\` on \`${task.host}\``;
-    const found = await findBanner(files, dir, where, signal);
+    const found = await findBanner(files, dir, where, signal).catch((err: unknown) => {
+      // Agents are reached directly (the master has no proxy for them): say which one did not answer.
+      if (err instanceof UpstreamError && ['refused', 'network', 'timeout'].includes(err.failure)) {
+        throw new UserFacingError('upstream', `The Mesos agent of ${where} did not answer on its files API (${err.message}); the bot must reach agents at the address in their \`pid\`.`, { cause: err });
+      }
+      throw err;
+    });
     const record = (outcome: string, file?: string) => ctx.audit.append({
       kind: 'secret_read', user: requester.userId, channel: requester.channelId, command: 'jenkins password', outcome,
       detail: `sandbox ${file ?? 'stderr+stdout'} of task ${task.id} on ${task.host}`,
