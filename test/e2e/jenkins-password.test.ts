@@ -131,6 +131,19 @@ describe('/ci jenkins password', () => {
     for (const p of passwords) assert.ok(!text.includes(p));
   });
 
+  test('a restart on the same home logs no banner: the bot says so and where the file would be', async () => {
+    const old = jenkinsTask();
+    const host = sim.sim.state.agents.get(old.agentId)?.hostname ?? assert.fail('host');
+    sim.sim.setOfferOrder([host]);
+    sim.sim.killTask(old.id);
+    await waitFor(() => [...sim.sim.state.tasks.values()].some((t) => t.appId === '/jenkins' && t.state === 'TASK_RUNNING' && t.id !== old.id), { deadlineMs: 30_000, what: 'Jenkins restarted' });
+    const m = await ask(ALICE, 'jenkins password', /No first-start password|:x:|password/);
+    const text = renderMessageText(m);
+    assert.match(text, /No first-start password in the log of task/, text);
+    assert.match(text, new RegExp(`\`/srv/jenkins_home/secrets/initialAdminPassword\` on \`${host}\``));
+    for (const p of passwords) assert.ok(!text.includes(p));
+  });
+
   test('the sandbox is gone from the agent (garbage-collected): a clear answer', async () => {
     sim.sim.addFault({ component: 'agent', path: '/files/browse', mode: 'fail', status: 404 });
     try {
@@ -157,7 +170,7 @@ describe('the password is nowhere else', () => {
       const entries = await r.xrange(`${PREFIX}:audit`, '-', '+');
       const reads = entries.map(([, fields]) => Object.fromEntries(fields.reduce<string[][]>((acc, v, i) => (i % 2 === 0 ? [...acc, [v]] : (acc.at(-1)!.push(v), acc)), [])) as Record<string, string>)
         .filter((e) => e.kind === 'secret_read');
-      assert.deepEqual(reads.map((e) => [e.user, e.outcome]), [[ALICE, 'shown'], [ALICE, 'shown'], [ALICE, 'wizard done']]);
+      assert.deepEqual(reads.map((e) => [e.user, e.outcome]), [[ALICE, 'shown'], [ALICE, 'shown'], [ALICE, 'wizard done'], [ALICE, 'not in log']]);
       assert.match(reads[0]!.detail ?? '', /sandbox stderr of task jenkins\./);
       const all = JSON.stringify(entries);
       for (const p of passwords) assert.ok(!all.includes(p), 'password in the audit stream');

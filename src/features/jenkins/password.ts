@@ -17,7 +17,7 @@ import type { RenderedMessage } from '../../core/types.ts';
 import type { AgentFiles, ClusterClients, MarathonApp, MarathonAppTask } from '../../cluster/cluster-reader.ts';
 import { storageModeOf } from '../../cluster/storage-mode.ts';
 import { answer } from '../define-feature.ts';
-import { scanBanner } from './password-banner.ts';
+import { BannerScanner } from './password-banner.ts';
 
 /** One `/files/read` asks for this much: the agent's cap per call (16 pages of 4 KiB). */
 const CHUNK_BYTES = 64 * 1024;
@@ -118,21 +118,17 @@ async function findBanner(files: AgentFiles, dir: string, where: string, signal:
 }
 
 async function scanFile(files: AgentFiles, path: string, size: number, signal: AbortSignal): Promise<Omit<Found, 'file'> | undefined> {
-  let text = '';
+  const scanner = new BannerScanner();
   let offset = 0;
   const end = Math.min(size, MAX_SCAN_BYTES);
   while (offset < end) {
     const { data } = await files.read(path, { signal, offset, length: CHUNK_BYTES });
     if (data === '') break;
-    const from = text.length;
-    text += data;
     offset += Buffer.byteLength(data, 'utf8');
-    const scan = scanBanner(text, from);
-    if (scan.kind === 'found') return { password: scan.password, ...(scan.path ? { path: scan.path } : {}) };
-    // Only the tail can hold the start of a banner that the next chunk completes.
-    if (scan.kind === 'absent' && text.length > 2 * CHUNK_BYTES) text = text.slice(-4096);
+    const found = scanner.push(data);
+    if (found) return found;
   }
-  return undefined;
+  return scanner.finish();
 }
 
 function notInLog(app: MarathonApp, task: MarathonAppTask, where: string): RenderedMessage {
