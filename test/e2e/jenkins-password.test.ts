@@ -16,7 +16,7 @@ import { startRedis, type RedisServer } from '../../src/playground/redis-server.
 import { startBot, type BotProcess } from '../support/bot-process.ts';
 import { dumpRedis } from '../support/redis-dump.ts';
 import { renderMessageText, startSlackEmulator, type RecordedMessage, type SlackEmulator } from '../../src/playground/slack-emulator/index.ts';
-import { startSimulator, seedAgents, type RunningSimulator } from '../../src/playground/simulator/index.ts';
+import { startSimulator, type RunningSimulator } from '../../src/playground/simulator/index.ts';
 import { waitFor } from '../../src/playground/ports.ts';
 
 const ALICE = 'U0ALICE001'; // admin
@@ -35,10 +35,10 @@ const passwords: string[] = [];
 const acks: string[] = [];
 
 before(async () => {
-  // The agents' pid names 127.0.0.1, where the simulator's agent files API listens.
+  // The seed agents (pid slave(1)@127.0.0.2:<port>, 127.0.0.3): the bot reaches them at that address.
   [redis, sim] = await Promise.all([
     startRedis(),
-    startSimulator({ agents: seedAgents.map((a) => ({ ...a, ip: '127.0.0.1' })), jenkinsSetupWizard: 'pending', jenkinsUser: 'ci-bot', jenkinsToken: `tok-${randomBytes(6).toString('hex')}` }),
+    startSimulator({ jenkinsSetupWizard: 'pending', jenkinsUser: 'ci-bot', jenkinsToken: `tok-${randomBytes(6).toString('hex')}` }),
   ]);
   slack = await startSlackEmulator({ signingSecret: secret, botToken, appToken: 'xapp-unused' });
   bot = await startBot({

@@ -49,6 +49,8 @@ export class Simulation {
   masters: SimServer[] = [];
   marathons: SimServer[] = [];
   agentServer!: SimServer;
+  /** The agents' files API on each seed agent's own loopback address too (their `pid` names it; simulator.ts). */
+  agentAliases: SimServer[] = [];
   jenkinsServer!: SimServer;
   controlServer!: SimServer;
   mesosLeader: number | undefined = 0;
@@ -288,7 +290,7 @@ export class Simulation {
   async stop(): Promise<void> {
     this.clock.stop();
     this.bus.stop();
-    const servers = [...this.masters, ...this.marathons, this.agentServer, this.jenkinsServer, this.controlServer];
+    const servers = [...this.masters, ...this.marathons, this.agentServer, ...this.agentAliases, this.jenkinsServer, this.controlServer];
     await Promise.all(servers.filter(Boolean).map((s) => s.stop()));
   }
 }
