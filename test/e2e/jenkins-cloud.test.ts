@@ -10,7 +10,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { startBotStack, type BotStack } from '../support/bot-stack.ts';
 import { renderMessageText } from '../../src/playground/slack-emulator/index.ts';
 import type { RunningSimulator } from '../../src/playground/simulator/index.ts';
@@ -141,6 +141,33 @@ describe('/ci jenkins cloud', () => {
       assert.equal(applied, 0);
     } finally {
       Object.assign(sim.sim.jenkinsCasc, real);
+    }
+  });
+
+  test('an export that leaves out a field is named, not taken for a failure; a Mesos cloud missing from the export is one', async () => {
+    const casc = sim.sim.jenkinsCasc;
+    const real = { export: casc.export.bind(casc), apply: casc.apply.bind(casc) };
+    // Something to apply again: the seed's image.
+    real.apply(JSON.stringify({ jenkins: { clouds: casc.clouds.map((c) => {
+      const m = (c as { mesos?: { mesosAgentSpecTemplates: Template[] } }).mesos;
+      return m ? { mesos: { ...m, mesosAgentSpecTemplates: m.mesosAgentSpecTemplates.map((x) => ({ ...x, containerInfo: { ...x.containerInfo, dockerImage: 'jenkins/inbound-agent:latest-jdk21' } })) } } : c;
+    }) } }));
+    // An export that omits a value equal to the plugin's default.
+    casc.export = () => real.export().replace(/^\s*dockerForcePullImage: false\n/m, '');
+    try {
+      const text = await ask(ALICE, 'jenkins cloud --apply');
+      assert.match(text, /Applied the Mesos cloud/, text);
+      assert.match(text, /Not in Jenkins' export \(it may omit values equal to the plugin's defaults\): `mesosAgentSpecTemplates\[mesos\]\.containerInfo\.dockerForcePullImage`/);
+      assert.equal(template().containerInfo.dockerImage, cloud.dockerImage);
+      // A Jenkins whose Mesos plugin does not load: its export lists no Mesos cloud, before or after the apply.
+      casc.export = () => {
+        const doc = parse(real.export()) as { jenkins: { clouds: unknown[] } };
+        doc.jenkins.clouds = doc.jenkins.clouds.filter((c) => !('mesos' in (c as object)));
+        return stringify(doc);
+      };
+      assert.match(await ask(ALICE, 'jenkins cloud --apply'), /Applied, but Jenkins' export has no Mesos cloud `Jenkins Scheduler`: the Mesos plugin may not be installed/);
+    } finally {
+      Object.assign(casc, real);
     }
   });
 

@@ -58,13 +58,18 @@ export const jenkinsCloudCommand = answer(
     }
     await applyConfig(jenkins, doc, signal);
     const after = matchingCloud(cloudsOf(await exportConfig(jenkins, signal)).mesos, wanted.frameworkName);
-    const left = diffCloud(after, wanted);
-    if (left.length > 0) {
-      throw new UserFacingError('upstream', [`Applied, but Jenkins reads back a different cloud (${left.length} field${left.length === 1 ? '' : 's'}):`, ...diffLines(left, after !== undefined)].join('\n'));
+    if (!after) throw new UserFacingError('upstream', `Applied, but Jenkins' export has no Mesos cloud \`${String(wanted.frameworkName)}\`: the Mesos plugin may not be installed or may not load.`);
+    const readBack = diffCloud(after, wanted);
+    // A field the export leaves out may be one it omits because it equals the plugin's default: named, not failed.
+    const different = readBack.filter((c) => c.was !== undefined || c.now === undefined);
+    const unexported = readBack.filter((c) => c.was === undefined && c.now !== undefined);
+    if (different.length > 0) {
+      throw new UserFacingError('upstream', [`Applied, but Jenkins reads back a different cloud (${different.length} field${different.length === 1 ? '' : 's'}):`, ...diffLines(different, true)].join('\n'));
     }
     return message([
       `:white_check_mark: Applied the Mesos cloud \`${String(wanted.frameworkName)}\` and read it back from Jenkins: ${changes.length} change${changes.length === 1 ? '' : 's'} in place.`,
       ...diffLines(changes, current !== undefined),
+      ...(unexported.length > 0 ? [`Not in Jenkins' export (it may omit values equal to the plugin's defaults): ${unexported.map((c) => `\`${c.path}\``).join(', ')}.`] : []),
       ...notes.map((n) => `:information_source: ${n}`),
     ]);
   },
