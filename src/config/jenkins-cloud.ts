@@ -36,8 +36,8 @@ export const jenkinsCloudSchema = z
     minExecutors: z.number().int().min(0).default(0),
     /** 1 gives one agent per queued build (the seed's "5 jobs → 5 agents"). */
     maxExecutors: z.number().int().min(1).default(1),
-    /** 0: never terminate idle agents. */
-    idleTerminationMinutes: z.number().int().min(0).default(3),
+    /** 0: never terminate idle agents. Default: `jenkins.idleTerminationMinutes` (what `/ci smoke` expects). */
+    idleTerminationMinutes: z.number().int().min(0).optional(),
     containerType: z.enum(['DOCKER', 'MESOS']).default('DOCKER'),
     /** The agent image; it must hold a Java the controller accepts (Java 21 for a current LTS). */
     dockerImage: z.string().regex(/^[a-z0-9][a-z0-9._/:@-]*$/i, 'must be an image reference like jenkins/inbound-agent:latest-jdk21').default('jenkins/inbound-agent:latest-jdk21'),

@@ -15,7 +15,7 @@ import { createState } from '../../src/playground/simulator/state.ts';
 import { FIXTURES } from '../support/fixtures-dir.ts';
 
 const fixture = (name: string) => readFileSync(join(FIXTURES, 'jenkins/mesos-plugin', name), 'utf8');
-const defaults = { mesosMasterUrl: 'http://master:5050', jenkinsUrl: 'http://slave1:8080', label: 'mesos', cpus: 0.2, memMb: 512 };
+const defaults = { mesosMasterUrl: 'http://master:5050', jenkinsUrl: 'http://slave1:8080', label: 'mesos', cpus: 0.2, memMb: 512, idleTerminationMinutes: 3 };
 type Obj = Record<string, unknown>;
 const keysDeep = (o: Obj, prefix = ''): string[] => Object.entries(o).flatMap(([k, v]) => {
   const path = prefix ? `${prefix}.${k}` : k;
@@ -57,7 +57,7 @@ test('plugin 1.x fields are explained, never rendered; a missing master or Jenki
   const { cloud, notes } = desiredCloud(c, defaults);
   assert.equal(notes.length, 3);
   assert.doesNotMatch(JSON.stringify(cloud), /executorCpus|executorMem|onDemand|nativeLibrary|libmesos/i);
-  const { missing } = desiredCloud(c, { label: 'mesos', cpus: 0.2, memMb: 512 });
+  const { missing } = desiredCloud(c, { label: 'mesos', cpus: 0.2, memMb: 512, idleTerminationMinutes: 3 });
   assert.deepEqual(missing, ['`jenkins.cloud.mesosMasterUrl` (or `cluster.mesos.urls`)', '`jenkins.cloud.jenkinsUrl` (or `cluster.jenkins.url`)']);
 });
 
@@ -99,4 +99,12 @@ test('simulator: configuration-as-code accepts the plugin\'s own files and the b
   } finally {
     void sim.stop();
   }
+});
+
+test('idle termination defaults to jenkins.idleTerminationMinutes (what /ci smoke expects), in whole minutes', () => {
+  const c = configSchema.parse({ jenkins: { idleTerminationMinutes: 2.5 } });
+  const t = (desiredCloud(c.jenkins.cloud, { ...defaults, idleTerminationMinutes: c.jenkins.idleTerminationMinutes }).cloud.mesosAgentSpecTemplates as Obj[])[0]!;
+  assert.equal(t.idleTerminationMinutes, 3);
+  const own = configSchema.parse({ jenkins: { cloud: { idleTerminationMinutes: 0 } } }).jenkins.cloud;
+  assert.equal((desiredCloud(own, defaults).cloud.mesosAgentSpecTemplates as Obj[])[0]!.idleTerminationMinutes, 0, '0 (never) when set so');
 });

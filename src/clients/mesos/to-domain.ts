@@ -1,8 +1,7 @@
 /** Mesos answers (already zod-checked) → the cluster domain's types. Pure functions. */
-import type { MesosAgent, MesosAgents, MesosFrameworks } from '../../cluster/cluster-reader.ts';
+import type { MesosAgent, MesosAgents, MesosFrameworks, MesosTaskView, SandboxEntry } from '../../cluster/cluster-reader.ts';
 import type { MesosTotals } from '../../cluster/snapshot-types.ts';
 import type { Agent, FileBrowse, FrameworksResponse, MetricsSnapshot, SlavesResponse } from './schemas.ts';
-import type { SandboxEntry } from '../../cluster/cluster-reader.ts';
 
 const RUNNING = new Set(['TASK_RUNNING', 'TASK_STARTING', 'TASK_STAGING']);
 
@@ -79,4 +78,9 @@ export function agentEndpoint(a: Agent): { host: string; port?: number } | undef
 /** `/files/browse` entries: path and size. */
 export function toSandboxEntries(entries: FileBrowse): SandboxEntry[] {
   return entries.map((e) => ({ path: e.path, size: e.size }));
+}
+
+/** Every live (non-terminal) task of every framework, with its framework's name. */
+export function toMesosTasks(f: FrameworksResponse): MesosTaskView[] {
+  return f.frameworks.flatMap((fw) => (fw.tasks ?? []).map((t) => ({ id: t.id, name: t.name, state: t.state, framework: fw.name })));
 }

@@ -16,6 +16,8 @@ export interface CloudDefaults {
   label: string;
   cpus: number;
   memMb: number;
+  /** `jenkins.idleTerminationMinutes`, which `/ci smoke` expects the agents to be recycled within. */
+  idleTerminationMinutes: number;
 }
 
 /** The `mesos:` object of one `jenkins.clouds[]` entry, and why any configured 1.x field is left out. */
@@ -32,7 +34,8 @@ export function desiredCloud(c: JenkinsCloudConfig, d: CloudDefaults): { cloud: 
     cpus: decimalText(c.cpus ?? d.cpus),
     mem: String(c.memMb ?? d.memMb),
     disk: decimalText(c.diskMb),
-    idleTerminationMinutes: c.idleTerminationMinutes,
+    // The plugin takes whole minutes; a fraction is rounded up, so it never becomes 0 ("never terminate").
+    idleTerminationMinutes: c.idleTerminationMinutes ?? Math.ceil(d.idleTerminationMinutes),
     minExecutors: c.minExecutors,
     maxExecutors: c.maxExecutors,
     jnlpArgs: '-noReconnect',
