@@ -29,6 +29,9 @@ import { buildFeatures, type BuiltFeatures } from '../features/build-features.ts
 import type { AnyFeature, ProcessRole } from '../features/define-feature.ts';
 import { features as allFeatures } from '../features/list.ts';
 import { createClusterClients } from './cluster-clients.ts';
+import { createOutboxClient } from '../slack/app.ts';
+import { WebApiHomeTab } from '../slack/notifier.ts';
+import type { HomeTab } from '../core/ports.ts';
 
 type Redis = ReturnType<typeof createProducerConnection>;
 
@@ -113,12 +116,18 @@ export async function createRuntime(loaded: LoadedConfig, opts: RuntimeOptions):
     },
   };
   const schedules = createSchedulers({ redis: producer, prefix });
+  const token = loaded.secrets.slackBotToken;
+  // App Home publishes from the front door (a user opened it) and the watcher (it changed); both have the token.
+  const home: HomeTab = token
+    ? new WebApiHomeTab(createOutboxClient({ botToken: token, apiUrl: config.slack.apiUrl, logger: log.child({ src: 'slack' }) }))
+    : { publish: async () => { throw new Error('App Home needs SLACK_BOT_TOKEN'); } };
   const built = await buildFeatures(featureList, {
     config, log: log.child({ src: 'features' }), outbox, audit, tasks, cluster: cluster.reader, recipes, pins,
     provisionLog: createRedisProvisionLog(producer, prefix),
     alerts: { log: createRedisAlertLog(producer, prefix), counted: (kind) => metrics.alerts.inc({ kind }) },
     gauge: (name, help, read) => metrics.gauge(name, help, read),
     state: createRedisStateStore(producer, prefix),
+    home,
     digests: { store: createDigestStore({ redis: producer, prefix }), schedules, slotKey: digestSlotKey },
   }, opts.roles);
   const runtime: Runtime = {

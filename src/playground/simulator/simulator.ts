@@ -27,6 +27,8 @@ export interface SimulatorUrls {
 export interface RunningSimulator {
   urls: SimulatorUrls;
   sim: Simulation;
+  /** Deploys the Jenkins app on Marathon now, as the seed does with `deployJenkins` (it waits for an agent if none fits). */
+  deployJenkins(): void;
   stop(): Promise<void>;
 }
 
@@ -52,7 +54,11 @@ export async function startSimulator(partial: Partial<SimOptions> = {}): Promise
     jenkins: sim.jenkinsServer.url,
     control: sim.controlServer.url,
   };
-  return { urls, sim, stop: () => sim.stop() };
+  const deployJenkins = () => {
+    sim.opts.deployJenkins = true;
+    sim.deployments.createApp(jenkinsAppDefinition(), '127.0.0.1', opts.jenkinsAgent ?? opts.agents[0]?.hostname);
+  };
+  return { urls, sim, deployJenkins, stop: () => sim.stop() };
 }
 
 /**
