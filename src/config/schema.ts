@@ -3,6 +3,7 @@
  * Objects are strict: an unknown key is an error, so a typo never silently falls back to a default.
  */
 import { z } from 'zod';
+import { jenkinsCloudSchema } from './jenkins-cloud.ts';
 
 const url = z.url({ protocol: /^(https?|redis|rediss)$/, message: 'must be a URL (http, https or redis)' });
 /** Upstream URLs: credentials come from their own variables, so a URL with user:password@ is refused (it would be shown). */
@@ -140,6 +141,8 @@ const jenkins = z.strictObject({
   }).prefault({}),
   /** `/ci drill failover`: how often it polls Marathon and Jenkins, and how long it waits for Jenkins to come back. */
   drill: z.strictObject({ pollMs: ms(2000), recoveryTimeoutMs: ms(10 * 60_000) }).prefault({}),
+  /** The Mesos plugin cloud `/ci jenkins cloud` renders and applies (jenkins-cloud.ts). */
+  cloud: jenkinsCloudSchema.prefault({}),
 });
 
 const tasks = z.strictObject({

@@ -1,9 +1,12 @@
 /** Marathon answers (already zod-checked) → the cluster domain's types. Pure. */
 import type { Deployment, MarathonInfo } from './schemas.ts';
 
-/** `/v2/info`: the version and the framework name Marathon registers with Mesos (`marathon` when unset). */
-export function toMarathonInfo(info: MarathonInfo): { version: string; frameworkName: string } {
-  return { version: info.version, frameworkName: info.marathon_config.framework_name ?? 'marathon' };
+/**
+ * `/v2/info`: the version, the framework name Marathon registers with Mesos (`marathon` when unset) and its Mesos
+ * framework id (names the tasks' sandboxes; absent before Marathon registered).
+ */
+export function toMarathonInfo(info: MarathonInfo): { version: string; frameworkName: string; frameworkId?: string } {
+  return { version: info.version, frameworkName: info.marathon_config.framework_name ?? 'marathon', ...(info.frameworkId ? { frameworkId: info.frameworkId } : {}) };
 }
 
 /** `/v2/deployments` → id and affected apps of each running deployment. */
