@@ -49,7 +49,9 @@ export type AuditKind =
   | 'task_started'
   | 'task_finished'
   | 'alert'
-  | 'rejected_request';
+  | 'rejected_request'
+  /** A secret was shown to `user` (e.g. Jenkins' first-start password): who and when, never the value. */
+  | 'secret_read';
 
 export interface AuditEntry {
   kind: AuditKind;

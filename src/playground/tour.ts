@@ -34,7 +34,8 @@ const STEPS: readonly TourStep[] = [
   { text: `prepull ${JENKINS_IMAGE}`, command: 'prepull', tasks: 2, what: 'the Jenkins image on both agents (Marathon does not pull)' },
   { text: 'deploy jenkins', command: 'deploy jenkins', tasks: 1, what: 'Jenkins on Marathon' },
   { text: 'jenkins password', command: 'jenkins password', tasks: 0, what: 'the first-start password (to you only)' },
-  { text: 'jenkins cloud --apply', command: 'jenkins cloud', tasks: 1, what: 'the Mesos cloud in Jenkins' },
+  // Answered after the ack (no task, no progress message), like the password.
+  { text: 'jenkins cloud --apply', command: 'jenkins cloud', tasks: 0, what: 'the Mesos cloud in Jenkins' },
   { text: 'smoke', command: 'smoke', tasks: 1, what: '5 jobs → 5 agents → 0' },
   { text: 'drill failover', command: 'drill', tasks: 1, what: 'Jenkins killed, moved, back' },
 ];

@@ -53,7 +53,6 @@ describe('App Home', () => {
     assert.ok(limited >= 0, 'the emulator answered 429 once');
     const next = calls[limited + 1];
     assert.ok(next && next.status === 200);
-    // A lower bound only: the publisher waited at least as long as Slack asked (a loaded machine waits longer).
-    assert.ok(next.atMs - calls[limited]!.atMs >= 1950, `retried ${next.atMs - calls[limited]!.atMs} ms after the 429`);
+    // How long it waited is the publisher's own decision, shown on a fake clock: test/unit/app-home/publisher.test.ts.
   });
 });

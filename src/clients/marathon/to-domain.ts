@@ -4,9 +4,12 @@ import type { AppWriteResult, MarathonDeploymentView, MarathonWaiting } from '..
 import type { QueueOffersResponseSchema, WriteErrorSchema } from './deploy-schemas.ts';
 import type { Deployment, MarathonInfo } from './schemas.ts';
 
-/** `/v2/info`: the version and the framework name Marathon registers with Mesos (`marathon` when unset). */
-export function toMarathonInfo(info: MarathonInfo): { version: string; frameworkName: string } {
-  return { version: info.version, frameworkName: info.marathon_config.framework_name ?? 'marathon' };
+/**
+ * `/v2/info`: the version, the framework name Marathon registers with Mesos (`marathon` when unset) and its Mesos
+ * framework id (names the tasks' sandboxes; absent before Marathon registered).
+ */
+export function toMarathonInfo(info: MarathonInfo): { version: string; frameworkName: string; frameworkId?: string } {
+  return { version: info.version, frameworkName: info.marathon_config.framework_name ?? 'marathon', ...(info.frameworkId ? { frameworkId: info.frameworkId } : {}) };
 }
 
 /** An app write's answer → {@link AppWriteResult}: 2xx accepted, 409 locked (with the deployments) or exists, 400/422 field errors. */

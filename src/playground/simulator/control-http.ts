@@ -52,6 +52,8 @@ const routes: Array<[string, RegExp, string, string, Route]> = [
   ['POST', /^\/_control\/events\/drop$/, '/_control/events/drop', 'close every event stream', (sim) => sim.bus.drop()],
   ['POST', /^\/_control\/jenkins\/jobs$/, '/_control/jenkins/jobs', 'set the number of jobs {count}', (sim, b) => sim.jenkins.setJobCount(Number(b.count))],
   ['POST', /^\/_control\/jenkins\/duration$/, '/_control/jenkins/duration', 'build duration {ms, job?}', (sim, b) => sim.jenkins.setBuildDuration(Number(b.ms), str(b.job))],
+  ['GET', /^\/_control\/jenkins\/wizard$/, '/_control/jenkins/wizard', 'the setup wizard of the current JENKINS_HOME {done, password?}', (sim) => sim.jenkinsWizard.current],
+  ['POST', /^\/_control\/jenkins\/wizard\/complete$/, '/_control/jenkins/wizard/complete', 'the first admin user is created: the first-start password stops working', (sim) => sim.jenkinsWizard.complete()],
   ['POST', /^\/_control\/jenkins\/crumb\/rotate$/, '/_control/jenkins/crumb/rotate', 'a new CSRF crumb', (sim) => void (sim.jenkins.crumb = crypto.randomUUID().replaceAll('-', ''))],
   ['POST', /^\/_control\/time-scale$/, '/_control/time-scale', 'divide every simulated duration {scale}', (sim, b) => sim.setTimeScale(Number(b.scale))],
   ['POST', /^\/_control\/generate$/, '/_control/generate', 'add {agents, tasks} benchmark-sized (no events)', (sim, b) => generateCluster(sim.state, { agents: Number(b.agents ?? 0), tasks: Number(b.tasks ?? 0) })],
