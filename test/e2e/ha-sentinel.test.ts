@@ -138,10 +138,12 @@ test('H1: Redis primary SIGKILLed under Sentinel mid-tasks, deliveries and a dig
   }
 
   // The bot follows the promoted replica: /readyz names it.
+  let lastReady: unknown;
   const after = await waitFor(async () => {
     const r = await readyz();
+    lastReady = r.redis;
     return r.redis.ok && r.redis.primary === `127.0.0.1:${newPort}` ? r : undefined;
-  }, { deadlineMs: 20_000, what: `/readyz naming the new primary ${newPort}` });
+  }, { deadlineMs: 45_000, what: `/readyz naming the new primary ${newPort}` }).catch((err: Error) => assert.fail(`${err.message}; last /readyz redis: ${JSON.stringify(lastReady)}`));
   assert.equal(after.redis.topology, 'sentinel');
 
   // What survived on the promoted replica.
