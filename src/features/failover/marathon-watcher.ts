@@ -108,6 +108,8 @@ export function createMarathonWatcher(deps: WatcherDeps) {
   let resyncDue = true;
   let tracker: JenkinsIncidentTracker | undefined;
   let storage: StorageMode = { kind: 'container', safe: false };
+  /** A deployment of the app started since the definition was read: read its storage again (not a resync). */
+  let definitionStale = false;
   const poke = () => {
     wake?.();
     wake = undefined;
@@ -144,6 +146,8 @@ export function createMarathonWatcher(deps: WatcherDeps) {
             poke();
           }
           const sig = signalOf(e, deps.appId);
+          // A deployment of the app may bring a new definition (created, new volumes): read where its home is again.
+          if (sig?.kind === 'deployment' && sig.phase === 'started') definitionStale = true;
           if (sig) handOff(sig);
           else if (deps.onOtherFailures && e.eventType === 'status_update_event' && e.taskStatus && FAILURES.has(e.taskStatus)) countFailure(e.appId ?? '?');
         }
@@ -223,6 +227,12 @@ export function createMarathonWatcher(deps: WatcherDeps) {
         }
         await reportBurst();
         // Signals wait for the first resync (the baseline); after it they are applied in order.
+        if (definitionStale) {
+          // Before the batch, so a failure right after a first deployment knows the new app's JENKINS_HOME.
+          definitionStale = false;
+          const app = await deps.marathon.app(normaliseAppId(deps.appId), { signal });
+          if (app) storage = storageModeOf(app);
+        }
         const t = tracker;
         if (t && queue.length > 0) {
           const batch = queue.splice(0, queue.length);

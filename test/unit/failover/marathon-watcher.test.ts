@@ -21,7 +21,7 @@ class ScriptedMarathon implements MarathonWatchPort {
   connections = 0;
   #push: ((e: MarathonEventView | null) => void) | undefined;
 
-  constructor(app: AppReadView) {
+  constructor(app: AppReadView | undefined) {
     this.app_ = app;
   }
 
@@ -63,22 +63,24 @@ const status = (taskId: string, state: string, host: string, s: number): Maratho
   ...(state === 'TASK_FAILED' ? { message: 'Container exited with status 137' } : {}),
 });
 
-function harness(app: AppReadView, opts: { queueLimit?: number; slow?: () => Promise<void>; bursts?: FailureBurst[] } = {}) {
+function harness(app: AppReadView | undefined, opts: { queueLimit?: number; slow?: () => Promise<void>; bursts?: FailureBurst[] } = {}) {
   const marathon = new ScriptedMarathon(app);
   const transitions: Transition[] = [];
+  const storages: string[] = [];
   let saved: TrackerState | undefined;
   const watcher = createMarathonWatcher({
     marathon, appId: 'jenkins', backoffMs: { firstMs: 10, maxMs: 20 }, ...(opts.queueLimit ? { queueLimit: opts.queueLimit } : {}),
-    onTransition: async (t) => {
+    onTransition: async (t, ctx) => {
       await opts.slow?.();
       transitions.push(t);
+      storages.push(ctx.storage.kind);
     },
     state: { load: async () => saved, save: async (s) => void (saved = s) },
     ...(opts.bursts ? { groupWindowMs: 300, onOtherFailures: async (b: FailureBurst) => void opts.bursts?.push(b) } : {}),
   });
   const stop = new AbortController();
   const running = watcher.run(stop.signal);
-  return { marathon, watcher, transitions, close: async () => { stop.abort(); await running; } };
+  return { marathon, watcher, transitions, storages, close: async () => { stop.abort(); await running; } };
 }
 
 const running1: AppReadView = { tasks: [{ id: `${I1}._app.1`, state: 'TASK_RUNNING', host: 'slave1', startedAt: at(0) }] };
@@ -92,6 +94,21 @@ describe('Marathon watcher', () => {
       await waitFor(() => h.transitions.length === 2, { what: 'two transitions' });
       assert.deepEqual(h.transitions.map((t) => [t.type, t.incident.downHost, t.incident.backHost ?? null]), [['opened', 'slave1', null], ['resolved', 'slave1', 'slave2']]);
       assert.equal(h.transitions[1]?.incident.downtimeMs, 47_000);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('an app created after the watcher started: its deployment re-reads where JENKINS_HOME is, so the next incident knows', async () => {
+    const h = harness(undefined);
+    try {
+      await waitFor(() => h.watcher.stats().connected && h.watcher.stats().resyncsDone >= 2, { what: 'subscribed, then the baseline resync (no app yet)' });
+      h.marathon.app_ = { ...running1, container: { volumes: [{ containerPath: '/var/jenkins_home', hostPath: '/srv/jenkins_home' }] } };
+      h.marathon.emit({ eventType: 'deployment_info', timestamp: at(1), plan: { id: 'd-1', steps: [{ actions: [{ action: 'StartApplication', app: '/jenkins' }] }] } });
+      h.marathon.emit(status(`${I1}._app.1`, 'TASK_RUNNING', 'slave1', 2), { eventType: 'deployment_success', id: 'd-1', timestamp: at(3) });
+      h.marathon.emit(status(`${I1}._app.1`, 'TASK_FAILED', 'slave1', 10), status(`${I1}._app.2`, 'TASK_RUNNING', 'slave2', 57));
+      await waitFor(() => h.transitions.length === 2, { what: 'two transitions' });
+      assert.deepEqual(h.storages, ['host-path', 'host-path'], 'the volume of the definition deployed, not "no volume"');
     } finally {
       await h.close();
     }
