@@ -91,7 +91,9 @@ async function start(local: LoadedConfig, opts: PlaygroundOptions, stops: Array<
   }
   const jenkinsToken = randomBytes(12).toString('hex');
   const sim = await startSimulator({
-    jenkinsUser: 'ci-bot', jenkinsToken, deployJenkins: false, ...(ownConfig ? {} : { agents: [] }),
+    // Marathon starts empty and /ci deploy jenkins starts Jenkins on a new JENKINS_HOME: its setup wizard is open,
+    // and the first start logs the password /ci jenkins password reads.
+    jenkinsUser: 'ci-bot', jenkinsToken, deployJenkins: false, jenkinsSetupWizard: 'pending', ...(ownConfig ? {} : { agents: [] }),
     ...(opts.timeScale ? { timeScale: opts.timeScale } : {}),
   });
   stops.push(() => sim.stop());

@@ -17,7 +17,8 @@ interface TourStep {
   /** Progress messages that must finish (one per host for a fan-out). */
   tasks: number;
   /** What must be true afterwards, checked against the simulated cluster. */
-  verify?: (pg: Playground) => string | undefined;
+  /** A check of what the step did, in the simulated cluster or the transcript since `sinceMs`; the problem, if any. */
+  verify?: (pg: Playground, sinceMs: number) => string | undefined;
   what: string;
 }
 
@@ -33,9 +34,21 @@ const STEPS: readonly TourStep[] = [
   // Marathon does not pull in this setup: the image of config/marathon-jenkins.json goes on the agents first.
   { text: `prepull ${JENKINS_IMAGE}`, command: 'prepull', tasks: 2, what: 'the Jenkins image on both agents (Marathon does not pull)' },
   { text: 'deploy jenkins', command: 'deploy jenkins', tasks: 1, what: 'Jenkins on Marathon' },
-  { text: 'jenkins password', command: 'jenkins password', tasks: 0, what: 'the first-start password (to you only)' },
+  {
+    text: 'jenkins password', command: 'jenkins password', tasks: 0, what: 'the first-start password (to you only)',
+    verify: (pg, sinceMs) => {
+      const password = pg.sim.sim.jenkinsWizard.current.password;
+      const shown = pg.transcript.entries().filter((e) => e.kind === 'message' && e.atMs >= sinceMs && renderMessageText(e).includes(password ?? '\0'));
+      if (!password) return 'the simulated Jenkins has no setup wizard open';
+      if (shown.length === 0) return "the answer does not show Jenkins' first-start password";
+      return shown.every((e) => e.place === 'ephemeral') ? undefined : 'the password was shown outside an ephemeral answer';
+    },
+  },
   // Answered after the ack (no task, no progress message), like the password.
-  { text: 'jenkins cloud --apply', command: 'jenkins cloud', tasks: 0, what: 'the Mesos cloud in Jenkins' },
+  {
+    text: 'jenkins cloud --apply', command: 'jenkins cloud', tasks: 0, what: 'the Mesos cloud in Jenkins',
+    verify: (pg) => (pg.sim.sim.jenkinsCasc.clouds.some((c) => typeof c === 'object' && c !== null && 'mesos' in c) ? undefined : "Jenkins' configuration has no Mesos cloud"),
+  },
   { text: 'smoke', command: 'smoke', tasks: 1, what: '5 jobs → 5 agents → 0' },
   { text: 'drill failover', command: 'drill', tasks: 1, what: 'Jenkins killed, moved, back' },
 ];
@@ -72,7 +85,7 @@ export async function runTour(pg: Playground, log: (line: string) => void = cons
     log(`\n[tour] /ci ${step.text} — ${step.what}`);
     const t0 = Date.now();
     const result = await runStep(pg, step, t0).catch((err: Error) => ({ ok: false, detail: err.message }));
-    const problem = result.ok ? step.verify?.(pg) : result.detail;
+    const problem = result.ok ? step.verify?.(pg, t0) : result.detail;
     steps.push({ text: step.text, what: step.what, outcome: problem ? 'failed' : 'done', ms: Date.now() - t0, ...(problem ? { detail: problem } : {}) });
     if (problem) {
       log(`[tour] /ci ${step.text} failed: ${problem}`);

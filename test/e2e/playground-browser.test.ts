@@ -8,7 +8,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -24,6 +24,8 @@ declare const window: { seen?: Array<{ id: string; text: string }> };
 declare const MutationObserver: new (callback: () => void) => { observe(target: unknown, options: Record<string, boolean>): void };
 
 const CHROMIUM = '/usr/bin/chromium';
+/** The image `/ci deploy jenkins` deploys: the shipped template's. */
+const JENKINS_IMAGE = (JSON.parse(readFileSync(new URL('../../config/marathon-jenkins.json', import.meta.url), 'utf8')) as { container: { docker: { image: string } } }).container.docker.image;
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
 const OUT = new URL('../../.tmp/test-output/playground/', import.meta.url).pathname;
 
@@ -114,15 +116,29 @@ describe('playground web page in Chromium', () => {
     assert.match(pg.hosts!.hosts.find((h) => h.name === 'master')!.file('etc/mesos/zk') ?? '', /^zk:\/\/127\.\d+\.\d+\.2:2181\/mesos/);
   });
 
-  test('Jenkins killed from the simulator: the incident message goes from down to back, in place', { timeout: 180_000 }, async () => {
+  test('Jenkins deployed from the page, then killed from the simulator: the incident message goes from down to back, in place', { timeout: 300_000 }, async () => {
     await type('/ci setup-agent slave1');
     await rowWith([/setup-agent slave1/, /Done in/], 90_000);
-    // Jenkins (on Marathon from the start in this build) runs on one of the two agents.
+    // Marathon starts empty in the demo: Jenkins goes on it from the page, as a user would (the image first: Marathon
+    // does not pull), and runs on one of the two agents.
+    await type(`/ci prepull ${JENKINS_IMAGE}`);
+    await waitFor(async () => (await rows(/prepull/)).filter((r) => /Done in/.test(r.text)).length >= 2, { deadlineMs: 90_000, what: 'the image on both agents' });
+    await type('/ci deploy jenkins');
+    const confirm = page.locator('#messages .msg.ephemeral', { hasText: /Confirm \/ci deploy jenkins\?/ });
+    await confirm.first().waitFor({ timeout: 15_000 });
+    await confirm.first().locator('button.btn', { hasText: /^Confirm$/ }).click();
+    await rowWith([/deploy jenkins/, /Done in/], 120_000);
     await waitFor(() => pg.sim.sim.marathon.tasksOf('/jenkins').some((t) => t.state === 'TASK_RUNNING') && pg.sim.sim.jenkins.up,
       { deadlineMs: 60_000, what: 'Jenkins running' });
+    // The other agent is held full until the page shows Jenkins down, so the message is seen going from down to back
+    // (otherwise Jenkins may be back before the first post goes out, and the outbox posts the latest content).
+    const jenkinsHost = pg.sim.sim.state.agents.get(pg.sim.sim.marathon.tasksOf('/jenkins').find((t) => t.state === 'TASK_RUNNING')!.agentId)!.hostname;
+    const other = [...pg.sim.sim.state.agents.values()].find((a) => a.hostname !== jenkinsHost)!.hostname;
+    pg.sim.sim.setAgentFull(other, true);
     await page.click('#sim-fail-jenkins');
     const incident = page.locator('#messages .msg', { hasText: 'Jenkins down on' });
     await incident.first().waitFor({ timeout: 30_000 });
+    pg.sim.sim.setAgentFull(other, false);
     const id = await incident.first().getAttribute('data-id');
     await shot('failover-down');
     await page.waitForFunction((rowId) => {

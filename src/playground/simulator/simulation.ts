@@ -51,6 +51,8 @@ export class Simulation {
   agentServer!: SimServer;
   /** The agents' files API on each seed agent's own loopback address too (their `pid` names it; simulator.ts). */
   agentAliases: SimServer[] = [];
+  /** Called with each new agent's address, so its files API answers there too (set by simulator.ts). */
+  onAgentAddress?: (ip: string) => void;
   jenkinsServer!: SimServer;
   controlServer!: SimServer;
   mesosLeader: number | undefined = 0;
@@ -148,6 +150,7 @@ export class Simulation {
       ...(spec.attributes ?? known?.attributes ? { attributes: spec.attributes ?? known?.attributes ?? {} } : {}),
     });
     agentLog(a, `Registered with master master@${this.mesosLeaderAddress() ?? '(none)'}; given agent ID ${a.id}`);
+    this.onAgentAddress?.(a.ip);
     this.mesos.onOffers();
     return a;
   }

@@ -44,6 +44,8 @@ export async function startSimulator(partial: Partial<SimOptions> = {}): Promise
   const all = [...sim.masters, ...sim.marathons, sim.agentServer, sim.jenkinsServer, sim.controlServer];
   await Promise.all(all.map((s) => s.start()));
   await aliasAgents(sim, opts);
+  // Agents that register later (the demo's SSH hosts, on their own 127.x addresses) get theirs as they join.
+  sim.onAgentAddress = (ip) => void aliasAgent(sim, ip);
   seed(sim, opts);
   const urls: SimulatorUrls = {
     mesos: sim.masters[0]!.url,
@@ -67,15 +69,22 @@ export async function startSimulator(partial: Partial<SimOptions> = {}): Promise
  * where that port is taken is left out: that agent's files API is then unreachable, as a firewalled agent's is.
  */
 async function aliasAgents(sim: Simulation, opts: SimOptions): Promise<void> {
-  const ips = new Set(opts.agents.map((a) => a.ip).filter((ip) => ip !== opts.host && /^127\.\d+\.\d+\.\d+$/.test(ip)));
-  for (const ip of ips) {
-    const alias = new SimServer(`agents-${ip}`, ip, 'agent', sim.faults, agentHandler(sim));
-    try {
-      await alias.start(sim.agentServer.port);
-      sim.agentAliases.push(alias);
-    } catch {
-      // EADDRINUSE on that address: leave it unreachable.
-    }
+  for (const ip of new Set(opts.agents.map((a) => a.ip))) await aliasAgent(sim, ip);
+}
+
+const aliased = new WeakMap<Simulation, Set<string>>();
+
+async function aliasAgent(sim: Simulation, ip: string): Promise<void> {
+  const done = aliased.get(sim) ?? new Set<string>();
+  aliased.set(sim, done);
+  if (ip === sim.opts.host || !/^127\.\d+\.\d+\.\d+$/.test(ip) || done.has(ip)) return;
+  done.add(ip);
+  const alias = new SimServer(`agents-${ip}`, ip, 'agent', sim.faults, agentHandler(sim));
+  try {
+    await alias.start(sim.agentServer.port);
+    sim.agentAliases.push(alias);
+  } catch {
+    // EADDRINUSE on that address: leave it unreachable.
   }
 }
 
