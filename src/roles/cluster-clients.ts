@@ -13,7 +13,7 @@ import { ZooKeeperClient } from '../clients/zookeeper/client.ts';
 import type { UpstreamResult } from '../clients/http.ts';
 import { readJenkinsStatus } from '../clients/jenkins/read-status.ts';
 import { toMarathonInfo } from '../clients/marathon/to-domain.ts';
-import { toMesosAgent, toMesosAgents, toMesosFrameworks, toMesosTotals } from '../clients/mesos/to-domain.ts';
+import { toMesosAgent, toMesosFrameworks, toMesosTotals } from '../clients/mesos/to-domain.ts';
 import { toZooKeeperView } from '../clients/zookeeper/to-domain.ts';
 import type { Config, Secrets } from '../config/schema.ts';
 
@@ -38,7 +38,7 @@ export function createClusterClients(
     closers.push(() => m.close());
     reader.mesos = {
       leader: (o) => m.leader(o), version: async (o) => (await m.version(o)).version, totals: async (o) => toMesosTotals(await m.metricsSnapshot(o)),
-      agents: async (o) => toMesosAgents(await m.slaves(o)), frameworks: async (o) => toMesosFrameworks(await m.frameworks(o)),
+      agents: (o) => m.agents(o), frameworks: async (o) => toMesosFrameworks(await m.frameworks(o)),
       waitForAgent: async (host, o) => toMesosAgent(await m.waitForAgent(host, o)),
     };
   }
