@@ -111,6 +111,60 @@ export interface ClusterReader {
   timeoutsMs: { mesos: number; marathon: number; jenkins: number; zookeeper: number };
 }
 
+/** A Jenkins queue item as `/ci smoke` follows it: the build it became, or why it still waits. */
+export interface JenkinsQueueEntry {
+  buildNumber?: number | undefined;
+  cancelled: boolean;
+  why?: string | undefined;
+}
+
+/** One build of a job (`GET /job/<n>/<number>/api/json`); times in epoch ms / ms. */
+export interface JenkinsBuildState {
+  building: boolean;
+  result: string | null;
+  /** The node it ran on ('' for the controller). */
+  builtOn: string;
+  startedMs: number;
+  durationMs: number;
+}
+
+/** A Jenkins node (`GET /computer/api/json`). */
+export interface JenkinsNode {
+  name: string;
+  offline: boolean;
+  idle: boolean;
+  labels: string[];
+}
+
+/** Jenkins writes and build reads (`/ci smoke`). A POST is never retried. */
+export interface JenkinsJobControl {
+  /** `POST /createItem`; `exists` when Jenkins answers 400 "A job already exists". */
+  createJob(name: string, configXml: string, o: ReadOptions): Promise<'created' | 'exists'>;
+  /** `POST /job/<n>/config.xml`: replaces the job's configuration. */
+  updateJob(name: string, configXml: string, o: ReadOptions): Promise<void>;
+  /** `POST /job/<n>/build` → the queue item id from `Location`. */
+  triggerBuild(name: string, o: ReadOptions): Promise<number>;
+  queueItem(id: number, o: ReadOptions): Promise<JenkinsQueueEntry>;
+  build(name: string, num: number, o: ReadOptions): Promise<JenkinsBuildState>;
+  nodes(o: ReadOptions): Promise<JenkinsNode[]>;
+}
+
+/** A live Mesos task as `/master/frameworks` lists it. */
+export interface MesosTaskView {
+  id: string;
+  name: string;
+  state: string;
+  framework: string;
+}
+
+/** Marathon writes (`/ci drill failover`). */
+export interface MarathonControl {
+  /** `DELETE /v2/apps/<app>/tasks/<task>` without `scale`: Marathon launches a replacement. */
+  killTask(appId: string, taskId: string, o: ReadOptions): Promise<void>;
+  /** `GET /v2/deployments`: the running deployments and the apps they affect. */
+  deployments(o: ReadOptions): Promise<Array<{ id: string; affectedApps: string[] }>>;
+}
+
 /**
  * The process's one set of cluster clients as every feature sees it: the snapshot reads plus what provisioning
  * checks after it changed a host and what the failover watcher follows.
@@ -145,4 +199,10 @@ export interface ClusterClients extends ClusterReader {
     /** `mntr`'s `zk_server_state`: leader | follower | observer | standalone. */
     mode(o: ReadOptions): Promise<string>;
   }>;
+  /** Jenkins job and build control (absent without a Jenkins URL). */
+  jenkinsJobs?: JenkinsJobControl;
+  /** Every live task on the Mesos master (e.g. the Mesos plugin's agents); absent without Mesos. */
+  mesosTasks?: (o: ReadOptions) => Promise<MesosTaskView[]>;
+  /** Marathon task kills and deployments (absent without Marathon). */
+  marathonControl?: MarathonControl;
 }

@@ -126,6 +126,20 @@ const jenkins = z.strictObject({
   agentCpus: z.number().positive().default(0.2),
   agentMemMb: z.number().int().positive().default(512),
   label: z.string().default('mesos'),
+  /** The Mesos cloud's idleTerminationMinutes: `/ci smoke` expects its agents gone this long after their last build. */
+  idleTerminationMinutes: z.number().positive().default(3),
+  /** `/ci smoke`: defaults of `--jobs` and `--seconds`, how often it polls, how long it waits for agents and recycling. */
+  smoke: z.strictObject({
+    jobs: z.number().int().min(1).max(50).default(5),
+    seconds: z.number().int().min(1).max(3600).default(100),
+    pollMs: ms(2000),
+    /** Longest wait for all builds to finish, counted from the trigger (agents launching included). */
+    buildsTimeoutMs: ms(15 * 60_000),
+    /** Slack on top of the idle timeout before an agent that is still there counts as not recycled. */
+    recycleGraceMs: ms(60_000),
+  }).prefault({}),
+  /** `/ci drill failover`: how often it polls Marathon and Jenkins, and how long it waits for Jenkins to come back. */
+  drill: z.strictObject({ pollMs: ms(2000), recoveryTimeoutMs: ms(10 * 60_000) }).prefault({}),
 });
 
 const tasks = z.strictObject({

@@ -88,7 +88,7 @@ function enqueueAll(queue: TaskQueue, toTasks: (args: Record<string, unknown>, r
 }
 
 function enqueuedLine(res: EnqueueResult): string {
-  if (res.state === 'queued_behind') return `:double_vertical_bar: \`${res.jobId}\` is queued behind \`${res.behind}\`, which runs on the same host now.`;
+  if (res.state === 'queued_behind') return `:double_vertical_bar: \`${res.jobId}\` is queued behind \`${res.behind}\`, which must finish first (same host, or the same Jenkins app).`;
   if (res.state === 'duplicate') return `:repeat: \`${res.jobId}\` is already queued; not added twice.`;
   return `:inbox_tray: Queued \`${res.jobId}\`; progress follows in this channel.`;
 }

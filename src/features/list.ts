@@ -4,9 +4,10 @@
  */
 import type { AnyFeature } from './define-feature.ts';
 import { failoverFeature } from './failover/index.ts';
+import { jenkinsFeature } from './jenkins/index.ts';
 import { provisioningFeature } from './provisioning/index.ts';
 import { selftestFeature } from './selftest/index.ts';
 import { statusFeature } from './status/index.ts';
 import { tasksFeature } from './tasks/index.ts';
 
-export const features: readonly AnyFeature[] = [tasksFeature, statusFeature, provisioningFeature, selftestFeature, failoverFeature];
+export const features: readonly AnyFeature[] = [tasksFeature, statusFeature, provisioningFeature, selftestFeature, failoverFeature, jenkinsFeature];

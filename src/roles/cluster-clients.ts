@@ -12,8 +12,10 @@ import { MesosClient } from '../clients/mesos/client.ts';
 import { ZooKeeperClient } from '../clients/zookeeper/client.ts';
 import type { UpstreamResult } from '../clients/http.ts';
 import { readJenkinsStatus } from '../clients/jenkins/read-status.ts';
-import { toMarathonInfo } from '../clients/marathon/to-domain.ts';
-import { toMesosAgent, toMesosFrameworks, toMesosTotals } from '../clients/mesos/to-domain.ts';
+import { toDeployments, toMarathonInfo } from '../clients/marathon/to-domain.ts';
+import { toMesosAgent, toMesosFrameworks, toMesosTasks, toMesosTotals } from '../clients/mesos/to-domain.ts';
+import { toBuildState, toJenkinsNodes, toQueueEntry } from '../clients/jenkins/to-domain.ts';
+import { UpstreamError } from '../core/errors.ts';
 import { toZooKeeperView } from '../clients/zookeeper/to-domain.ts';
 import type { Config, Secrets } from '../config/schema.ts';
 
@@ -41,6 +43,7 @@ export function createClusterClients(
       agents: (o) => m.agents(o), frameworks: async (o) => toMesosFrameworks(await m.frameworks(o)),
       waitForAgent: async (host, o) => toMesosAgent(await m.waitForAgent(host, o)),
     };
+    reader.mesosTasks = async (o) => toMesosTasks(await m.frameworks(o));
   }
   if (c.marathon.urls.length > 0) {
     const auth = secrets.marathonUser && secrets.marathonPassword ? { auth: { username: secrets.marathonUser, password: secrets.marathonPassword } } : {};
@@ -50,6 +53,9 @@ export function createClusterClients(
       jenkinsAppId: c.marathon.jenkinsAppId, leader: (o) => m.leader(o), app: (id, o) => m.app(id, o), info: async (o) => toMarathonInfo(await m.info(o)),
       events: (o) => m.events({ signal: o.signal, eventTypes: [...o.eventTypes], idleTimeoutMs: o.idleTimeoutMs }),
     };
+    reader.marathonControl = {
+      killTask: async (app, task, o) => void (await m.killTask(app, task, o)), deployments: async (o) => toDeployments(await m.deployments(o)),
+    };
   }
   const url = c.jenkins.url;
   if (url) {
@@ -57,6 +63,16 @@ export function createClusterClients(
     closers.push(() => j.close());
     reader.jenkins = {
       url, status: (o) => readJenkinsStatus(j, url, o), root: (o) => j.root(o), instanceIdentity: (o) => j.instanceIdentity(o),
+    };
+    reader.jenkinsJobs = {
+      createJob: (name, xml, o) => j.createJob(name, xml, o).then(() => 'created' as const, (err: unknown) => {
+        // Jenkins renders "A job already exists with the name …" as a 400 Failure page (ItemGroupMixIn).
+        if (err instanceof UpstreamError && err.status === 400 && /already exists/i.test(err.detail ?? '')) return 'exists' as const;
+        throw err;
+      }),
+      updateJob: (name, xml, o) => j.updateJobConfig(name, xml, o), triggerBuild: (name, o) => j.triggerBuild(name, undefined, o),
+      queueItem: async (id, o) => toQueueEntry(await j.queueItem(id, o)), build: async (name, n, o) => toBuildState(await j.build(name, n, o)),
+      nodes: async (o) => toJenkinsNodes(await j.computers(o)),
     };
   }
   return { reader, close: async () => void (await Promise.all(closers.map((f) => f()))) };

@@ -106,6 +106,11 @@ export class JenkinsClient {
     await this.post('/createItem', { ...opts, query: { name }, body: configXml, contentType: 'application/xml' });
   }
 
+  /** `POST /job/<n>/config.xml`: replaces an existing job's configuration. */
+  async updateJobConfig(name: string, configXml: string, opts: CallOptions = {}): Promise<void> {
+    await this.post(`${jobPath(name)}/config.xml`, { ...opts, body: configXml, contentType: 'application/xml' });
+  }
+
   /**
    * Triggers a build (`buildWithParameters` when `params` are given) and returns the queue item id from the
    * `Location: …/queue/item/<id>/` header.

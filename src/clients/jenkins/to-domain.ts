@@ -1,7 +1,8 @@
 /** Jenkins answers (already zod-checked) → the cluster domain's types. Pure functions. */
 import { RECENT_BUILDS_PER_JOB } from '../../cluster/build-history.ts';
 import type { JenkinsView, RecentBuilds } from '../../cluster/snapshot-types.ts';
-import type { ComputerSet, JenkinsQueueItem, JenkinsRoot, JobRef } from './schemas.ts';
+import type { JenkinsBuildState, JenkinsNode, JenkinsQueueEntry } from '../../cluster/cluster-reader.ts';
+import type { Build, ComputerSet, JenkinsQueueItem, JenkinsRoot, JobRef } from './schemas.ts';
 
 /** Jenkins executors, nodes, queue, job colours and recent builds. `label` names the Mesos plugin's build agents. */
 export function toJenkinsView(url: string, root: JenkinsRoot, computers: ComputerSet, queue: JenkinsQueueItem[], label: string): JenkinsView {
@@ -53,4 +54,19 @@ export function toRecentBuilds(jobs: readonly JobRef[], perJob = RECENT_BUILDS_P
     if (builds.length >= perJob && oldest !== undefined) out.cut.push({ job: j.name, oldestStartMs: oldest });
   }
   return out;
+}
+
+/** A queue item: the build it became (`executable.number`), or that it was cancelled, or why it waits. */
+export function toQueueEntry(item: JenkinsQueueItem): JenkinsQueueEntry {
+  return { buildNumber: item.executable?.number, cancelled: item.cancelled === true, why: item.why ?? undefined };
+}
+
+export function toBuildState(b: Build): JenkinsBuildState {
+  return { building: b.building, result: b.result ?? null, builtOn: b.builtOn ?? '', startedMs: b.timestamp, durationMs: b.duration };
+}
+
+export function toJenkinsNodes(c: ComputerSet): JenkinsNode[] {
+  return c.computer.map((n) => ({
+    name: n.displayName, offline: n.offline, idle: n.idle, labels: (n.assignedLabels ?? []).flatMap((l) => (l.name ? [l.name] : [])),
+  }));
 }

@@ -1,5 +1,5 @@
 /** Mesos answers (already zod-checked) → the cluster domain's types. Pure functions. */
-import type { MesosAgent, MesosAgents, MesosFrameworks } from '../../cluster/cluster-reader.ts';
+import type { MesosAgent, MesosAgents, MesosFrameworks, MesosTaskView } from '../../cluster/cluster-reader.ts';
 import type { MesosTotals } from '../../cluster/snapshot-types.ts';
 import type { Agent, FrameworksResponse, MetricsSnapshot, SlavesResponse } from './schemas.ts';
 
@@ -68,4 +68,9 @@ export function toMesosFrameworks(f: FrameworksResponse): MesosFrameworks {
     return { id: fw.id, name: fw.name, active: fw.active, tasks: live.length };
   });
   return { frameworks, tasksByAgent };
+}
+
+/** Every live (non-terminal) task of every framework, with its framework's name. */
+export function toMesosTasks(f: FrameworksResponse): MesosTaskView[] {
+  return f.frameworks.flatMap((fw) => (fw.tasks ?? []).map((t) => ({ id: t.id, name: t.name, state: t.state, framework: fw.name })));
 }

@@ -10,12 +10,12 @@ import type { Log, StateStore } from '../../core/ports.ts';
 import { interruptibleSleep } from '../../core/sleep.ts';
 import type { Config } from '../../config/schema.ts';
 import type { AlertSink } from './alert-sink.ts';
-import { compareFingerprints, type JenkinsFingerprint } from './data-check.ts';
-import { readFingerprint } from './fingerprint.ts';
-import type { Incident, TrackerState, Transition } from './jenkins-incidents.ts';
+import { compareFingerprints, type JenkinsFingerprint } from '../../cluster/failover/data-check.ts';
+import { readFingerprint } from '../../cluster/failover/fingerprint.ts';
+import type { Incident, TrackerState, Transition } from '../../cluster/failover/jenkins-incidents.ts';
 import { trackerStateSchema } from './state-schema.ts';
 import { createMarathonWatcher, type AppReadView } from './marathon-watcher.ts';
-import type { MarathonEventView } from './from-marathon.ts';
+import type { MarathonEventView } from '../../cluster/failover/from-marathon.ts';
 import { incidentHeadline, renderFailureBurst, renderIncident, renderTimeline, type IncidentView } from './render.ts';
 import type { StorageMode } from '../../cluster/storage-mode.ts';
 

@@ -6,9 +6,9 @@
  * a resync (never dropped silently). Reconnects with jittered backoff; the stream client follows the leader.
  */
 import { interruptibleSleep } from '../../core/sleep.ts';
-import { JenkinsIncidentTracker, type HealthMode, type TrackerState, type Transition } from './jenkins-incidents.ts';
-import { normaliseAppId, resyncSignals, signalOf, type AppTaskView, type MarathonEventView } from './from-marathon.ts';
-import type { JenkinsSignal } from './signals.ts';
+import { JenkinsIncidentTracker, type HealthMode, type TrackerState, type Transition } from '../../cluster/failover/jenkins-incidents.ts';
+import { normaliseAppId, resyncSignals, signalOf, type AppTaskView, type MarathonEventView } from '../../cluster/failover/from-marathon.ts';
+import type { JenkinsSignal } from '../../cluster/failover/signals.ts';
 import { storageModeOf, type AppStorageView, type StorageMode } from '../../cluster/storage-mode.ts';
 
 /** The event types the watcher subscribes to (server-side `event_type` filters). */

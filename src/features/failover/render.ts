@@ -8,7 +8,7 @@ import { roughDuration } from '../../core/duration.ts';
 import { escapeMrkdwn, packLines } from '../../core/text.ts';
 import { count, cpus, section, size } from '../../chat/render/status-format.ts';
 import type { AgentChange } from './agent-changes.ts';
-import type { Incident } from './jenkins-incidents.ts';
+import type { Incident } from '../../cluster/failover/jenkins-incidents.ts';
 import type { FailureBurst } from './marathon-watcher.ts';
 import { describeStorage, type StorageMode } from '../../cluster/storage-mode.ts';
 

@@ -64,6 +64,16 @@ export function jobXml(label?: string): string {
   return `<?xml version='1.1' encoding='UTF-8'?><project><builders/>${node}</project>`;
 }
 
+/**
+ * What a config.xml sets here: the label (`assignedNode`) and, for a freestyle job whose shell step is `sleep N`
+ * (the seed's elasticity test), a build duration of N simulated seconds.
+ */
+function jobSettings(configXml: string): { label: string | undefined; durationMs: number | undefined } {
+  const label = /<assignedNode>([^<]*)<\/assignedNode>/.exec(configXml)?.[1];
+  const sleep = /<hudson\.tasks\.Shell>\s*<command>\s*sleep\s+(\d+)\s*<\/command>/.exec(configXml)?.[1];
+  return { label, durationMs: sleep === undefined ? undefined : Number(sleep) * 1000 };
+}
+
 export class JenkinsEngine {
   readonly queue = new Map<number, SimQueueItem>();
   readonly computers = new Map<string, SimComputer>();
@@ -133,8 +143,15 @@ export class JenkinsEngine {
 
   createJob(name: string, configXml: string): boolean {
     if (this.jobs.has(name)) return false;
-    const label = /<assignedNode>([^<]*)<\/assignedNode>/.exec(configXml)?.[1];
-    this.jobs.set(name, { name, configXml, label, durationMs: undefined, result: undefined, builds: [], nextBuildNumber: 1 });
+    this.jobs.set(name, { name, configXml, ...jobSettings(configXml), result: undefined, builds: [], nextBuildNumber: 1 });
+    return true;
+  }
+
+  /** `POST /job/<n>/config.xml`: the job's new configuration (label, `sleep N`); false for an unknown job. */
+  updateJob(name: string, configXml: string): boolean {
+    const job = this.jobs.get(name);
+    if (!job) return false;
+    Object.assign(job, { configXml, ...jobSettings(configXml) });
     return true;
   }
 
@@ -175,6 +192,8 @@ export class JenkinsEngine {
       computer.offline = false;
       for (const [item, name] of this.pending) if (name === task.id) this.pending.delete(item);
       this.dispatch();
+      // An agent that got no build (another took it) is idle from the start: the retention strategy ends it too.
+      if (computer.busy === 0 && !computer.idleTimer) this.scheduleIdleTermination(computer);
     } else if (TERMINAL.has(state) || state === 'TASK_UNREACHABLE') this.dropComputerOfTask(task);
   }
 

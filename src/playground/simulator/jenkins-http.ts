@@ -85,6 +85,7 @@ async function post(sim: Simulation, req: IncomingMessage, res: ServerResponse, 
   if (path === '/createItem') {
     const name = url.searchParams.get('name') ?? '';
     if (!name) return text(res, 400, 'Query parameter name is required', 'text/html');
+    if (!req.headers['content-type']) return text(res, 400, 'No Content-Type header set', 'text/html');
     return j.createJob(name, body) ? text(res, 200, '') : text(res, 400, `A job already exists with the name ‘${name}’`, 'text/html');
   }
   if (path === '/scriptText') {
@@ -93,6 +94,8 @@ async function post(sim: Simulation, req: IncomingMessage, res: ServerResponse, 
     const out = /items.*size\(\)/.test(script) ? `${j.jobs.size}\n` : '';
     return text(res, 200, out);
   }
+  const cfg = /^\/job\/([^/]+)\/config\.xml$/.exec(path);
+  if (cfg) return j.updateJob(decodeURIComponent(cfg[1] ?? ''), body) ? text(res, 200, '') : text(res, 404, 'Not Found', 'text/html');
   const trig = /^\/job\/([^/]+)\/(build|buildWithParameters)$/.exec(path);
   if (trig) {
     const params = trig[2] === 'buildWithParameters' ? Object.fromEntries([...url.searchParams, ...new URLSearchParams(body)]) : {};

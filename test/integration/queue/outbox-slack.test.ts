@@ -16,6 +16,7 @@ import { startSlackEmulator, type SlackEmulator } from '../../../src/playground/
 import { createWorkerConnection } from '../../../src/queue/connection.ts';
 import { createRedisOutbox } from '../../../src/queue/outbox.ts';
 import { startOutboxDrainer } from '../../../src/queue/outbox-drainer.ts';
+import { probeCooldowns, setsBetween } from '../../support/cooldown-probe.ts';
 import { WebApiNotifier } from '../../../src/slack/notifier.ts';
 
 const SECRETS = {
@@ -109,7 +110,9 @@ test('R16: 429 (Retry-After) then 5xx then OK, twice in a run of messages: deliv
 
   slack.failNext('chat.postMessage', { status: 429, retryAfterSec: 1 });
   slack.failNext('chat.postMessage', { status: 503 });
-  const drainer = startOutboxDrainer({ redis, prefix, notifier: new WebApiNotifier(client), postIntervalMs: 50, updateIntervalMs: 10 });
+  const probe = await probeCooldowns(server.url, prefix, new WebApiNotifier(client));
+  t.after(() => probe.close());
+  const drainer = startOutboxDrainer({ redis, prefix, notifier: probe.notifier, postIntervalMs: 50, updateIntervalMs: 10 });
   t.after(() => drainer.close());
 
   // The second round of faults lands in the middle of the run, once three messages are through.
@@ -126,8 +129,13 @@ test('R16: 429 (Retry-After) then 5xx then OK, twice in a run of messages: deliv
   assert.equal(statuses.filter((s) => s === 429).length, 2);
   assert.equal(statuses.filter((s) => s >= 500).length, 2);
   assert.equal(calls.length, texts.length + 4, 'one call per fault and one per message: nothing sent twice');
-  // Retry-After is a floor, not a timing target: a drainer that ignored it would call again within ~50 ms.
+  // Retry-After without a clock: after each 429 the drainer paused the channel for exactly Retry-After (a Redis key
+  // with PX 1000), and no call went out while any pause held (its TTL had run out, -2, at each next call).
+  const probed = probe.calls.filter((c) => c.channel === channel && c.op === 'post');
+  assert.equal(probed.length, calls.length, 'the probe saw every post the emulator got');
   for (const [i, c] of calls.entries()) {
-    if (c.status === 429) assert.ok(calls[i + 1]!.atMs - c.atMs >= 950, `waited ${calls[i + 1]!.atMs - c.atMs} ms after a 429 with Retry-After: 1`);
+    const at = probe.calls.indexOf(probed[i]!);
+    if (c.status === 429) assert.deepEqual(setsBetween(probe, at).filter((x) => x.key === 'any').map((x) => x.px), [1000], `pause after the 429 of call ${i}`);
   }
+  assert.deepEqual(probe.calls.filter((c) => c.anyTtlMs > 0 || (c.op === 'post' && c.postTtlMs > 0)), [], 'no call while the channel was paused');
 });

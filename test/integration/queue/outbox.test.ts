@@ -8,6 +8,7 @@ import { createRedisOutbox } from '../../../src/queue/outbox.ts';
 import { startOutboxDrainer } from '../../../src/queue/outbox-drainer.ts';
 import { RetryLaterError, PermanentError, UpstreamError } from '../../../src/core/errors.ts';
 import { FakeNotifier } from './fake-notifier.ts';
+import { probeCooldowns, setsBetween } from '../../support/cooldown-probe.ts';
 
 let server: RedisServer;
 before(async () => {
@@ -27,39 +28,48 @@ function setup() {
 }
 
 describe('outbox', () => {
-  test('R16: 429 then 5xx then OK → delivered in order, no drops, no duplicates, across a drainer restart', async () => {
+  test('R16: 429 then 5xx then OK → delivered in order, no drops, no duplicates, across a drainer restart', async (t) => {
     const { prefix, redis, outbox } = setup();
-    const notifier = new FakeNotifier();
-    notifier.failNext(new RetryLaterError('ratelimited', 300), new RetryLaterError('http 503', 100));
+    t.after(() => redis.disconnect());
+    const fake = new FakeNotifier();
+    fake.failNext(new RetryLaterError('ratelimited', 300), new RetryLaterError('http 503', 100));
+    const probe = await probeCooldowns(server.url, prefix, fake);
+    t.after(() => probe.close());
+    const notifier = probe.notifier;
     for (let i = 1; i <= 3; i++) await outbox.put({ key: `m${i}`, channel: 'C1', message: msg(`m${i}`) });
     let drainer = startOutboxDrainer({ redis, prefix, notifier, postIntervalMs: 100, updateIntervalMs: 20 });
-    await waitFor(() => notifier.posts().length >= 1, { what: 'first post' });
+    t.after(() => drainer.close());
+    await waitFor(() => fake.posts().length >= 1, { what: 'first post' });
     await drainer.close();
     // Puts while no drainer runs are kept in Redis.
     for (let i = 4; i <= 6; i++) await outbox.put({ key: `m${i}`, channel: 'C1', message: msg(`m${i}`) });
     drainer = startOutboxDrainer({ redis, prefix, notifier, postIntervalMs: 100, updateIntervalMs: 20 });
-    await waitFor(() => notifier.posts().length >= 6, { what: 'six posts', deadlineMs: 8000 });
+    await waitFor(() => fake.posts().length >= 6, { what: 'six posts', deadlineMs: 8000 });
     await drainer.close();
-    assert.deepEqual(notifier.posts().map((c) => c.message.text), ['m1', 'm2', 'm3', 'm4', 'm5', 'm6']);
-    // The first post waited for the Retry-After of the 429 and the 5xx.
-    const first = notifier.attempts[0]!.at;
-    assert.ok(notifier.posts()[0]!.at - first >= 350, 'Retry-After honoured');
+    assert.deepEqual(fake.posts().map((c) => c.message.text), ['m1', 'm2', 'm3', 'm4', 'm5', 'm6']);
+    // The first post waited for the Retry-After of the 429 and of the 5xx (the pause each set, in Redis), and no call
+    // went out while a pause held: shown by the pause keys' TTLs, not by a clock.
+    assert.deepEqual([0, 1].map((i) => setsBetween(probe, i).map((x) => `${x.key} ${x.px}`)), [['any 300'], ['any 100']]);
+    assert.deepEqual(probe.calls.filter((c) => c.anyTtlMs > 0 || (c.op === 'post' && c.postTtlMs > 0)), [], 'no call while paused');
     assert.equal(await outbox.backlog(), 0);
-    redis.disconnect();
   });
 
-  test('≤ 1 post per second per channel; updates are coalesced (latest wins) and update, not post', async () => {
+  test('≤ 1 post per second per channel; updates are coalesced (latest wins) and update, not post', async (t) => {
     const { prefix, redis, outbox } = setup();
-    const notifier = new FakeNotifier();
+    t.after(() => redis.disconnect());
+    const fake = new FakeNotifier();
+    const probe = await probeCooldowns(server.url, prefix, fake);
+    t.after(() => probe.close());
+    const notifier = Object.assign(probe.notifier, { posts: () => fake.posts(), calls: fake.calls });
     await outbox.put({ key: 'a', channel: 'C2', message: msg('a1') });
     await outbox.put({ key: 'b', channel: 'C2', message: msg('b1') });
     await outbox.put({ key: 'c', channel: 'C3', message: msg('c1') });
     for (let v = 2; v <= 20; v++) await outbox.put({ key: 'a', channel: 'C2', message: msg(`a${v}`) });
     const drainer = startOutboxDrainer({ redis, prefix, notifier });
+    t.after(() => drainer.close());
     await waitFor(() => notifier.posts().length >= 3, { what: 'three posts', deadlineMs: 5000 });
     const c2 = notifier.posts().filter((c) => c.channel === 'C2');
     assert.deepEqual(c2.map((c) => c.message.text), ['a20', 'b1'], 'coalesced to the latest content');
-    assert.ok(c2[1]!.at - c2[0]!.at >= 950, `posts on one channel ≥ 1 s apart (${c2[1]!.at - c2[0]!.at} ms)`);
     // C2's second post waits its second; C3's first does not wait for it.
     const order = notifier.posts().map((c) => c.message.text);
     assert.ok(order.indexOf('c1') < order.indexOf('b1'), `another channel is not held back: ${order.join(', ')}`);
@@ -69,8 +79,11 @@ describe('outbox', () => {
     assert.equal(update.ts, c2[0]!.ts);
     assert.equal(update.message.text, 'a21');
     assert.equal(notifier.posts().length, 3, 'no duplicate post');
-    await drainer.close();
-    redis.disconnect();
+    // ≤ 1 post per second per channel, without a clock: each post set a 1,000 ms post pause on its channel, and the
+    // next post went out only once that pause had run out (TTL -2).
+    const c2posts = probe.calls.map((c, i) => ({ c, i })).filter(({ c }) => c.channel === 'C2' && c.op === 'post');
+    assert.deepEqual(c2posts.map(({ i }) => setsBetween(probe, i).filter((x) => x.key === 'post').map((x) => x.px)), [[1000], [1000]]);
+    assert.deepEqual(c2posts.map(({ c }) => c.postTtlMs <= 0), [true, true], 'no post while the post pause held');
   });
 
   test('thread replies wait for the parent ts; permanent errors are dead-lettered, not dropped silently', async () => {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURES } from '../../support/fixtures-dir.ts';
-import { resyncSignals, signalOf, type MarathonEventView } from '../../../src/features/failover/from-marathon.ts';
+import { resyncSignals, signalOf, type MarathonEventView } from '../../../src/cluster/failover/from-marathon.ts';
 
 const event = (name: string) => JSON.parse(readFileSync(join(FIXTURES, 'marathon/events', name), 'utf8')) as MarathonEventView;
 

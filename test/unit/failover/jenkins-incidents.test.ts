@@ -4,8 +4,8 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { JenkinsIncidentTracker, type HealthMode, type Transition } from '../../../src/features/failover/jenkins-incidents.ts';
-import type { JenkinsSignal, TaskStatusSignal } from '../../../src/features/failover/signals.ts';
+import { JenkinsIncidentTracker, type HealthMode, type Transition } from '../../../src/cluster/failover/jenkins-incidents.ts';
+import type { JenkinsSignal, TaskStatusSignal } from '../../../src/cluster/failover/signals.ts';
 
 const INSTANCE = 'jenkins.instance-0b0a5f3e-8d1c-11ee-b9d1-0242ac120002';
 const OTHER = 'jenkins.instance-7c6e2a10-8d1c-11ee-b9d1-0242ac120002';

@@ -7,8 +7,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMarathonWatcher, type AppReadView, type FailureBurst, type MarathonWatchPort } from '../../../src/features/failover/marathon-watcher.ts';
-import type { MarathonEventView } from '../../../src/features/failover/from-marathon.ts';
-import type { TrackerState, Transition } from '../../../src/features/failover/jenkins-incidents.ts';
+import type { MarathonEventView } from '../../../src/cluster/failover/from-marathon.ts';
+import type { TrackerState, Transition } from '../../../src/cluster/failover/jenkins-incidents.ts';
 import { waitFor } from '../../../src/playground/ports.ts';
 
 const I1 = 'jenkins.instance-aaaaaaaa-0000-0000-0000-000000000001';

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertGolden } from '../../support/golden.ts';
 import { renderAgentChange, renderFailureBurst, renderIncident, renderTimeline } from '../../../src/features/failover/render.ts';
-import type { Incident } from '../../../src/features/failover/jenkins-incidents.ts';
+import type { Incident } from '../../../src/cluster/failover/jenkins-incidents.ts';
 
 const T0 = Date.UTC(2026, 11, 1, 12, 3, 7);
 const open: Incident = {

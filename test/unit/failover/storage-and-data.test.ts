@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURES } from '../../support/fixtures-dir.ts';
 import { describeStorage, storageModeOf, type AppStorageView } from '../../../src/cluster/storage-mode.ts';
-import { compareFingerprints } from '../../../src/features/failover/data-check.ts';
+import { compareFingerprints } from '../../../src/cluster/failover/data-check.ts';
 
 const pluginSample = JSON.parse(readFileSync(join(FIXTURES, 'marathon/app_definitions/jenkins.mesos-plugin-dcos-testing.json'), 'utf8')) as AppStorageView;
 const withVolume = (volume: Record<string, unknown>, extra: Partial<AppStorageView> = {}): AppStorageView => ({ container: { volumes: [{ containerPath: '/var/jenkins_home', ...volume }] }, ...extra });

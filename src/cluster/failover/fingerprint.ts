@@ -4,7 +4,7 @@
  * "before") and again once it is back.
  */
 import { createHash } from 'node:crypto';
-import type { ClusterClients } from '../../cluster/cluster-reader.ts';
+import type { ClusterClients } from '../cluster-reader.ts';
 import type { JenkinsFingerprint } from './data-check.ts';
 
 export async function readFingerprint(jenkins: NonNullable<ClusterClients['jenkins']>, signal: AbortSignal): Promise<JenkinsFingerprint> {

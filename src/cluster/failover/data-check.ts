@@ -4,7 +4,7 @@
  * the `X-Instance-Identity` key where the instance-identity plugin is installed (a fresh home makes a new key).
  * `X-Jenkins-Session` proves only a restart, so it is not used.
  */
-import type { StorageMode } from '../../cluster/storage-mode.ts';
+import type { StorageMode } from '../storage-mode.ts';
 
 export interface JenkinsFingerprint {
   jobCount: number;
