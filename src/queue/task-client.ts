@@ -70,22 +70,17 @@ export function createTaskClient(opts: TaskClientOptions): TaskClient {
         }
         const jobId = safeJobId(`${kind.name}-${kind.jobId(parsed.data)}`);
         const queue = queueOf(kind.queue);
-        // Deterministic ids: the same request twice (a Slack retry) collapses into the job already there. BullMQ
-        // adds nothing under an id that exists; the lookup goes out with the add (one round trip, P6) and tells
-        // the cases apart by creation time, whichever of the two Redis runs first.
-        const timestamp = Date.now();
-        const [existing] = await Promise.all([
-          queue.getJob(jobId),
-          queue.add(kind.name, parsed.data, {
-            jobId,
-            timestamp,
-            attempts: kind.attempts,
-            backoff: { type: 'jittered', delay: kind.backoffMs },
-            removeOnComplete: { age: keepSec, count: 1000 },
-            removeOnFail: { age: keepSec, count: 1000 },
-          }),
-        ]);
-        if (existing && existing.timestamp !== timestamp) return { jobId, state: 'duplicate' as const };
+        // Deterministic ids: the same request twice (a Slack retry) collapses into the job already there. The lookup
+        // is answered before the add is sent (not pipelined with it): when Redis stalls during the lookup, the user
+        // is told nothing was queued, and no add is waiting in the socket to run when Redis wakes up (R6).
+        if (await queue.getJob(jobId)) return { jobId, state: 'duplicate' as const };
+        await queue.add(kind.name, parsed.data, {
+          jobId,
+          attempts: kind.attempts,
+          backoff: { type: 'jittered', delay: kind.backoffMs },
+          removeOnComplete: { age: keepSec, count: 1000 },
+          removeOnFail: { age: keepSec, count: 1000 },
+        });
         if (!kind.exclusiveKey) return { jobId, state: 'queued' as const };
         const prev = await redis.getset(excl.last(kind.exclusiveKey(parsed.data)), jobId);
         if (!prev || prev === jobId) return { jobId, state: 'queued' as const };
