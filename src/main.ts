@@ -31,7 +31,7 @@ async function main(argv: readonly string[]): Promise<number> {
         console.error('The local demo is not part of this build (the production image leaves src/playground out); run it from a source checkout: npm ci && npm start');
         return 2;
       }
-      return demo.runDemo(local);
+      return demo.runDemo(local, argv.slice(1));
     }
   }
   return runRoles(loadConfig(), role);
@@ -41,10 +41,12 @@ async function main(argv: readonly string[]): Promise<number> {
  * The playground (src/playground: Slack emulator, cluster simulator, local services), loaded only for the demo. The
  * specifier is not a literal on purpose: the production build (tsconfig.build.json) must not follow it.
  */
-async function loadPlayground(): Promise<{ runDemo: (loaded: LoadedConfig) => Promise<number> } | undefined> {
+type RunDemo = (loaded: LoadedConfig, args: readonly string[]) => Promise<number>;
+
+async function loadPlayground(): Promise<{ runDemo: RunDemo } | undefined> {
   const entry = ['.', 'playground', `demo${import.meta.url.endsWith('.js') ? '.js' : '.ts'}`].join('/');
   try {
-    return (await import(entry)) as { runDemo: (loaded: LoadedConfig) => Promise<number> };
+    return (await import(entry)) as { runDemo: RunDemo };
   } catch (err) {
     if ((err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes('playground')) return undefined;
     throw err;

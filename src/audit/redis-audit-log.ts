@@ -12,7 +12,7 @@ const FIELDS = ['kind', 'user', 'command', 'args', 'channel', 'jobId', 'outcome'
 const recordSchema = z.object({
   kind: z.enum([
     'command', 'denied', 'confirm_requested', 'confirmed', 'cancelled', 'task_started', 'task_finished', 'alert',
-    'rejected_request',
+    'rejected_request', 'secret_read',
   ]),
   at: z.coerce.number().int().nonnegative(),
   user: z.string().optional(),

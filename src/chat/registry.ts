@@ -29,6 +29,8 @@ export interface CommandSpec<A = unknown> {
   run: 'direct' | 'deferred' | 'queued';
   /** Where a direct answer goes by default (config can override per command). */
   visibility?: 'ephemeral' | 'in_channel';
+  /** The answer carries a secret: always ephemeral to the requester, whatever config `slack.responses` says. */
+  secret?: boolean;
   positionals?: readonly Positional[];
   /** Flag name (without dashes) → whether it takes a value. */
   flags?: Readonly<Record<string, 'boolean' | 'value'>>;

@@ -65,6 +65,8 @@ export interface HttpRequest {
   acceptStatus?: number[];
   signal?: AbortSignal;
   timeoutMs?: number;
+  /** Credentials for this request instead of the client's own (e.g. checking a user's password). */
+  auth?: HttpAuth;
 }
 
 export interface HttpResponse {
@@ -230,7 +232,7 @@ export class HttpClient {
 
   private headers(req: HttpRequest): Record<string, string> {
     const h: Record<string, string> = { accept: 'application/json', ...req.headers };
-    const auth = this.opts.auth;
+    const auth = req.auth ?? this.opts.auth;
     if (auth && 'token' in auth) h.authorization = `${auth.scheme ?? 'token='}${auth.token}`;
     else if (auth) h.authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
     return h;

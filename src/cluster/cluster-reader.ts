@@ -111,6 +111,54 @@ export interface ClusterReader {
   timeoutsMs: { mesos: number; marathon: number; jenkins: number; zookeeper: number };
 }
 
+/** What an app write answered: accepted (a deployment), or why not (409 locked/exists, 400/422 field errors). */
+export type AppWriteResult =
+  | { ok: true; created: boolean; deploymentId: string | undefined; version: string | undefined }
+  | { ok: false; kind: 'locked' | 'exists'; message: string; deploymentIds: string[] }
+  | { ok: false; kind: 'invalid'; status: number; message: string; fields: Array<{ path: string; errors: string[] }> };
+
+/** A running Marathon deployment (`GET /v2/deployments`). */
+export interface MarathonDeploymentView {
+  id: string;
+  affectedApps: readonly string[];
+  currentStep: number;
+  totalSteps: number;
+  /** e.g. `StartApplication /jenkins`. */
+  actions: readonly string[];
+}
+
+/** An app waiting in the launch queue, with why each agent's last offer did not fit (`InsufficientMemory` …). */
+export interface MarathonWaiting {
+  appId: string;
+  count: number;
+  delaySeconds: number;
+  offers: ReadonlyArray<{ host: string; reasons: readonly string[] }>;
+}
+
+/** What `/ci deploy` needs of Marathon beyond reading: the full definition, the write, deployments, the queue. */
+export interface MarathonDeployer {
+  /** `GET /v2/apps/{id}` as Marathon serves it (every field), or undefined when there is no such app (404). */
+  definition(id: string, o: ReadOptions): Promise<Record<string, unknown> | undefined>;
+  /** POST (create) or PUT with `partialUpdate=false` (replace); `force` overrides a deployment holding the app. */
+  write(definition: { id: string } & Record<string, unknown>, o: ReadOptions & { create: boolean; force: boolean }): Promise<AppWriteResult>;
+  deployments(o: ReadOptions): Promise<MarathonDeploymentView[]>;
+  waiting(o: ReadOptions): Promise<MarathonWaiting[]>;
+}
+
+/** One entry of an agent's `/files/browse`. */
+export interface SandboxEntry {
+  path: string;
+  size: number;
+}
+
+/** An agent's files API (`/files/browse`, `/files/read`), at the address in its `pid`, as the Mesos web UI reaches it. */
+export interface AgentFiles {
+  /** The directory's entries; undefined when the agent does not know the path (404). */
+  browse(dir: string, o: ReadOptions): Promise<SandboxEntry[] | undefined>;
+  /** Up to `length` bytes of `path` from `offset` (the agent caps one read at 64 KiB); `data` empty at the end. */
+  read(path: string, o: ReadOptions & { offset: number; length: number }): Promise<{ data: string; offset: number }>;
+}
+
 /** A Jenkins queue item as `/ci smoke` follows it: the build it became, or why it still waits. */
 export interface JenkinsQueueEntry {
   buildNumber?: number | undefined;
@@ -176,22 +224,33 @@ export interface ClusterClients extends ClusterReader {
      * @throws UpstreamError('mesos', …, timeout) when it does not appear within `timeoutMs`
      */
     waitForAgent(hostname: string, o: ReadOptions & { timeoutMs: number }): Promise<MesosAgent>;
+    /** The files API of the registered agent `agentId`; undefined when the master does not list it. */
+    agentFiles(agentId: string, o: ReadOptions): Promise<AgentFiles | undefined>;
   };
   marathon?: MarathonReader & {
     jenkinsAppId: string;
     /** `/v2/info`: Marathon's version and the framework name it registers with Mesos (default `marathon`). */
-    info(o: ReadOptions): Promise<{ version: string; frameworkName: string }>;
+    info(o: ReadOptions): Promise<{ version: string; frameworkName: string; frameworkId?: string }>;
     /**
      * The event stream on the leader (SSE, `event_type` filters); ends when the server closes it, throws when it
      * cannot connect or stays silent (no event, no heartbeat) for `idleTimeoutMs`.
      */
     events(o: ReadOptions & { eventTypes: readonly string[]; idleTimeoutMs: number }): AsyncIterable<MarathonEventReading>;
+    deployer: MarathonDeployer;
   };
   jenkins?: JenkinsReader & {
     /** The top-level jobs of `GET /api/json?tree=<tree>` (the fingerprint asks for `jobs[name]`). */
     root(o: ReadOptions & { tree: string }): Promise<{ jobs?: ReadonlyArray<{ name: string }> | undefined }>;
     /** `X-Instance-Identity` (changes with a fresh JENKINS_HOME); undefined without the instance-identity plugin. */
     instanceIdentity(o: ReadOptions): Promise<string | undefined>;
+    /** Whether Jenkins accepts this user and password (false on 401); used for the first-start password. */
+    acceptsLogin(username: string, password: string, o: ReadOptions): Promise<boolean>;
+    /** Configuration-as-code: the live configuration as YAML (export), a document's warnings (check), applying one. */
+    casc: {
+      export(o: ReadOptions): Promise<string>;
+      check(yaml: string, o: ReadOptions): Promise<Array<{ line?: number | null | undefined; warning: string }>>;
+      apply(yaml: string, o: ReadOptions): Promise<void>;
+    };
   };
   zookeeper: ReadonlyArray<ZooKeeperReader & {
     /** `ruok`: true when the server answers `imok`. */

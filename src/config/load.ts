@@ -55,6 +55,7 @@ export function loadConfig({ env: baseEnv = process.env, overrides = {}, file, c
   const { raw, source } = readYaml(file ?? env.CI_BOT_CONFIG, cwd, demo, problems);
   findSecretKeys(raw, '', problems);
   overlayEnv(raw, env, problems);
+  redisTopologyConflict(raw, problems);
 
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) problems.push(...describe(parsed.error).map((p) => fromEnvNote(p, env)));
@@ -68,7 +69,8 @@ export function loadConfig({ env: baseEnv = process.env, overrides = {}, file, c
     sshPrivateKeyPath: env.SSH_PRIVATE_KEY_PATH || undefined,
     sshKeyPassphrase: env.SSH_PRIVATE_KEY_PASSPHRASE || undefined,
     sshAuthSock: env.SSH_AUTH_SOCK || undefined,
-    redisPassword: passwordOf(env.REDIS_URL),
+    redisPassword: env.REDIS_PASSWORD || passwordOf(env.REDIS_URL),
+    redisSentinelPassword: env.REDIS_SENTINEL_PASSWORD || undefined,
   });
   if (!secrets.success) problems.push(...describe(secrets.error, 'env'));
   if (!parsed.success || !secrets.success) throw new ConfigError(problems);
@@ -132,6 +134,9 @@ function overlayEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, proble
   const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
   if (env.SLACK_API_URL) set(['slack', 'apiUrl'], env.SLACK_API_URL);
   if (env.REDIS_URL) set(['redis', 'url'], env.REDIS_URL);
+  if (env.REDIS_SENTINELS) set(['redis', 'sentinel', 'nodes'], list(env.REDIS_SENTINELS));
+  if (env.REDIS_SENTINEL_MASTER) set(['redis', 'sentinel', 'masterName'], env.REDIS_SENTINEL_MASTER);
+  if (env.REDIS_CLUSTER_NODES) set(['redis', 'cluster', 'nodes'], list(env.REDIS_CLUSTER_NODES));
   if (env.MESOS_URL) set(['cluster', 'mesos', 'urls'], list(env.MESOS_URL));
   if (env.MARATHON_URL) set(['cluster', 'marathon', 'urls'], list(env.MARATHON_URL));
   if (env.JENKINS_URL) set(['cluster', 'jenkins', 'url'], env.JENKINS_URL);
@@ -146,6 +151,14 @@ function overlayEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, proble
     if (!Number.isInteger(port)) problems.push(`env.PORT: must be a whole number, got "${env.PORT}"`);
     else set(['http', 'port'], port);
   }
+}
+
+/** A URL beside sentinel or cluster is ambiguous (which one would be used?): refused, naming both. */
+function redisTopologyConflict(raw: Record<string, unknown>, problems: string[]): void {
+  const r = raw.redis as Record<string, unknown> | undefined;
+  if (typeof r !== 'object' || r === null || r.url === undefined) return;
+  const other = r.sentinel !== undefined ? 'redis.sentinel' : r.cluster !== undefined ? 'redis.cluster' : undefined;
+  if (other) problems.push(`redis.url: set either a URL (redis.url or REDIS_URL) or ${other}, not both`);
 }
 
 function slackMode(config: Config, secrets: Secrets, problems: string[]): SlackMode {

@@ -3,6 +3,7 @@
  * Objects are strict: an unknown key is an error, so a typo never silently falls back to a default.
  */
 import { z } from 'zod';
+import { jenkinsCloudSchema } from './jenkins-cloud.ts';
 
 const url = z.url({ protocol: /^(https?|redis|rediss)$/, message: 'must be a URL (http, https or redis)' });
 /** Upstream URLs: credentials come from their own variables, so a URL with user:password@ is refused (it would be shown). */
@@ -140,6 +141,31 @@ const jenkins = z.strictObject({
   }).prefault({}),
   /** `/ci drill failover`: how often it polls Marathon and Jenkins, and how long it waits for Jenkins to come back. */
   drill: z.strictObject({ pollMs: ms(2000), recoveryTimeoutMs: ms(10 * 60_000) }).prefault({}),
+  /** The Mesos plugin cloud `/ci jenkins cloud` renders and applies (jenkins-cloud.ts). */
+  cloud: jenkinsCloudSchema.prefault({}),
+});
+
+/**
+ * `/ci deploy jenkins`: the Marathon app comes from `template` (a Marathon app JSON, path relative to the working
+ * directory) with these values put over it; the app id is `cluster.marathon.jenkinsAppId`. Unset values keep the
+ * template's. Checked again at deploy time (src/features/jenkins/deploy-template.ts).
+ */
+const deployJenkins = z.strictObject({
+  template: z.string().min(1).default('config/marathon-jenkins.json'),
+  image: z.string().min(1).optional(),
+  cpus: z.number().positive().optional(),
+  memMb: z.number().int().positive().optional(),
+  /** JENKINS_HOME on the agent (the volume's hostPath). */
+  homeHostPath: z.string().regex(/^\/[^\0]*$/, 'must be an absolute path').optional(),
+  /** Pins Jenkins to one agent (`["hostname","CLUSTER",pinHost]`): the only way a host-path JENKINS_HOME survives a restart. */
+  pinHost: z.string().min(1).optional(),
+  /** The health check's grace period: Jenkins at 256 MB takes minutes to answer /login. */
+  gracePeriodSeconds: z.number().int().min(0).optional(),
+  /** How long the progress message follows the deployment before it gives up and says what it saw. */
+  followTimeoutMs: ms(15 * 60_000),
+  pollMs: ms(2000),
+  /** Task failures of the new version after which the deploy stops following and reports the last one. */
+  maxTaskFailures: z.number().int().min(1).default(3),
 });
 
 const tasks = z.strictObject({
@@ -192,16 +218,36 @@ const digests = z.strictObject({
   topAgents: z.number().int().min(1).max(40).default(10),
 });
 
+const redisNodes = z.array(hostPort).min(1, 'needs at least one host:port');
+/**
+ * Redis: one server (`url`), a primary found through Sentinel (`sentinel`), or a Redis Cluster (`cluster`); at most
+ * one of the last two. Passwords only from the environment (REDIS_PASSWORD, REDIS_SENTINEL_PASSWORD). In a cluster
+ * every key must share one slot (BullMQ's scripts and the outbox's touch several keys at once), so the prefix is
+ * hash-tagged: `ci-bot` becomes `{ci-bot}`.
+ */
+const redis = z
+  .strictObject({
+    url: url.default('redis://127.0.0.1:6379'),
+    sentinel: z
+      .strictObject({
+        nodes: redisNodes,
+        masterName: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be the name the sentinels monitor (letters, digits, . _ -)'),
+        db: z.number().int().min(0).max(15).default(0),
+      })
+      .optional(),
+    cluster: z.strictObject({ nodes: redisNodes }).optional(),
+    prefix: z.string().regex(/^(\{[a-z0-9:_-]+\}|[a-z0-9:_-]+)$/i, 'must be letters, digits, : _ - (optionally in one {hash tag})').default('ci-bot'),
+    auditMaxLen: z.number().int().min(100).default(10_000),
+  })
+  .superRefine((r, ctx) => {
+    if (r.sentinel && r.cluster) ctx.addIssue({ code: 'custom', path: ['cluster'], message: 'set either redis.sentinel or redis.cluster, not both' });
+  })
+  .transform((r) => (r.cluster && !r.prefix.startsWith('{') ? { ...r, prefix: `{${r.prefix}}` } : r));
+
 export const configSchema = z.strictObject({
   slack: slack.prefault({}),
   http: z.strictObject({ port: z.number().int().min(0).max(65535).default(3000) }).prefault({}),
-  redis: z
-    .strictObject({
-      url: url.default('redis://127.0.0.1:6379'),
-      prefix: z.string().regex(/^[a-z0-9:_-]+$/i).default('ci-bot'),
-      auditMaxLen: z.number().int().min(100).default(10_000),
-    })
-    .prefault({}),
+  redis: redis.prefault({}),
   roles: roles.prefault({}),
   cluster: cluster.prefault({}),
   inventory: z
@@ -214,6 +260,7 @@ export const configSchema = z.strictObject({
   ssh: ssh.prefault({}),
   packages: packages.prefault({}),
   jenkins: jenkins.prefault({}),
+  deploy: z.strictObject({ jenkins: deployJenkins.prefault({}) }).prefault({}),
   tasks: tasks.prefault({}),
   digests: digests.prefault({}),
   watch: watch.prefault({}),
@@ -233,8 +280,13 @@ export const secretsSchema = z.object({
   /** Passphrase of the key at sshPrivateKeyPath, if it has one. */
   sshKeyPassphrase: z.string().optional(),
   sshAuthSock: z.string().optional(),
-  /** The password inside REDIS_URL, if any: not used directly, only redacted wherever it could appear. */
+  /**
+   * REDIS_PASSWORD, else the password inside REDIS_URL: used for Sentinel-managed and Cluster nodes (a single URL
+   * carries its own), and redacted wherever it could appear.
+   */
   redisPassword: z.string().optional(),
+  /** REDIS_SENTINEL_PASSWORD: the sentinels' own `requirepass`, if they have one. */
+  redisSentinelPassword: z.string().optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

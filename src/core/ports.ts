@@ -2,7 +2,7 @@
  * Ports: the small interfaces each consumer owns. Adapters (slack, queue, ssh, clients) implement them;
  * handlers, watchers and digests depend only on these.
  */
-import type { MessageRef, RenderedMessage, Requester, Role, StepState } from './types.ts';
+import type { Block, MessageRef, RenderedMessage, Requester, Role, StepState } from './types.ts';
 
 /** Direct Slack Web API access (used by the outbox drainer and the front door). */
 export interface Notifier {
@@ -49,7 +49,9 @@ export type AuditKind =
   | 'task_started'
   | 'task_finished'
   | 'alert'
-  | 'rejected_request';
+  | 'rejected_request'
+  /** A secret was shown to `user` (e.g. Jenkins' first-start password): who and when, never the value. */
+  | 'secret_read';
 
 export interface AuditEntry {
   kind: AuditKind;
@@ -284,6 +286,14 @@ export interface AlertLog {
   record(r: AlertRecord): Promise<void>;
   /** Records opened since `sinceMs`, newest first, at most `limit` (default 50). */
   since(sinceMs: number, limit?: number): Promise<AlertRecord[]>;
+}
+
+/**
+ * A user's App Home tab (`views.publish`). Slack allows about 100 publishes a minute per workspace (Tier 4):
+ * a 429 is a RetryLaterError with Slack's Retry-After.
+ */
+export interface HomeTab {
+  publish(userId: string, view: { blocks: readonly Block[] }): Promise<void>;
 }
 
 /** Small JSON values under a key (a watcher's state across restarts and replicas); `get` gives untrusted data. */

@@ -11,8 +11,15 @@ import type { CommandSpec } from '../chat/registry.ts';
 import { textReply } from '../chat/render/replies.ts';
 import {
   checkFeatures, commandSpecsOf, featuresFor, type AnyFeature, type CommandContext, type FeatureCommand, type FeatureDeps, type ProcessRole,
-  type Source, type TaskRequest,
+  type SlackEvents, type Source, type TaskRequest,
 } from './define-feature.ts';
+
+/** A feature's handler for one Slack event type, built. */
+export interface BuiltEventHandler {
+  type: keyof SlackEvents;
+  feature: string;
+  handle: (event: SlackEvents[keyof SlackEvents]) => Promise<void>;
+}
 
 export interface BuiltFeatures {
   /** The specs of every command of the built features (the front door's registry). */
@@ -22,6 +29,8 @@ export interface BuiltFeatures {
   /** Every task kind of the built features with its handler. */
   tasks: readonly BoundTask[];
   sources: readonly Source[];
+  /** Slack event handlers (front door only). */
+  events: readonly BuiltEventHandler[];
   /** The features' readiness entries, merged (`/readyz` `features`). */
   ready(): Promise<Record<string, unknown>>;
   close(): Promise<void>;
@@ -41,6 +50,7 @@ export async function buildFeatures(all: readonly AnyFeature[], deps: Omit<Featu
   const runs = new Map<string, Run>();
   const tasks: BoundTask[] = [];
   const sources: Source[] = [];
+  const events: BuiltEventHandler[] = [];
   const built: Array<{ feature: AnyFeature; ctx: unknown }> = [];
   for (const feature of chosen) {
     const ctx: unknown = await feature.setup(full);
@@ -50,11 +60,13 @@ export async function buildFeatures(all: readonly AnyFeature[], deps: Omit<Featu
     }
     for (const t of feature.tasks ?? []) tasks.push({ kind: t.kind, handler: t.handler(ctx) });
     if (roles.includes('watch')) for (const s of feature.sources ?? []) sources.push(s(ctx));
+    if (roles.includes('serve')) for (const e of feature.events ?? []) events.push({ type: e.type, feature: feature.name, handle: e.handler(ctx) });
   }
   return {
     specs,
     tasks,
     sources,
+    events,
     async run(spec, args, who) {
       const run = runs.get(spec.name);
       if (!run) throw new UserFacingError('unknown_command', `\`/ci ${spec.name}\` is not available in this installation.`);

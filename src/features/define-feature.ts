@@ -5,7 +5,9 @@
  * from {@link FeatureDeps} (ports only) and wires their parts to the front door, the workers and the watcher.
  */
 import type { CommandSpec } from '../chat/registry.ts';
-import type { AlertLog, AlertRecord, AuditLog, Log, Outbox, ProvisionLog, RecipePort, StateStore, TaskHandler, TaskQueue } from '../core/ports.ts';
+import type {
+  AlertLog, AlertRecord, AuditLog, HomeTab, Log, Outbox, ProvisionLog, RecipePort, StateStore, TaskHandler, TaskQueue,
+} from '../core/ports.ts';
 import type { AnyTaskKind, BoundTask, TaskKind } from '../core/task-kind.ts';
 import type { RenderedMessage, Requester, Role } from '../core/types.ts';
 import type { DigestSchedules, DigestStore } from '../core/digest-store.ts';
@@ -36,6 +38,8 @@ export interface FeatureDeps {
   gauge: (name: string, help: string, read: () => number | undefined) => void;
   /** Small JSON state shared by replicas (a watcher's tracker, so another replica can carry on). */
   state: StateStore;
+  /** Users' App Home tabs (views.publish). */
+  home: HomeTab;
   /** Every command spec of the running features (for `/ci help`), available once all are built. */
   commandSpecs: () => readonly CommandSpec[];
 }
@@ -76,6 +80,18 @@ export interface Source {
   run(signal: AbortSignal): Promise<void>;
 }
 
+/** A Slack event the front door hands to a feature (Events API), with the fields the feature may use. */
+export interface SlackEvents {
+  /** A user opened the app's Home tab (`tab: home`) or its Messages tab (`tab: messages`). */
+  app_home_opened: { user: string; tab: string };
+}
+
+/** A Slack event type bound to a feature's handler (see {@link on}). */
+export interface EventBinding<C> {
+  type: keyof SlackEvents;
+  handler: (ctx: C) => (event: SlackEvents[keyof SlackEvents]) => Promise<void>;
+}
+
 export interface FeatureDefinition<C> {
   /** Kebab-case, unique. */
   name: string;
@@ -86,6 +102,8 @@ export interface FeatureDefinition<C> {
   commands?: ReadonlyArray<FeatureCommand<C>>;
   tasks?: ReadonlyArray<TaskBinding<C>>;
   sources?: ReadonlyArray<(ctx: C) => Source>;
+  /** Slack events handled in the front door (`serve`), acknowledged first. */
+  events?: ReadonlyArray<EventBinding<C>>;
   /** Extra /readyz entries under `features` (e.g. `configured`). */
   ready?: (ctx: C) => Promise<Record<string, unknown>>;
   close?: (ctx: C) => Promise<void>;
@@ -125,6 +143,11 @@ export function handle<C, T extends { requester: { userId: string; channelId: st
   return { kind, handler };
 }
 
+/** Binds a Slack event type to a feature's handler. */
+export function on<C, E extends keyof SlackEvents>(type: E, handler: (ctx: C) => (event: SlackEvents[E]) => Promise<void>): EventBinding<C> {
+  return { type, handler: handler as EventBinding<C>['handler'] };
+}
+
 /** A task request, typed by its kind. */
 export function taskOf<T extends { requester: { userId: string; channelId: string } }>(kind: TaskKind<T>, data: T): TaskRequest {
   return { kind, data };
@@ -145,6 +168,7 @@ export function checkFeatures(features: readonly AnyFeature[]): void {
     claim('feature', f.name, f.name);
     if ((f.tasks?.length ?? 0) > 0 && !f.roles.includes('worker')) throw new Error(`feature "${f.name}" has task kinds but does not run in role worker`);
     if ((f.sources?.length ?? 0) > 0 && !f.roles.includes('watch')) throw new Error(`feature "${f.name}" has sources but does not run in role watch`);
+    if ((f.events?.length ?? 0) > 0 && !f.roles.includes('serve')) throw new Error(`feature "${f.name}" handles Slack events but does not run in role serve`);
     for (const c of f.commands ?? []) claim('command', c.spec.name, f.name);
     for (const t of f.tasks ?? []) claim('task kind', t.kind.name, f.name);
   }

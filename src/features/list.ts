@@ -3,6 +3,7 @@
  * folder under src/features/ and one line here.
  */
 import type { AnyFeature } from './define-feature.ts';
+import { appHomeFeature } from './app-home/index.ts';
 import { failoverFeature } from './failover/index.ts';
 import { jenkinsFeature } from './jenkins/index.ts';
 import { provisioningFeature } from './provisioning/index.ts';
@@ -10,4 +11,6 @@ import { selftestFeature } from './selftest/index.ts';
 import { statusFeature } from './status/index.ts';
 import { tasksFeature } from './tasks/index.ts';
 
-export const features: readonly AnyFeature[] = [tasksFeature, statusFeature, provisioningFeature, selftestFeature, failoverFeature, jenkinsFeature];
+export const features: readonly AnyFeature[] = [
+  tasksFeature, statusFeature, provisioningFeature, selftestFeature, failoverFeature, jenkinsFeature, appHomeFeature,
+];

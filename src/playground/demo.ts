@@ -1,85 +1,91 @@
 /**
- * The local demo (`npm start` with no SLACK_BOT_TOKEN): ci-bot runs for real against the Slack emulator, a local
- * redis-server on a free port (unless REDIS_URL is set) and the cluster simulator. Type `/ci …` at the prompt;
- * every message the bot posts, and every update to it, is printed as text. `click <button>` presses a button of
- * the latest message that has it. Reads commands from stdin when it is not a terminal (scripted demos, tests).
+ * The local demo (`npm start` with no SLACK_BOT_TOKEN, or `ci-bot demo`): the real bot against the playground
+ * (playground.ts), with a web page that looks like a Slack channel (URL printed at start) and a `ci>` prompt in the
+ * terminal. Both show the one transcript: the terminal prints every message and update as text, the page renders
+ * the Block Kit. `click <button>` presses a button of the latest message that has it. Reads commands from stdin
+ * when it is not a terminal (scripted demos, tests); `--tour` runs the seed procedure in one go (tour.ts).
+ *
+ *   ci-bot demo [--tour] [--no-web] [--web-port <n>] [--time-scale <n>]
  */
-import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { loadConfig, type LoadedConfig } from '../config/load.ts';
-import { startRedis, type RedisServer } from './redis-server.ts';
-import { renderMessageText, startSlackEmulator, type RecordedMessage } from './slack-emulator/index.ts';
-import { startSimulator } from './simulator/index.ts';
-import { createRuntime } from '../roles/runtime.ts';
-import { startServe } from '../roles/serve.ts';
-import { startWorker } from '../roles/worker.ts';
-import { createOutboxClient } from '../slack/app.ts';
-import { WebApiNotifier } from '../slack/notifier.ts';
+import { parseArgs } from 'node:util';
+import type { LoadedConfig } from '../config/load.ts';
+import { renderMessageText } from './slack-emulator/index.ts';
+import { startPlayground, type Playground } from './playground.ts';
+import type { TranscriptEntry } from './transcript.ts';
+import { startWebPage } from './web/server.ts';
+import { printTimeline, runTour } from './tour.ts';
 
-const DEMO_USER = 'U0ALICE001';
+const DEMO_USAGE = 'usage: ci-bot demo [--tour] [--no-web] [--web-port <n>] [--time-scale <n>]';
 
 /** Runs the demo; `local` is the config as loaded for it (`loadConfig({ demo: true })`), before the demo's own overrides. */
-export async function runDemo(local: LoadedConfig): Promise<number> {
-  const redisUrl = local.envSet.has('REDIS_URL') ? local.config.redis.url : undefined;
-  const secret = randomBytes(16).toString('hex');
-  const botToken = `xoxb-demo-${randomBytes(6).toString('hex')}`;
-  let redis: RedisServer | undefined;
-  if (!redisUrl) {
-    try {
-      redis = await startRedis();
-    } catch (err) {
-      console.error(`The demo needs redis-server (Debian: apt-get install redis-server), or REDIS_URL pointing at a Redis.\n(${String(err)})`);
-      return 1;
-    }
+export async function runDemo(local: LoadedConfig, args: readonly string[] = []): Promise<number> {
+  let flags;
+  try {
+    flags = parseArgs({
+      args: [...args], allowPositionals: false,
+      options: { tour: { type: 'boolean' }, 'no-web': { type: 'boolean' }, 'web-port': { type: 'string' }, 'time-scale': { type: 'string' } },
+    }).values;
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${DEMO_USAGE}`);
+    return 2;
   }
-  const jenkinsToken = randomBytes(12).toString('hex');
-  const sim = await startSimulator({ jenkinsUser: 'ci-bot', jenkinsToken });
-  const slack = await startSlackEmulator({ signingSecret: secret, botToken, appToken: 'xapp-demo' });
-  const loaded = loadConfig({
-    demo: true,
-    overrides: {
-      SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: secret, SLACK_APP_TOKEN: '', SLACK_API_URL: slack.apiUrl,
-      REDIS_URL: redisUrl ?? redis?.url, PORT: '0', LOG_LEVEL: local.envSet.has('LOG_LEVEL') ? local.config.logLevel : 'warn',
-      MESOS_URL: sim.urls.mesos, MARATHON_URL: sim.urls.marathon, JENKINS_URL: sim.urls.jenkins,
-      JENKINS_USER: 'ci-bot', JENKINS_API_TOKEN: jenkinsToken,
-    },
+  const webPort = flags['web-port'] === undefined ? 0 : Number(flags['web-port']);
+  const timeScale = flags['time-scale'] === undefined ? undefined : Number(flags['time-scale']);
+  if (!Number.isInteger(webPort) || webPort < 0 || webPort > 65535 || (timeScale !== undefined && !(timeScale > 0))) {
+    console.error(`--web-port must be a port number and --time-scale a positive number\n${DEMO_USAGE}`);
+    return 2;
+  }
+  console.log('Starting the playground (Redis, simulated cluster, SSH hosts, ZooKeeper, Slack emulator, ci-bot)…');
+  let pg: Playground;
+  try {
+    pg = await startPlayground(local, timeScale ? { timeScale } : {});
+  } catch (err) {
+    console.error((err as Error).message);
+    return 1;
+  }
+  const web = flags['no-web'] ? undefined : await startWebPage(pg, { port: webPort });
+  const unsubscribe = pg.transcript.subscribe((c) => {
+    if (c.type === 'entry' && c.entry.kind === 'message') printEntry(c.entry);
   });
-  const rt = await createRuntime(loaded, { roles: ['serve', 'worker', 'watch'] });
-  const served = await startServe(rt);
-  const working = await startWorker(rt, { notifier: new WebApiNotifier(createOutboxClient({ botToken, apiUrl: slack.apiUrl, logger: rt.logger })), sources: true });
-  slack.setTarget({ mode: 'http', url: `http://127.0.0.1:${served.port}/slack/events` });
-  slack.onRecord((e) => print(e.type, e.message));
-
-  console.log(`ci-bot demo — Slack emulator ${slack.apiUrl}, simulated cluster ${sim.urls.mesos}, Redis ${loaded.config.redis.url}`);
-  console.log('Type /ci help (or /ci status, /ci selftest …); `click <button>` presses a button; `quit` ends.');
-  await prompt(async (line) => {
-    if (line.startsWith('/ci')) {
-      const ack = await slack.command(DEMO_USER, line.replace(/^\/ci\s*/, ''));
-      if (ack.status !== 200) console.log(`(Slack got HTTP ${ack.status})`);
-    } else if (line.startsWith('click ')) {
-      const label = line.slice(6).trim().toLowerCase();
-      const target = [...slack.allMessages()].reverse().find((m) => buttonId(m, label));
-      if (target) await slack.click(target, buttonId(target, label) as string, { user: DEMO_USER });
-      else console.log(`no message has a "${label}" button`);
-    } else if (line) console.log('commands start with /ci; or click <button>; or quit');
-  });
-  await working.close({ graceMs: 2000 });
-  await served.close();
-  await rt.close();
-  await slack.stop();
-  await sim.stop();
-  await redis?.stop();
-  return 0;
+  console.log(`ci-bot demo — Slack emulator ${pg.slack.apiUrl}, simulated cluster ${pg.sim.urls.mesos}, Redis ${pg.redisUrl}`);
+  console.log(`Hosts: ${pg.hostsNote}`);
+  console.log(`ZooKeeper: ${pg.zookeeperNote.replace(/^ZooKeeper /, '')}`);
+  if (web) console.log(`\n  Open ${web.url} — a Slack-like channel with the bot (works offline)\n`);
+  let code = 0;
+  if (flags.tour) {
+    const timeline = await runTour(pg);
+    printTimeline(timeline);
+    code = timeline.steps.some((s) => s.outcome === 'failed') ? 1 : 0;
+  } else {
+    console.log('Type /ci help (or /ci setup-master master, /ci setup-agent slave1 slave2, /ci status …); `click <button>` presses a button; `quit` ends.');
+    await prompt(async (line) => {
+      if (line.startsWith('/ci')) {
+        const ack = await pg.command(line.replace(/^\/ci\s*/, ''));
+        if (ack.status !== 200) console.log(`(Slack got HTTP ${ack.status})`);
+      } else if (line.startsWith('click ')) {
+        const label = line.slice(6).trim().toLowerCase();
+        const target = [...pg.transcript.entries()].reverse().find((e) => buttonId(e, label));
+        if (target) await pg.click(target.id, buttonId(target, label) as string);
+        else console.log(`no message has a "${label}" button`);
+      } else if (line) console.log('commands start with /ci; or click <button>; or quit');
+    });
+  }
+  unsubscribe();
+  await web?.close();
+  await pg.stop();
+  return code;
 }
 
-function print(type: string, m: RecordedMessage): void {
-  const where = m.kind === 'thread' ? '  ↳ thread' : m.kind === 'ephemeral' || m.responseType === 'ephemeral' ? '(only you)' : `#${m.channel}`;
-  const body = renderMessageText(m).split('\n').map((l) => `  ${l}`).join('\n');
-  console.log(`\n── ${where} ${type === 'updated' ? '(updated)' : ''}\n${body}`);
+function printEntry(e: TranscriptEntry): void {
+  if (e.deleted) return;
+  const where = e.place === 'thread' ? '  ↳ thread' : e.place === 'ephemeral' ? '(only you)' : '#ci';
+  const body = renderMessageText(e).split('\n').map((l) => `  ${l}`).join('\n');
+  console.log(`\n── ${where} ${e.version > 1 ? '(updated)' : ''}\n${body}`);
 }
 
-function buttonId(m: RecordedMessage, label: string): string | undefined {
-  for (const block of m.blocks) {
+function buttonId(e: TranscriptEntry, label: string): string | undefined {
+  for (const block of e.blocks) {
     for (const el of (block.elements as Array<{ type?: string; action_id?: string; text?: { text?: string } }> | undefined) ?? []) {
       if (el.type === 'button' && el.text?.text?.toLowerCase() === label) return el.action_id;
     }

@@ -12,8 +12,8 @@ import { MesosClient } from '../clients/mesos/client.ts';
 import { ZooKeeperClient } from '../clients/zookeeper/client.ts';
 import type { UpstreamResult } from '../clients/http.ts';
 import { readJenkinsStatus } from '../clients/jenkins/read-status.ts';
-import { toDeployments, toMarathonInfo } from '../clients/marathon/to-domain.ts';
-import { toMesosAgent, toMesosFrameworks, toMesosTasks, toMesosTotals } from '../clients/mesos/to-domain.ts';
+import { toAppWriteResult, toDeploymentViews, toDeployments, toMarathonInfo, toWaiting } from '../clients/marathon/to-domain.ts';
+import { agentEndpoint, toMesosAgent, toMesosFrameworks, toMesosTasks, toMesosTotals, toSandboxEntries } from '../clients/mesos/to-domain.ts';
 import { toBuildState, toJenkinsNodes, toQueueEntry } from '../clients/jenkins/to-domain.ts';
 import { UpstreamError } from '../core/errors.ts';
 import { toZooKeeperView } from '../clients/zookeeper/to-domain.ts';
@@ -42,6 +42,22 @@ export function createClusterClients(
       leader: (o) => m.leader(o), version: async (o) => (await m.version(o)).version, totals: async (o) => toMesosTotals(await m.metricsSnapshot(o)),
       agents: (o) => m.agents(o), frameworks: async (o) => toMesosFrameworks(await m.frameworks(o)),
       waitForAgent: async (host, o) => toMesosAgent(await m.waitForAgent(host, o)),
+      agentFiles: async (agentId, o) => {
+        const found = (await m.slaves(o)).slaves.find((a) => a.id === agentId);
+        const at = found ? agentEndpoint(found) : undefined;
+        if (!at) return undefined;
+        return {
+          browse: async (dir, r) => {
+            try {
+              return toSandboxEntries(await m.browse(at, dir, r));
+            } catch (err) {
+              if (err instanceof UpstreamError && err.status === 404) return undefined;
+              throw err;
+            }
+          },
+          read: (path, r) => m.readFile(at, path, r),
+        };
+      },
     };
     reader.mesosTasks = async (o) => toMesosTasks(await m.frameworks(o));
   }
@@ -52,6 +68,16 @@ export function createClusterClients(
     reader.marathon = {
       jenkinsAppId: c.marathon.jenkinsAppId, leader: (o) => m.leader(o), app: (id, o) => m.app(id, o), info: async (o) => toMarathonInfo(await m.info(o)),
       events: (o) => m.events({ signal: o.signal, eventTypes: [...o.eventTypes], idleTimeoutMs: o.idleTimeoutMs }),
+      deployer: {
+        definition: (id, o) => m.app(id, { signal: o.signal, embed: [] }).then(
+          (app) => app as Record<string, unknown>,
+          // Only the app's own 404 means "no such app" (a 404 from /v2/leader means no leader, not no app).
+          (err: unknown) => { if (err instanceof UpstreamError && err.status === 404 && err.request.startsWith('GET /v2/apps/')) return undefined; throw err; },
+        ),
+        write: async (def, o) => toAppWriteResult(await m.writeApp(def, { signal: o.signal, create: o.create, force: o.force }), o.create),
+        deployments: async (o) => toDeploymentViews(await m.deployments(o)),
+        waiting: async (o) => toWaiting(await m.queueOffers(o)),
+      },
     };
     reader.marathonControl = {
       killTask: async (app, task, o) => void (await m.killTask(app, task, o)), deployments: async (o) => toDeployments(await m.deployments(o)),
@@ -63,6 +89,8 @@ export function createClusterClients(
     closers.push(() => j.close());
     reader.jenkins = {
       url, status: (o) => readJenkinsStatus(j, url, o), root: (o) => j.root(o), instanceIdentity: (o) => j.instanceIdentity(o),
+      acceptsLogin: (user, password, o) => j.acceptsLogin(user, password, o),
+      casc: { export: (o) => j.cascExport(o), check: (yaml, o) => j.cascCheck(yaml, o), apply: (yaml, o) => j.cascApply(yaml, o) },
     };
     reader.jenkinsJobs = {
       createJob: (name, xml, o) => j.createJob(name, xml, o).then(() => 'created' as const, (err: unknown) => {

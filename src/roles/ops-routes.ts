@@ -4,6 +4,7 @@
  * registry). `/readyz` is 503 until Redis answers and, where the process talks to Slack over a socket, Slack does.
  */
 import { withDeadlineOr } from '../core/deadline.ts';
+import { describeRedis } from '../queue/connection.ts';
 import { startOpsServer, type OpsRoute } from '../slack/ops-server.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -16,7 +17,9 @@ export function opsRoutes(rt: Runtime, slackConnected: () => boolean): Record<st
       const ping = await withDeadlineOr(rt.producer.ping().then(() => undefined, (e: unknown) => String(e)), 500, 'no answer in 500 ms');
       rt.health.setRedis(ping === undefined, ping);
       const snapshot = rt.health.snapshot();
-      const body = { ...snapshot, mode: rt.loaded.mode, features: await rt.features.ready() };
+      // Which Redis: the topology and the primary this process talks to now (after a failover, the promoted one).
+      const redis = { ...snapshot.redis, ...describeRedis(rt.producer, rt.redisTopology) };
+      const body = { ...snapshot, redis, mode: rt.loaded.mode, features: await rt.features.ready() };
       return { status: snapshot.ready ? 200 : 503, contentType: 'application/json', body: JSON.stringify(body) };
     },
     '/metrics': async () => ({ status: 200, contentType: rt.metrics.registry.contentType, body: await rt.metrics.registry.metrics() }),

@@ -13,7 +13,7 @@ import { createRedisAuditLog } from '../audit/redis-audit-log.ts';
 import type { UpstreamResult } from '../clients/http.ts';
 import { TaskRegistry } from '../core/task-kind.ts';
 import { withDeadline } from '../core/deadline.ts';
-import { assertNoEviction, createProducerConnection, createWorkerConnection, queueHealthSignal } from '../queue/connection.ts';
+import { assertNoEviction, createProducerConnection, createWorkerConnection, queueHealthSignal, type RedisTopology } from '../queue/connection.ts';
 import { createDigestStore } from '../queue/digest-schedules.ts';
 import { createRedisOutbox, type RedisOutbox } from '../queue/outbox.ts';
 import { createSchedulers, digestSlotKey } from '../queue/schedulers.ts';
@@ -30,6 +30,9 @@ import { buildFeatures, type BuiltFeatures } from '../features/build-features.ts
 import type { AnyFeature, ProcessRole } from '../features/define-feature.ts';
 import { features as allFeatures } from '../features/list.ts';
 import { createClusterClients } from './cluster-clients.ts';
+import { createOutboxClient } from '../slack/app.ts';
+import { WebApiHomeTab } from '../slack/notifier.ts';
+import type { HomeTab } from '../core/ports.ts';
 
 type Redis = ReturnType<typeof createProducerConnection>;
 
@@ -44,6 +47,8 @@ export interface Runtime {
   /** Redacts every configured secret from a string (errors, chat text). */
   scrub: (text: string) => string;
   producer: Redis;
+  /** Single server, Sentinel or Cluster, as configured (shown on /readyz). */
+  redisTopology: RedisTopology;
   workerConnection: () => Redis;
   prefix: string;
   registry: TaskRegistry;
@@ -69,12 +74,13 @@ export async function createRuntime(loaded: LoadedConfig, opts: RuntimeOptions):
   const log = opts.logger ?? createLogger({ level: config.logLevel, secrets });
   const featureList = opts.features ?? allFeatures;
   const { url, prefix, auditMaxLen } = config.redis;
-  const producer = createProducerConnection({ url, name: 'ci-bot-producer' });
-  await waitReady(producer, url);
+  const topology = redisTopology(loaded);
+  const producer = createProducerConnection({ url, topology, name: 'ci-bot-producer' });
+  await waitReady(producer, topology, secrets);
   await assertNoEviction(producer);
   const workers: Redis[] = [];
   const workerConnection = () => {
-    const c = createWorkerConnection({ url, name: 'ci-bot-worker' });
+    const c = createWorkerConnection({ url, topology, name: 'ci-bot-worker' });
     workers.push(c);
     return c;
   };
@@ -118,16 +124,22 @@ export async function createRuntime(loaded: LoadedConfig, opts: RuntimeOptions):
     },
   };
   const schedules = createSchedulers({ redis: producer, prefix });
+  const token = loaded.secrets.slackBotToken;
+  // App Home publishes from the front door (a user opened it) and the watcher (it changed); both have the token.
+  const home: HomeTab = token
+    ? new WebApiHomeTab(createOutboxClient({ botToken: token, apiUrl: config.slack.apiUrl, logger: log.child({ src: 'slack' }) }))
+    : { publish: async () => { throw new Error('App Home needs SLACK_BOT_TOKEN'); } };
   const built = await buildFeatures(featureList, {
     config, log: log.child({ src: 'features' }), outbox, audit, tasks, cluster: cluster.reader, recipes, pins,
     provisionLog: createRedisProvisionLog(producer, prefix),
     alerts: { log: createRedisAlertLog(producer, prefix), counted: (kind) => metrics.alerts.inc({ kind }) },
     gauge: (name, help, read) => metrics.gauge(name, help, read),
     state: createRedisStateStore(producer, prefix),
+    home,
     digests: { store: createDigestStore({ redis: producer, prefix }), schedules, slotKey: digestSlotKey },
   }, opts.roles);
   const runtime: Runtime = {
-    loaded, metrics, health, logger: log, scrub: (t) => redact(t, secrets), producer, workerConnection, prefix, registry, tasks, outbox, audit,
+    loaded, metrics, health, logger: log, scrub: (t) => redact(t, secrets), producer, redisTopology: topology, workerConnection, prefix, registry, tasks, outbox, audit,
     features: built,
     async close() {
       await built.close();
@@ -143,8 +155,33 @@ export async function createRuntime(loaded: LoadedConfig, opts: RuntimeOptions):
   return runtime;
 }
 
-async function waitReady(redis: Redis, url: string): Promise<void> {
+/** The configured Redis topology, with the passwords from the environment. */
+function redisTopology({ config, secrets }: LoadedConfig): RedisTopology {
+  const { sentinel, cluster, url } = config.redis;
+  const nodes = (list: ReadonlyArray<{ host: string; port: number }>) => list.map(({ host, port }) => ({ host, port }));
+  if (sentinel) {
+    return {
+      kind: 'sentinel', nodes: nodes(sentinel.nodes), masterName: sentinel.masterName, db: sentinel.db,
+      password: secrets.redisPassword, sentinelPassword: secrets.redisSentinelPassword,
+    };
+  }
+  if (cluster) return { kind: 'cluster', nodes: nodes(cluster.nodes), password: secrets.redisPassword };
+  return { kind: 'single', url };
+}
+
+/** Waits for the first connection; a failure names where Redis was looked for and the last error (redacted). */
+async function waitReady(redis: Redis, t: RedisTopology, secrets: readonly string[]): Promise<void> {
   if (redis.status === 'ready') return;
   const ready = new Promise<void>((resolve) => redis.once('ready', () => resolve()));
-  await withDeadline(ready, 5000, () => new Error(`Redis at ${url.replace(/\/\/[^@]*@/, '//')} did not answer within 5 s; is it running?`));
+  let lastError: string | undefined;
+  const onError = (err: Error) => void (lastError = redact(err.message, secrets));
+  redis.on('error', onError);
+  const where = t.kind === 'single' ? `Redis at ${t.url.replace(/\/\/[^@]*@/, '//')}`
+    : t.kind === 'sentinel' ? `The Redis primary "${t.masterName}" (sentinels ${t.nodes.map((n) => `${n.host}:${n.port}`).join(', ')})`
+      : `Redis Cluster (nodes ${t.nodes.map((n) => `${n.host}:${n.port}`).join(', ')})`;
+  try {
+    await withDeadline(ready, 5000, () => new Error(`${where} did not answer within 5 s${lastError ? ` (last error: ${lastError})` : '; is it running?'}`));
+  } finally {
+    redis.off('error', onError);
+  }
 }

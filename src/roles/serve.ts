@@ -51,6 +51,17 @@ export async function startServe(rt: Runtime): Promise<Served> {
       cancel_job: (jobId, clicker) => flow.runAs('cancel', { job: jobId }, clicker),
     },
   });
+  for (const e of rt.features.events) {
+    // Bolt acks an event before its listeners run; a handler's failure is logged, never retried by Slack.
+    slack.app.event(e.type, async ({ event }) => {
+      const ev = event as { user?: unknown; tab?: unknown };
+      try {
+        await e.handle({ user: String(ev.user ?? ''), tab: String(ev.tab ?? '') });
+      } catch (err) {
+        rt.logger.error({ err, feature: e.feature, event: e.type }, 'event handler failed');
+      }
+    });
+  }
   slack.app.error(async (err) => rt.logger.error({ err }, 'bolt error'));
   const replay = new ReplayGuard(rt.producer, rt.prefix);
   const ops = await startOpsServer({

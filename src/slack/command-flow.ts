@@ -71,7 +71,8 @@ export class CommandFlow {
       }
       if (spec.confirm) return await this.askToConfirm(spec, args, requester, line, text);
       await this.audit({ kind: 'command', user: requester.userId, command: spec.name, args: line, channel: requester.channelId, outcome: 'accepted' });
-      const visibility = this.deps.visibility[spec.name] ?? spec.visibility ?? 'ephemeral';
+      // A secret answer is for the requester only: no config override may post it in the channel.
+      const visibility = spec.secret ? 'ephemeral' : (this.deps.visibility[spec.name] ?? spec.visibility ?? 'ephemeral');
       const run = async (): Promise<Reply> => ({ message: await this.deps.services.run(spec, args, { requester, role }), visibility });
       if (spec.run === 'deferred') return { later: () => this.safely(run, spec.name, requester) };
       const reply = await run();

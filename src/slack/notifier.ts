@@ -6,7 +6,7 @@
  */
 import { ErrorCode, type WebClient } from '@slack/web-api';
 import { PermanentError, RetryLaterError, UpstreamError } from '../core/errors.ts';
-import type { Notifier } from '../core/ports.ts';
+import type { HomeTab, Notifier } from '../core/ports.ts';
 import type { MessageRef, RenderedMessage } from '../core/types.ts';
 
 /** Message metadata type on everything the outbox posts; its payload carries the outbox key. */
@@ -53,6 +53,18 @@ export class WebApiNotifier implements Notifier {
 
   async ephemeral(channel: string, user: string, message: RenderedMessage): Promise<void> {
     await call('chat.postEphemeral', () => this.client.chat.postEphemeral({ channel, user, text: message.text, blocks: message.blocks as never }));
+  }
+}
+
+/** App Home through views.publish, with the outbox's error mapping (a 429 waits as Slack asks). */
+export class WebApiHomeTab implements HomeTab {
+  private readonly client: WebClient;
+  constructor(client: WebClient) {
+    this.client = client;
+  }
+
+  async publish(userId: string, view: { blocks: readonly unknown[] }): Promise<void> {
+    await call('views.publish', () => this.client.views.publish({ user_id: userId, view: { type: 'home', blocks: view.blocks as never } }));
   }
 }
 

@@ -67,3 +67,21 @@ test('buttons: values are validated by the command schema; commands that need co
   await flow.runAs('cancel', { job: 'selftest-1' }, ALICE);
   assert.deepEqual(ran, [{ name: 'cancel', args: { job: 'selftest-1' } }]);
 });
+
+test('a secret answer (/ci jenkins password) stays ephemeral even when the visibility map asks for in_channel', async () => {
+  const flow = new CommandFlow({
+    registry: createRegistry(),
+    roles: { roleOf: async () => 'admin' } as never,
+    audit: { append: async () => undefined, recent: async () => [] },
+    confirmations: new MemoryConfirmationStore(),
+    services: { run: async (spec) => ({ text: `ran ${spec.name}` }) },
+    visibility: { 'jenkins password': 'in_channel', 'jenkins cloud': 'in_channel' },
+    secondAdminMayConfirm: false,
+    logError: (err) => assert.fail(String(err)),
+  });
+  const secret = await (await flow.command('jenkins password', ALICE)).later?.();
+  assert.equal(secret?.visibility, 'ephemeral');
+  // The override itself works for a command without a secret, so the guard is what keeps the password ephemeral.
+  const other = await (await flow.command('jenkins cloud', ALICE)).later?.();
+  assert.equal(other?.visibility, 'in_channel');
+});

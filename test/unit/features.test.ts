@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
 import { defineTaskKind, requesterSchema } from '../../src/core/task-kind.ts';
-import { answer, checkFeatures, defineFeature, handle, type FeatureDeps } from '../../src/features/define-feature.ts';
+import { answer, checkFeatures, defineFeature, handle, on, type FeatureDeps } from '../../src/features/define-feature.ts';
 import { buildFeatures } from '../../src/features/build-features.ts';
 import { features } from '../../src/features/list.ts';
 
@@ -40,6 +40,8 @@ test('a feature with task kinds must run in the worker role, one with sources in
   assert.throws(() => checkFeatures([tasksOnServe]), /has task kinds but does not run in role worker/);
   const sourceOnWorker = defineFeature({ name: 'y', roles: ['worker'], setup: () => ({}), sources: [() => ({ name: 's', run: async () => {} })] });
   assert.throws(() => checkFeatures([sourceOnWorker]), /has sources but does not run in role watch/);
+  const eventsOnWatch = defineFeature({ name: 'z', roles: ['watch'], setup: () => ({}), events: [on('app_home_opened', () => async () => {})] });
+  assert.throws(() => checkFeatures([eventsOnWatch]), /handles Slack events but does not run in role serve/);
 });
 
 test('buildFeatures refuses duplicates before building anything, and builds only the features of the roles asked', async () => {

@@ -8,12 +8,15 @@ import { parse } from 'yaml';
 const root = new URL('../../', import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
 
-test('the Slack app manifest declares /ci, interactivity, Socket Mode and exactly the bot scopes ci-bot needs', () => {
+test('the Slack app manifest declares /ci, interactivity, Socket Mode, the Home tab and exactly the bot scopes ci-bot needs', () => {
   const manifest = parse(read('slack-app-manifest.yaml')) as {
-    features: { slash_commands: Array<{ command: string; should_escape?: boolean }> };
+    features: { slash_commands: Array<{ command: string; should_escape?: boolean }>; app_home?: { home_tab_enabled?: boolean } };
     oauth_config: { scopes: { bot: string[] } };
-    settings: { interactivity: { is_enabled: boolean }; socket_mode_enabled: boolean };
+    settings: { interactivity: { is_enabled: boolean }; socket_mode_enabled: boolean; event_subscriptions?: { bot_events?: string[] } };
   };
+  // App Home (src/features/app-home/): the tab, and the event that says a user opened it.
+  assert.equal(manifest.features.app_home?.home_tab_enabled, true);
+  assert.deepEqual(manifest.settings.event_subscriptions?.bot_events, ['app_home_opened']);
   assert.deepEqual(manifest.features.slash_commands.map((c) => c.command), ['/ci']);
   assert.equal(manifest.features.slash_commands[0]?.should_escape, true, 'mentions and channels arrive as <@U…> / <#C…|name>');
   assert.equal(manifest.settings.interactivity.is_enabled, true);

@@ -17,6 +17,9 @@ import {
   QueueItemSchema,
   QueueSchema,
   RootSchema,
+  WhoAmISchema,
+  CascWarningsSchema,
+  type CascWarning,
   type Build,
   type ComputerSet,
   type JenkinsQueueItem,
@@ -151,6 +154,36 @@ export class JenkinsClient {
     const body = new URLSearchParams({ script }).toString();
     const res = await this.post('/scriptText', { ...opts, body, contentType: 'application/x-www-form-urlencoded' });
     return res.text;
+  }
+
+  /**
+   * Whether Jenkins accepts `username` + `password` (HTTP Basic on the always-readable `/whoAmI/api/json`): false on
+   * 401. Checks a first-start password without the bot's own credentials; the password is sent only to Jenkins.
+   */
+  async acceptsLogin(username: string, password: string, opts: CallOptions = {}): Promise<boolean> {
+    try {
+      const who = await this.http.json(this.base, { path: '/whoAmI/api/json', auth: { username, password }, ...pick(opts) }, WhoAmISchema);
+      return who.authenticated !== false && who.name === username;
+    } catch (err) {
+      if (err instanceof UpstreamError && err.status === 401) return false;
+      throw err;
+    }
+  }
+
+  /** `POST /configuration-as-code/export` (Overall/Administer): the live configuration as YAML. */
+  async cascExport(opts: CallOptions = {}): Promise<string> {
+    return (await this.post('/configuration-as-code/export', { ...opts, body: '', contentType: 'application/x-www-form-urlencoded' })).text;
+  }
+
+  /** `POST /configuration-as-code/check` with a YAML body: the plugin's warnings (empty when it would apply cleanly). */
+  async cascCheck(yaml: string, opts: CallOptions = {}): Promise<CascWarning[]> {
+    const res = await this.post('/configuration-as-code/check', { ...opts, body: yaml, contentType: 'application/x-yaml' });
+    return parseJson('jenkins', 'POST /configuration-as-code/check', res.text, CascWarningsSchema);
+  }
+
+  /** `POST /configuration-as-code/apply` with a YAML body (Overall/Administer): configures Jenkins with it. */
+  async cascApply(yaml: string, opts: CallOptions = {}): Promise<void> {
+    await this.post('/configuration-as-code/apply', { ...opts, body: yaml, contentType: 'application/x-yaml' });
   }
 
   close(): Promise<void> {

@@ -139,3 +139,10 @@ export const CrumbSchema = z.looseObject({ crumb: z.string(), crumbRequestField:
 
 /** `GET /job/<name>/lastBuild/buildNumber`: a plain-text number. */
 export const BuildNumberTextSchema = z.string().trim().regex(/^\d+$/).transform(Number);
+
+/** `GET /whoAmI/api/json` (`hudson.security.WhoAmI`): who Jenkins takes the caller for. */
+export const WhoAmISchema = z.looseObject({ name: z.string(), authenticated: z.boolean().optional(), anonymous: z.boolean().optional() });
+
+/** `POST /configuration-as-code/check`: `[{line, warning}]` (`ConfigurationAsCode.doCheck`). */
+export const CascWarningsSchema = z.array(z.looseObject({ line: z.number().nullable().optional(), warning: z.string() }));
+export type CascWarning = z.output<typeof CascWarningsSchema>[number];

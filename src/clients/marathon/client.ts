@@ -5,9 +5,11 @@
  */
 import { z } from 'zod';
 import { UpstreamError } from '../../core/errors.ts';
+import { parseJson } from '../json-body.ts';
 import { HttpClient, describe, type HttpRequest, type HttpOptions, type StreamedArray } from '../http.ts';
 import { openEventStream, type EventStreamOptions } from './event-stream.ts';
 import type { MarathonEvent } from './event-schemas.ts';
+import { QueueOffersResponseSchema, WriteErrorSchema } from './deploy-schemas.ts';
 import {
   AppResponseSchema,
   AppsResponseSchema,
@@ -130,6 +132,30 @@ export class MarathonClient {
     return 'deploymentId' in res && typeof res.deploymentId === 'string'
       ? { deployment: res as DeploymentResult }
       : { task: (res as { task: MarathonTask }).task };
+  }
+
+  /**
+   * `POST /v2/apps` (`create`) or `PUT /v2/apps/{id}?partialUpdate=false` (a full replace), optionally `force`d.
+   * 400/409/422 come back as values (the caller explains them field by field); anything else throws. Not retried.
+   */
+  async writeApp(
+    definition: { id: string } & Record<string, unknown>,
+    opts: WriteOptions & { create: boolean },
+  ): Promise<{ status: number; deploymentId?: string; version?: string; error?: z.output<typeof WriteErrorSchema> }> {
+    const req = opts.create
+      ? write('POST', '/v2/apps', definition, opts)
+      : { ...write('PUT', `/v2/apps/${appPath(definition.id)}`, definition, opts), query: { force: opts.force, partialUpdate: false } };
+    const base = await this.leader(pick(opts));
+    const res = await this.http.sendJson(base, { ...req, acceptStatus: [400, 409, 422] }, { schema: z.looseObject({ version: z.string().optional(), deploymentId: z.string().optional() }) });
+    const header = res.headers['marathon-deployment-id'];
+    const deploymentId = (Array.isArray(header) ? header[0] : header) ?? res.value?.deploymentId;
+    if (res.text !== undefined) return { status: res.status, error: parseJson('marathon', describe(req), res.text, WriteErrorSchema) };
+    return { status: res.status, ...(deploymentId ? { deploymentId } : {}), ...(res.value.version ? { version: res.value.version } : {}) };
+  }
+
+  /** `GET /v2/queue?embed=lastUnusedOffers`: waiting apps with why each agent's last offer did not fit. */
+  async queueOffers(opts: CallOptions = {}): Promise<z.output<typeof QueueOffersResponseSchema>['queue']> {
+    return (await this.call({ path: '/v2/queue', query: { embed: ['lastUnusedOffers'] }, ...pick(opts) }, QueueOffersResponseSchema)).queue;
   }
 
   deployments(opts: CallOptions = {}): Promise<Deployment[]> {

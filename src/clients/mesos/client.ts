@@ -11,12 +11,14 @@ import type { MesosAgents } from '../../cluster/cluster-reader.ts';
 import { recoveringHostnames, toMesosAgent } from './to-domain.ts';
 import {
   AgentSchema,
+  FileBrowseSchema,
   FileReadSchema,
   FrameworksResponseSchema,
   MetricsSnapshotSchema,
   SlavesResponseSchema,
   VersionSchema,
   type Agent,
+  type FileBrowse,
   type FileRead,
   type FrameworksResponse,
   type MesosVersion,
@@ -125,6 +127,12 @@ export class MesosClient {
     const base = `${agent.scheme ?? 'http'}://${agent.host}:${agent.port ?? this.agentPort}`;
     const query = { path, offset: opts.offset ?? 0, length: opts.length };
     return this.http.json(base, { path: '/files/read', query, ...pick(opts) }, FileReadSchema);
+  }
+
+  /** Lists a sandbox directory on an agent (`/files/browse`): each entry's path, mode, size and mtime. */
+  browse(agent: { host: string; port?: number; scheme?: 'http' | 'https' }, path: string, opts: CallOptions = {}): Promise<FileBrowse> {
+    const base = `${agent.scheme ?? 'http'}://${agent.host}:${agent.port ?? this.agentPort}`;
+    return this.http.json(base, { path: '/files/browse', query: { path }, ...pick(opts) }, FileBrowseSchema);
   }
 
   /** Polls `/master/slaves` until `hostname` is registered and active; returns that agent (with resources). */

@@ -134,6 +134,7 @@ export type FileRead = z.output<typeof FileReadSchema>;
 export const FileBrowseSchema = z.array(
   z.looseObject({ path: z.string(), mode: z.string(), size: z.number(), mtime: z.number() }),
 );
+export type FileBrowse = z.output<typeof FileBrowseSchema>;
 
 /** v1 operator API answers: `{"type":"GET_X","get_x":{…}}`; ci-bot only checks the envelope. */
 export const V1ResponseSchema = z.looseObject({ type: z.string() }).refine(

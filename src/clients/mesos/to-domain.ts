@@ -1,7 +1,7 @@
 /** Mesos answers (already zod-checked) → the cluster domain's types. Pure functions. */
-import type { MesosAgent, MesosAgents, MesosFrameworks, MesosTaskView } from '../../cluster/cluster-reader.ts';
+import type { MesosAgent, MesosAgents, MesosFrameworks, MesosTaskView, SandboxEntry } from '../../cluster/cluster-reader.ts';
 import type { MesosTotals } from '../../cluster/snapshot-types.ts';
-import type { Agent, FrameworksResponse, MetricsSnapshot, SlavesResponse } from './schemas.ts';
+import type { Agent, FileBrowse, FrameworksResponse, MetricsSnapshot, SlavesResponse } from './schemas.ts';
 
 const RUNNING = new Set(['TASK_RUNNING', 'TASK_STARTING', 'TASK_STAGING']);
 
@@ -68,6 +68,21 @@ export function toMesosFrameworks(f: FrameworksResponse): MesosFrameworks {
     return { id: fw.id, name: fw.name, active: fw.active, tasks: live.length };
   });
   return { frameworks, tasksByAgent };
+}
+
+/**
+ * Where an agent's HTTP API is: the `ip:port` of its `pid` (`slave(1)@10.0.0.2:5051`), as the Mesos web UI's
+ * `agentURLPrefix` builds it; the hostname and `port` fields when the pid is missing or unreadable.
+ */
+export function agentEndpoint(a: Agent): { host: string; port?: number } | undefined {
+  const m = /@([^@:\s]+):(\d+)$/.exec(a.pid ?? '');
+  if (m?.[1] && m[2]) return { host: m[1], port: Number(m[2]) };
+  return a.hostname ? { host: a.hostname, ...(a.port ? { port: a.port } : {}) } : undefined;
+}
+
+/** `/files/browse` entries: path and size. */
+export function toSandboxEntries(entries: FileBrowse): SandboxEntry[] {
+  return entries.map((e) => ({ path: e.path, size: e.size }));
 }
 
 /** Every live (non-terminal) task of every framework, with its framework's name. */

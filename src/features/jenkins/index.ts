@@ -1,9 +1,12 @@
 /**
- * Jenkins on Marathon from chat (issue 12). This part: `/ci smoke` (the seed's elasticity test) and
- * `/ci drill failover` (the seed's "kill the Jenkins container and Marathon restarts it elsewhere"). Both run as
- * tasks on the `jenkins` queue with a live progress message. A smoke run holds the `jenkins-smoke` key (its jobs
- * are shared), a drill the `jenkins-app` key, so a second drill waits behind the running one; a Marathon deployment
- * of the app makes the drill refuse before anything is killed.
+ * Jenkins on Marathon from chat (issue 12). `/ci deploy jenkins` (deploy*.ts: the Marathon app from the template in
+ * config/, the image checked on the agents over SSH, followed until healthy) runs as a task. `/ci jenkins password`
+ * (the first-start password from the Jenkins task's sandbox, ephemeral to the requester) and `/ci jenkins cloud
+ * [--apply]` (the Mesos plugin cloud from config, as configuration-as-code) answer after the ack. `/ci smoke` (the
+ * seed's elasticity test) and `/ci drill failover` (the seed's "kill the Jenkins container and Marathon restarts it
+ * elsewhere") run as tasks on the `jenkins` queue with a live progress message. A smoke run holds the `jenkins-smoke`
+ * key (its jobs are shared); a deploy and a drill hold the `jenkins-app` key, so neither runs while the other does
+ * (the second waits behind the first); a Marathon deployment of the app makes the drill refuse before anything is killed.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -11,7 +14,10 @@ import { UserFacingError } from '../../core/errors.ts';
 import { defineTaskKind, requesterSchema } from '../../core/task-kind.ts';
 import type { Requester } from '../../core/types.ts';
 import { defineFeature, handle, queued, taskOf, type FeatureDeps } from '../define-feature.ts';
+import { createDeployHandler, type DeployTask } from './deploy-handler.ts';
+import { jenkinsCloudCommand, type CloudContext } from './cloud.ts';
 import { createDrillHandler, type DrillTask } from './drill.ts';
+import { jenkinsPasswordCommand, type PasswordContext } from './password.ts';
 import { createSmokeHandler, type SmokeTask } from './smoke.ts';
 
 const requestIdField = z.string().regex(/^[a-z0-9]{1,32}$/);
@@ -24,19 +30,60 @@ const smokeKind = defineTaskKind<SmokeTask>({
   exclusiveKey: () => 'jenkins-smoke',
 });
 
+/** Held by every task that changes the Jenkins app or its task: a deploy and a drill never run at once. */
+const JENKINS_APP_LOCK = 'jenkins-app';
+
 const drillKind = defineTaskKind<DrillTask>({
   name: 'drill-failover', queue: 'jenkins',
   schema: z.object({ requester: requesterSchema, requestId: requestIdField }),
   jobId: (d) => d.requestId,
   title: () => 'drill failover',
-  exclusiveKey: () => 'jenkins-app',
+  exclusiveKey: () => JENKINS_APP_LOCK,
+});
+
+const deployKind = defineTaskKind<DeployTask>({
+  name: 'deploy-jenkins', queue: 'jenkins',
+  schema: z.object({ requester: requesterSchema, requestId: requestIdField, force: z.boolean(), dryRun: z.boolean() }),
+  jobId: (d) => d.requestId,
+  title: (d) => `deploy jenkins${d.force ? ' --force' : ''}${d.dryRun ? ' (dry run)' : ''}`,
+  exclusiveKey: () => JENKINS_APP_LOCK,
 });
 
 const who = (r: Requester) => ({ userId: r.userId, channelId: r.channelId });
 const requestId = () => randomUUID().replaceAll('-', '').slice(0, 12);
 
-interface Ctx {
+interface Ctx extends PasswordContext, CloudContext {
   deps: FeatureDeps;
+}
+
+const deploy = queued(
+  { name: 'deploy jenkins', summary: 'Deploy Jenkins on Marathon from the template in config/ and follow it until healthy',
+    usage: '[--force] [--dry-run]', role: 'admin', confirm: true, run: 'queued', example: '/ci deploy jenkins --dry-run',
+    flags: { force: 'boolean', 'dry-run': 'boolean' },
+    schema: z.strictObject({ force: z.boolean().default(false), dryRun: z.boolean().default(false) }) },
+  () => (args, requester) => [taskOf(deployKind, { requester: who(requester), requestId: requestId(), force: args.force, dryRun: args.dryRun })],
+);
+
+/** Whole-command budget of the password and cloud reads: a few upstream calls each, so several per-call timeouts. */
+const BUDGET_CALLS = 6;
+
+function setup(deps: FeatureDeps): Ctx {
+  const { config } = deps;
+  const t = deps.cluster.timeoutsMs;
+  const mesosUrl = config.cluster.mesos.urls[0];
+  return {
+    deps,
+    cluster: deps.cluster,
+    audit: deps.audit,
+    budgetMs: BUDGET_CALLS * Math.max(t.marathon, t.mesos, t.jenkins),
+    cloud: config.jenkins.cloud,
+    defaults: {
+      label: config.jenkins.label, cpus: config.jenkins.agentCpus, memMb: config.jenkins.agentMemMb,
+      idleTerminationMinutes: config.jenkins.idleTerminationMinutes,
+      ...(mesosUrl ? { mesosMasterUrl: mesosUrl } : {}),
+      ...(config.cluster.jenkins.url ? { jenkinsUrl: config.cluster.jenkins.url } : {}),
+    },
+  };
 }
 
 const smoke = queued(
@@ -79,9 +126,13 @@ function required<T>(part: T | undefined, what: string): T {
 export const jenkinsFeature = defineFeature({
   name: 'jenkins',
   roles: ['serve', 'worker'],
-  setup: (deps: FeatureDeps): Ctx => ({ deps }),
-  commands: [smoke, drill],
+  setup,
+  commands: [deploy, jenkinsPasswordCommand, jenkinsCloudCommand, smoke, drill],
   tasks: [
+    handle(deployKind, ({ deps }: Ctx) => createDeployHandler({
+      config: deps.config, recipes: deps.recipes, marathon: deps.cluster.marathon, mesos: deps.cluster.mesos,
+      agents: () => deps.config.inventory.hosts.filter((h) => h.roles.includes('agent')).map((h) => h.name),
+    })),
     handle(smokeKind, ({ deps }: Ctx) => {
       const j = deps.config.jenkins;
       const handler = () => createSmokeHandler({

@@ -8,6 +8,7 @@ import type { Simulation } from './simulation.ts';
 import { json, readJson } from './http-util.ts';
 import { agentLogLines, registerAgent, startService } from './registration.ts';
 import { generateCluster } from './generator.ts';
+import { imagePulled } from './marathon-apps-images.ts';
 
 const FaultSchema = z.object({
   component: z.enum(['mesos', 'agent', 'marathon', 'jenkins']),
@@ -17,6 +18,7 @@ const FaultSchema = z.object({
   status: z.number().optional(),
   bytes: z.number().optional(),
   times: z.number().optional(),
+  method: z.enum(['GET', 'POST', 'PUT', 'DELETE', 'PATCH']).optional(),
 });
 
 type Body = Record<string, unknown>;
@@ -37,6 +39,7 @@ const routes: Array<[string, RegExp, string, string, Route]> = [
   ['POST', /^\/_control\/agents\/([^/]+)\/reboot$/, '/_control/agents/{host}/reboot', 'reboot {keepId?: false}: new agent id, the old one stays unreachable; keepId → tasks TASK_FAILED', (sim, b, m) => ({ id: sim.rebootAgent(dec(m[1]), { keepId: b.keepId === true }).id })],
   ['POST', /^\/_control\/agents\/([^/]+)\/gone$/, '/_control/agents/{host or agent id}/gone', 'MARK_AGENT_GONE: tasks TASK_GONE_BY_OPERATOR', (sim, _b, m) => sim.markAgentGone(dec(m[1]))],
   ['POST', /^\/_control\/agents\/([^/]+)\/full$/, '/_control/agents/{host}/full', 'placement: {full: true|false} — a full agent declines every offer', (sim, b, m) => sim.setAgentFull(dec(m[1]), b.full !== false)],
+  ['POST', /^\/_control\/agents\/images$/, '/_control/agents/images', "the docker shim pulled {hostname, image} on an agent (the agent then tracks its images; launches of a missing one fail)", (sim, b) => imagePulled(sim.state, String(b.hostname ?? ''), String(b.image ?? ''))],
   ['POST', /^\/_control\/offers$/, '/_control/offers', 'placement: {order: [hostnames]} — offers from these agents come first', (sim, b) => sim.setOfferOrder(Array.isArray(b.order) ? b.order.map(String) : [])],
   ['POST', /^\/_control\/tasks\/([^/]+)\/kill$/, '/_control/tasks/{taskId}/kill', 'the task dies on its own {state?: TASK_FAILED, message?: "Container exited with status 137"}', (sim, b, m) => sim.killTask(dec(m[1]), str(b.state), str(b.message))],
   ['POST', /^\/_control\/tasks\/([^/]+)\/health$/, '/_control/tasks/{taskId}/health', 'its health check fails {failing: true} or passes again {failing: false}', (sim, b, m) => sim.failHealth(dec(m[1]), b.failing !== false)],
@@ -49,6 +52,8 @@ const routes: Array<[string, RegExp, string, string, Route]> = [
   ['POST', /^\/_control\/events\/drop$/, '/_control/events/drop', 'close every event stream', (sim) => sim.bus.drop()],
   ['POST', /^\/_control\/jenkins\/jobs$/, '/_control/jenkins/jobs', 'set the number of jobs {count}', (sim, b) => sim.jenkins.setJobCount(Number(b.count))],
   ['POST', /^\/_control\/jenkins\/duration$/, '/_control/jenkins/duration', 'build duration {ms, job?}', (sim, b) => sim.jenkins.setBuildDuration(Number(b.ms), str(b.job))],
+  ['GET', /^\/_control\/jenkins\/wizard$/, '/_control/jenkins/wizard', 'the setup wizard of the current JENKINS_HOME {done, password?}', (sim) => sim.jenkinsWizard.current],
+  ['POST', /^\/_control\/jenkins\/wizard\/complete$/, '/_control/jenkins/wizard/complete', 'the first admin user is created: the first-start password stops working', (sim) => sim.jenkinsWizard.complete()],
   ['POST', /^\/_control\/jenkins\/crumb\/rotate$/, '/_control/jenkins/crumb/rotate', 'a new CSRF crumb', (sim) => void (sim.jenkins.crumb = crypto.randomUUID().replaceAll('-', ''))],
   ['POST', /^\/_control\/time-scale$/, '/_control/time-scale', 'divide every simulated duration {scale}', (sim, b) => sim.setTimeScale(Number(b.scale))],
   ['POST', /^\/_control\/generate$/, '/_control/generate', 'add {agents, tasks} benchmark-sized (no events)', (sim, b) => generateCluster(sim.state, { agents: Number(b.agents ?? 0), tasks: Number(b.tasks ?? 0) })],

@@ -21,6 +21,8 @@ export interface Fault {
   bytes?: number;
   /** How many requests it affects (default: until cleared). */
   times?: number;
+  /** Only requests with this method (e.g. "PUT": a write fails while reads go on). Default: every method. */
+  method?: string;
 }
 
 /** Valid JSON with every collection ci-bot reads, each holding an element of the wrong type. */
@@ -57,8 +59,8 @@ export class Faults {
   }
 
   /** Applies a matching fault. Returns true when the response was already written (caller stops). */
-  async apply(component: Component, path: string, res: ServerResponse): Promise<boolean> {
-    const f = this.list.find((x) => x.component === component && path.startsWith(x.path));
+  async apply(component: Component, path: string, res: ServerResponse, method = 'GET'): Promise<boolean> {
+    const f = this.list.find((x) => x.component === component && path.startsWith(x.path) && (x.method === undefined || x.method === method));
     if (!f) return false;
     if (f.times !== undefined && --f.times <= 0) this.list = this.list.filter((x) => x !== f);
     switch (f.mode) {

@@ -20,7 +20,7 @@ export class SimServer {
     this.host = host;
     this.handler = async (req, res, url) => {
       faults.count(component, url.pathname);
-      if (await faults.apply(component, url.pathname, res)) return;
+      if (await faults.apply(component, url.pathname, res, req.method)) return;
       await handler(req, res, url);
     };
   }

@@ -7,11 +7,13 @@ import type { Simulation } from './simulation.ts';
 import { json, readBody, text } from './http-util.ts';
 import type { JenkinsEngine } from './jenkins-engine.ts';
 import { parseTree, pickTree, TreeSyntaxError } from './jenkins-tree.ts';
+import { ConfiguratorError } from './jenkins-casc.ts';
 import { buildView, computerSetView, deepRootView, jobView, queueItemView, rootView } from './jenkins-views.ts';
 
 function authorized(sim: Simulation, req: IncomingMessage): boolean {
   const expected = Buffer.from(`${sim.opts.jenkinsUser}:${sim.opts.jenkinsToken}`).toString('base64');
-  return req.headers.authorization === `Basic ${expected}`;
+  // While the setup wizard is open, `admin` signs in with the first-start password (jenkins-wizard.ts).
+  return req.headers.authorization === `Basic ${expected}` || sim.jenkinsWizard.accepts(req.headers.authorization);
 }
 
 export function jenkinsHandler(sim: Simulation) {
@@ -27,6 +29,7 @@ export function jenkinsHandler(sim: Simulation) {
     if (req.method === 'POST') return post(sim, req, res, url, path);
     const base = sim.jenkinsServer.url;
     if (path === '/login') return text(res, 200, '<html>Sign in [Jenkins]</html>', 'text/html');
+    if (path === '/whoAmI/api/json') return json(res, 200, whoAmI(req));
     if (path === '/crumbIssuer/api/json') {
       return json(res, 200, { _class: 'hudson.security.csrf.DefaultCrumbIssuer', crumb: j.crumb, crumbRequestField: 'Jenkins-Crumb' });
     }
@@ -82,6 +85,7 @@ async function post(sim: Simulation, req: IncomingMessage, res: ServerResponse, 
     return text(res, 403, 'No valid crumb was included in the request', 'text/html');
   }
   const body = await readBody(req);
+  if (path.startsWith('/configuration-as-code/')) return cascRoute(sim, res, path, body);
   if (path === '/createItem') {
     const name = url.searchParams.get('name') ?? '';
     if (!name) return text(res, 400, 'Query parameter name is required', 'text/html');
@@ -105,4 +109,26 @@ async function post(sim: Simulation, req: IncomingMessage, res: ServerResponse, 
     return;
   }
   text(res, 404, 'Not Found', 'text/html');
+}
+
+/** `hudson.security.WhoAmI`: the authenticated user (Basic auth was checked before). */
+function whoAmI(req: IncomingMessage): Record<string, unknown> {
+  const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+  const name = Buffer.from(basic, 'base64').toString('utf8').split(':')[0] ?? '';
+  return { _class: 'hudson.security.WhoAmI', name, authenticated: true, anonymous: false, authorities: ['authenticated'] };
+}
+
+/** configuration-as-code: export, check and apply (jenkins-casc.ts); a configurator failure is a 500, as Stapler answers it. */
+function cascRoute(sim: Simulation, res: ServerResponse, path: string, body: string): void {
+  const casc = sim.jenkinsCasc;
+  if (path === '/configuration-as-code/export') return text(res, 200, casc.export(), 'application/x-yaml');
+  if (path === '/configuration-as-code/check') return json(res, 200, casc.check(body));
+  if (path !== '/configuration-as-code/apply') return text(res, 404, 'Not Found', 'text/html');
+  try {
+    casc.apply(body);
+    text(res, 200, '');
+  } catch (err) {
+    if (!(err instanceof ConfiguratorError)) throw err;
+    text(res, 500, err.message, 'text/plain');
+  }
 }

@@ -112,11 +112,21 @@ export class MarathonDeployments {
   }
 
   private start(app: SimApp, action: string): SimDeployment {
-    for (const d of this.m.state.deployments.values()) if (d.affectedApps.includes(app.id)) this.m.state.deployments.delete(d.id);
+    // A new deployment of the app (a forced update) cancels the running one: DeploymentCanceledException → deployment_failed.
+    for (const d of this.m.state.deployments.values()) if (d.affectedApps.includes(app.id)) this.cancel(d.id);
     const d: SimDeployment = { id: randomUUID(), version: app.version, affectedApps: [app.id], actions: [{ action, app: app.id }] };
     this.m.state.deployments.set(d.id, d);
     this.m.bus.emit('deployment_info', { plan: plan(d), currentStep: { actions: d.actions } });
     return d;
+  }
+
+  /** `DELETE /v2/deployments/{id}` (and an override): the plan stops, `deployment_failed`. False when unknown. */
+  cancel(id: string): boolean {
+    const d = this.m.state.deployments.get(id);
+    if (!d) return false;
+    this.m.state.deployments.delete(id);
+    this.m.bus.emit('deployment_failed', { id: d.id, plan: plan(d) });
+    return true;
   }
 
   private finish(d: SimDeployment): void {

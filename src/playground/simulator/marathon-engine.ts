@@ -9,6 +9,7 @@ import type { SimClock } from './clock.ts';
 import type { EventBus } from './events.ts';
 import type { SimOptions } from './options.ts';
 import { place } from './placement.ts';
+import { dockerImage } from './marathon-apps-images.ts';
 import { HealthChecker } from './health.ts';
 import { TERMINAL, type MesosMaster, type MesosStatus } from './mesos-master.ts';
 import {
@@ -187,7 +188,7 @@ export class MarathonEngine {
       id: taskIdFor(inst.id, inst.incarnation), instanceId: inst.id, name: safeAppId(app.id), frameworkId: this.framework.id,
       appId: app.id, agentId: agent.id, state: 'TASK_STAGING', cpus: Number(def.cpus ?? 1), mem: Number(def.mem ?? 128),
       disk: Number(def.disk ?? 0), ports, stagedAt: Date.now(), version: app.version,
-      stdout: `Starting ${app.id} on ${agent.hostname}\n`, stderr: '',
+      stdout: `Starting ${app.id} on ${agent.hostname}\n`, stderr: '', ...dockerImage(def),
     };
     inst.task = task;
     inst.healthy = undefined;

@@ -48,7 +48,7 @@ export function marathonHandler(sim: Simulation, index: number) {
     if (path === '/v2/deployments') return json(res, 200, [...sim.state.deployments.values()].map(deploymentView));
     if (path.startsWith('/v2/deployments/') && method === 'DELETE') {
       const id = path.slice('/v2/deployments/'.length);
-      return sim.state.deployments.delete(id) ? text(res, 202, '') : json(res, 404, { message: `DeploymentPlan ${id} does not exist` });
+      return sim.deployments.cancel(id) ? text(res, 202, '') : json(res, 404, { message: `DeploymentPlan ${id} does not exist` });
     }
     if (path === '/v2/queue' || path.startsWith('/v2/queue/')) return queueRoute(sim, res, url, method);
     if (path.startsWith('/v2/apps/')) return appRoute(sim, req, res, url, method);

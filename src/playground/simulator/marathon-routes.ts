@@ -7,6 +7,8 @@ import { json, readJson, text } from './http-util.ts';
 import { appView, taskView } from './app-definition.ts';
 import { apiTaskState } from './marathon-instances.ts';
 import type { SimApp, SimDeployment, SimTask } from './state.ts';
+import { validateApp } from './marathon-apps-validate.ts';
+import { offerReasons, rejectSummary } from './marathon-apps-offers.ts';
 
 function result(d: SimDeployment): Record<string, unknown> {
   return { deploymentId: d.id, version: d.version };
@@ -43,6 +45,8 @@ async function createApp(sim: Simulation, req: IncomingMessage, res: ServerRespo
   if (!def || typeof def !== 'object' || typeof (def as { id?: unknown }).id !== 'string') {
     return json(res, 422, { message: 'Object is not valid', details: [{ path: '/id', errors: ['error.path.missing'] }] });
   }
+  const invalid = validateApp(def as Record<string, unknown>);
+  if (invalid) return json(res, invalid.status, invalid.body);
   const id = `/${String((def as { id: string }).id).replace(/^\/+/, '')}`;
   if (sim.state.apps.has(id)) return json(res, 409, { message: `An app with id [${id}] already exists.` });
   const { app, deployment } = sim.deployments.createApp({ ...(def as Record<string, unknown>), id }, req.socket.remoteAddress);
@@ -106,6 +110,8 @@ export async function appRoute(sim: Simulation, req: IncomingMessage, res: Serve
   if (method !== 'PUT' && method !== 'PATCH') return json(res, 405, { message: 'Method not allowed' });
   const patch = (await readJson(req).catch(() => undefined)) as Record<string, unknown> | undefined;
   if (!patch || typeof patch !== 'object') return json(res, 400, { message: 'Invalid JSON', details: 'unparsable' });
+  const invalid = validateApp(app && q.get('partialUpdate') !== 'false' ? { ...app.definition, ...patch } : { ...patch, id: appId }, { partial: true });
+  if (invalid) return json(res, invalid.status, invalid.body);
   if (!app) {
     const created = sim.deployments.createApp({ ...patch, id: appId }, req.socket.remoteAddress);
     return json(res, 201, result(created.deployment));
@@ -151,7 +157,7 @@ export function queueRoute(sim: Simulation, res: ServerResponse, url: URL, metho
 }
 
 /** `embed=lastUnusedOffers`: one declined offer per agent (at most 10), with why it did not fit. */
-function unusedOffers(sim: Simulation): unknown[] {
+function unusedOffers(sim: Simulation, app: SimApp): unknown[] {
   return [...sim.state.agents.values()].filter((a) => a.status === 'registered').slice(0, 10).map((a) => ({
     offer: {
       id: `${a.id}-O1`,
@@ -165,8 +171,12 @@ function unusedOffers(sim: Simulation): unknown[] {
       attributes: Object.entries(a.attributes).map(([name, value]) => ({ name, scalar: 0, ranges: [], set: [value] })),
     },
     timestamp: new Date().toISOString(),
-    reason: [a.full ? 'DeclinedScarceResources' : 'InsufficientCpus'],
+    reason: a.full ? ['DeclinedScarceResources'] : offerReasons(sim.state, app, a, liveTasks(sim, app)),
   }));
+}
+
+function liveTasks(sim: Simulation, app: SimApp): SimTask[] {
+  return sim.marathon.tasksOf(app.id).filter((t) => t.state === 'TASK_RUNNING' || t.state === 'TASK_STAGING' || t.state === 'TASK_STARTING');
 }
 
 function queueView(sim: Simulation, withOffers: boolean): unknown[] {
@@ -179,13 +189,16 @@ function queueView(sim: Simulation, withOffers: boolean): unknown[] {
     const leftMs = delay ? Math.max(0, delay.untilMs - Date.now()) : 0;
     return [
       {
-        ...(withOffers ? { lastUnusedOffers: unusedOffers(sim) } : {}),
+        ...(withOffers ? { lastUnusedOffers: unusedOffers(sim, app) } : {}),
         count,
         role: '*',
         delay: { timeLeftSeconds: Math.ceil((leftMs * sim.clock.timeScale) / 1000), overdue: leftMs === 0 },
         since: app.lastScalingAt,
         app: view(sim, app, false),
-        processedOffersSummary: { processedOffersCount: sim.state.agents.size, unusedOffersCount: sim.state.agents.size },
+        processedOffersSummary: {
+          processedOffersCount: sim.state.agents.size, unusedOffersCount: sim.state.agents.size,
+          rejectSummaryLastOffers: rejectSummary([...sim.state.agents.values()].map((a) => offerReasons(sim.state, app, a, liveTasks(sim, app)))),
+        },
       },
     ];
   });

@@ -8,6 +8,7 @@
 import type { SimClock } from './clock.ts';
 import type { SimOptions } from './options.ts';
 import { addTask, agentLog, count, endTask, type SimAgent, type SimState, type SimTask } from './state.ts';
+import { missingImage } from './marathon-apps-images.ts';
 
 /** A Mesos TaskStatus as a framework receives it. */
 export interface MesosStatus {
@@ -56,6 +57,11 @@ export class MesosMaster {
   launch(task: SimTask, runAfterMs = this.opts.stageMs): void {
     task.state = 'TASK_STAGING';
     addTask(this.state, task);
+    const missing = missingImage(this.state, task);
+    if (missing) {
+      this.clock.after(runAfterMs / 2, () => this.update(task, missing));
+      return;
+    }
     this.clock.after(runAfterMs / 2, () => {
       if (task.state === 'TASK_STAGING' && this.reachable(task)) this.update(task, { state: 'TASK_STARTING', source: 'SOURCE_EXECUTOR' });
       this.clock.after(runAfterMs / 2, () => {

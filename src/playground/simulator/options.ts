@@ -55,6 +55,12 @@ export interface SimOptions {
   heartbeatMs: number;
   /** Divides every simulated duration (default 1). */
   timeScale: number;
+  /** The seed's JENKINS_HOME: set up through the wizard (default `done`) or not yet (`pending`); other homes start pending. */
+  jenkinsSetupWizard: 'done' | 'pending';
+  /** Which sandbox file the controller's log (and the first-start banner) goes to (default stderr, as java.util.logging). */
+  jenkinsLogStream: 'stderr' | 'stdout';
+  /** Size of the controller's start-up log before the banner (default 80 KiB: more than one 64 KiB `/files/read`). */
+  jenkinsBootLogBytes: number;
 }
 
 export const seedAgents: SeedAgent[] = [
@@ -80,6 +86,9 @@ export function withDefaults(opts: Partial<SimOptions> = {}): SimOptions {
     stageMs: 1000,
     heartbeatMs: 10_000,
     timeScale: 1,
+    jenkinsSetupWizard: 'done',
+    jenkinsLogStream: 'stderr',
+    jenkinsBootLogBytes: 80 * 1024,
     ...opts,
   };
 }

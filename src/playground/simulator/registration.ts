@@ -14,6 +14,8 @@ export const RegisterSchema = z.object({
   cpus: z.number().positive().optional(),
   memMb: z.number().positive().optional(),
   diskMb: z.number().positive().optional(),
+  /** Images the host's `docker` shim holds: the agent then tracks its images (marathon-apps-images.ts). */
+  images: z.array(z.string().min(1)).optional(),
 });
 
 export type RegisterResult = { status: 200; body: { registered: true; id: string } } | { status: 409 | 400; body: { registered: false; reason: string } };
@@ -41,6 +43,7 @@ export function registerAgent(sim: Simulation, raw: unknown): RegisterResult {
     ...(r.memMb ? { memMb: r.memMb } : {}),
     ...(r.diskMb ? { diskMb: r.diskMb } : {}),
   });
+  if (r.images) agent.images = new Set(r.images);
   agentLog(agent, `Agent started with --master=${r.zk} --hostname=${r.hostname} --ip=${r.ip}`);
   return { status: 200, body: { registered: true, id: agent.id } };
 }

@@ -1,4 +1,8 @@
-/** Mesos sandboxes of the simulated tasks: `<work dir>/slaves/<agent>/frameworks/<fw>/executors/<task>/runs/latest`. */
+/**
+ * Mesos sandboxes of the simulated tasks: `<work dir>/slaves/<agent>/frameworks/<fw>/executors/<task>/runs/latest`,
+ * and the virtual path agents ≥ 1.5.0 attach it at, `/frameworks/<fw>/executors/<task>/runs/latest`
+ * (`src/slave/paths.cpp` getExecutorVirtualPath; a command executor's id is its task's).
+ */
 import type { SimState, SimTask } from './state.ts';
 
 export class Sandboxes {
@@ -17,10 +21,15 @@ export class Sandboxes {
     return t ? `/var/lib/mesos/slaves/${t.agentId}/frameworks/${t.frameworkId}/executors/${t.id}/runs/latest` : undefined;
   }
 
+  private virtualDir(t: SimTask): string {
+    return `/frameworks/${t.frameworkId}/executors/${t.id}/runs/latest`;
+  }
+
   file(path: string): string | undefined {
     const m = /\/executors\/([^/]+)\/runs\/latest\/(stdout|stderr)$/.exec(path);
     const t = m?.[1] ? this.task(m[1]) : undefined;
-    if (!t || !m || this.dir(t.id) !== path.replace(/\/(stdout|stderr)$/, '')) return undefined;
+    const dir = path.replace(/\/(stdout|stderr)$/, '');
+    if (!t || !m || (this.dir(t.id) !== dir && this.virtualDir(t) !== dir)) return undefined;
     return m[2] === 'stdout' ? t.stdout : t.stderr;
   }
 

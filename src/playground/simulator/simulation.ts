@@ -14,6 +14,8 @@ import type { SimOptions } from './options.ts';
 import type { SimServer } from './http-util.ts';
 import { addAgent, addFramework, agentLog, type SimAgent, type SimState, type SimTask } from './state.ts';
 import { Sandboxes } from './sandboxes.ts';
+import { JenkinsWizard } from './jenkins-wizard.ts';
+import { JenkinsCasc } from './jenkins-casc.ts';
 
 export interface AgentSpec {
   hostname: string;
@@ -40,9 +42,15 @@ export class Simulation {
   readonly deployments: MarathonDeployments;
   readonly jenkins: JenkinsEngine;
   readonly sandboxes: Sandboxes;
+  /** Jenkins' setup wizard per JENKINS_HOME: the first-start password and its banner in the controller's log. */
+  readonly jenkinsWizard: JenkinsWizard;
+  /** Jenkins' configuration-as-code endpoints (the clouds part) per JENKINS_HOME. */
+  readonly jenkinsCasc: JenkinsCasc;
   masters: SimServer[] = [];
   marathons: SimServer[] = [];
   agentServer!: SimServer;
+  /** The agents' files API on each seed agent's own loopback address too (their `pid` names it; simulator.ts). */
+  agentAliases: SimServer[] = [];
   jenkinsServer!: SimServer;
   controlServer!: SimServer;
   mesosLeader: number | undefined = 0;
@@ -67,6 +75,8 @@ export class Simulation {
       this.jenkins.dispatch();
     };
     this.sandboxes = new Sandboxes(state);
+    this.jenkinsWizard = new JenkinsWizard(state, opts, this.jenkins, this.marathon);
+    this.jenkinsCasc = new JenkinsCasc(opts, this.jenkins, { frameworkId: jenkinsFw.id, jenkinsUrl: 'http://slave1:8080' });
   }
 
   mesosLeaderAddress(): string | undefined {
@@ -280,7 +290,7 @@ export class Simulation {
   async stop(): Promise<void> {
     this.clock.stop();
     this.bus.stop();
-    const servers = [...this.masters, ...this.marathons, this.agentServer, this.jenkinsServer, this.controlServer];
+    const servers = [...this.masters, ...this.marathons, this.agentServer, ...this.agentAliases, this.jenkinsServer, this.controlServer];
     await Promise.all(servers.filter(Boolean).map((s) => s.stop()));
   }
 }

@@ -27,6 +27,8 @@ export interface SimulatorUrls {
 export interface RunningSimulator {
   urls: SimulatorUrls;
   sim: Simulation;
+  /** Deploys the Jenkins app on Marathon now, as the seed does with `deployJenkins` (it waits for an agent if none fits). */
+  deployJenkins(): void;
   stop(): Promise<void>;
 }
 
@@ -41,6 +43,7 @@ export async function startSimulator(partial: Partial<SimOptions> = {}): Promise
   sim.controlServer = new SimServer('control', host, 'mesos', faults, controlHandler(sim));
   const all = [...sim.masters, ...sim.marathons, sim.agentServer, sim.jenkinsServer, sim.controlServer];
   await Promise.all(all.map((s) => s.start()));
+  await aliasAgents(sim, opts);
   seed(sim, opts);
   const urls: SimulatorUrls = {
     mesos: sim.masters[0]!.url,
@@ -51,7 +54,29 @@ export async function startSimulator(partial: Partial<SimOptions> = {}): Promise
     jenkins: sim.jenkinsServer.url,
     control: sim.controlServer.url,
   };
-  return { urls, sim, stop: () => sim.stop() };
+  const deployJenkins = () => {
+    sim.opts.deployJenkins = true;
+    sim.deployments.createApp(jenkinsAppDefinition(), '127.0.0.1', opts.jenkinsAgent ?? opts.agents[0]?.hostname);
+  };
+  return { urls, sim, deployJenkins, stop: () => sim.stop() };
+}
+
+/**
+ * Clients reach an agent at the `ip:port` of its `pid` (the Mesos UI's agentURLPrefix; ci-bot's sandbox reads), so
+ * the one agents' server also listens on each seed agent's loopback address (127.0.0.2 …), same port. An address
+ * where that port is taken is left out: that agent's files API is then unreachable, as a firewalled agent's is.
+ */
+async function aliasAgents(sim: Simulation, opts: SimOptions): Promise<void> {
+  const ips = new Set(opts.agents.map((a) => a.ip).filter((ip) => ip !== opts.host && /^127\.\d+\.\d+\.\d+$/.test(ip)));
+  for (const ip of ips) {
+    const alias = new SimServer(`agents-${ip}`, ip, 'agent', sim.faults, agentHandler(sim));
+    try {
+      await alias.start(sim.agentServer.port);
+      sim.agentAliases.push(alias);
+    } catch {
+      // EADDRINUSE on that address: leave it unreachable.
+    }
+  }
 }
 
 /** The seed: agents, Jenkins' jobs in its home, and the Jenkins app deployed on the first (or chosen) agent. */

@@ -27,6 +27,11 @@ export interface SimAgent {
   used: { cpus: number; mem: number; disk: number };
   /** Lines of the simulated agent log (bounded). */
   log: string[];
+  /**
+   * Docker images on the agent, when known: agents set up through the SSH test hosts report what their `docker`
+   * shim pulled (marathon-apps-images.ts). Undefined: not tracked, every image counts as present.
+   */
+  images?: Set<string>;
 }
 
 export interface SimFramework {
@@ -73,6 +78,8 @@ export interface SimTask {
   failHealth?: boolean;
   stdout: string;
   stderr: string;
+  /** The Docker image of a Docker-container task (checked against the agent's images at launch). */
+  image?: string;
 }
 
 export interface SimApp {

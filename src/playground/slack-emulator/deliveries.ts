@@ -46,7 +46,7 @@ type Delivered = Omit<AckResult, 'responseUrl' | 'triggerId'> & { payload?: unkn
 
 async function deliver(
   deps: DeliveryDeps,
-  type: 'slash_commands' | 'interactive',
+  type: 'slash_commands' | 'interactive' | 'events_api',
   body: Record<string, unknown>,
   form: Record<string, string>,
   opts: DeliveryOptions,
@@ -152,4 +152,11 @@ export async function sendClick(
   const d = await deliver(deps, 'interactive', payload, { payload: JSON.stringify(payload) }, opts);
   const { payload: _payload, ...result } = d;
   return { ...result, responseUrl, triggerId };
+}
+
+/** Sends an Events API envelope (`event_callback`): signed JSON over HTTP, or an `events_api` envelope. */
+export async function sendEvent(deps: DeliveryDeps, envelope: Record<string, unknown>, opts: DeliveryOptions = {}): Promise<AckResult> {
+  const d = await deliver(deps, 'events_api', envelope, {}, { rawBody: JSON.stringify(envelope), contentType: 'application/json', ...opts });
+  const { payload: _payload, ...result } = d;
+  return { ...result, responseUrl: '', triggerId: '' };
 }

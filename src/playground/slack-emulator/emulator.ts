@@ -9,7 +9,8 @@
  *   await slack.waitForMessage('Status');
  */
 import type { Server } from 'node:http';
-import { sendClick, sendCommand, type ClickOptions, type CommandOptions, type Target } from './deliveries.ts';
+import { sendClick, sendCommand, sendEvent, type ClickOptions, type CommandOptions, type Target } from './deliveries.ts';
+import { appHomeOpenedEvent, HomeViews } from './home-views.ts';
 import { FaultInjector, type RateLimit } from './faults.ts';
 import { MessageStore, type MessageMatch } from './message-store.ts';
 import { DEFAULT_WORKSPACE, type Workspace } from './payloads.ts';
@@ -54,6 +55,7 @@ export class SlackEmulator {
   readonly #faults: FaultInjector;
   readonly #calls: RecordedCall[];
   readonly #views: unknown[];
+  readonly #homes: HomeViews;
   readonly #deliveryDeps: Parameters<typeof sendCommand>[0];
   #target: Target = { mode: 'socket' };
 
@@ -68,6 +70,7 @@ export class SlackEmulator {
     faults: FaultInjector;
     calls: RecordedCall[];
     views: unknown[];
+    homes: HomeViews;
     deliveryDeps: Omit<Parameters<typeof sendCommand>[0], 'target' | 'origin'>;
   }) {
     this.origin = parts.origin;
@@ -80,6 +83,7 @@ export class SlackEmulator {
     this.#faults = parts.faults;
     this.#calls = parts.calls;
     this.#views = parts.views;
+    this.#homes = parts.homes;
     this.#deliveryDeps = { ...parts.deliveryDeps, origin: parts.origin, target: () => this.#target };
   }
 
@@ -119,6 +123,22 @@ export class SlackEmulator {
   /** Web API calls (and `response_url` POSTs as method `response_url`), optionally of one method. */
   calls(method?: string): RecordedCall[] {
     return this.#calls.filter((c) => method === undefined || c.method === method);
+  }
+
+  /** `user` (id or name) opens the app's Home tab: Slack sends `app_home_opened`; resolves with the ack. */
+  openHome(user: string): Promise<AckResult> {
+    const id = this.directory.user(user).id;
+    return sendEvent(this.#deliveryDeps, appHomeOpenedEvent(this.workspace, id, this.#homes.get(id)));
+  }
+
+  /** The Home view `user` (id) last got with views.publish. */
+  homeView(user: string): Record<string, unknown> | undefined {
+    return this.#homes.get(user);
+  }
+
+  /** Calls `listener` for every views.publish; returns the unsubscribe function. */
+  onHomePublished(listener: (user: string, view: Record<string, unknown>) => void): () => void {
+    return this.#homes.onPublished(listener);
   }
 
   /** Views opened with views.open. */
@@ -201,11 +221,12 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions): Promise<Sl
   const triggers = new Triggers(opts.triggerTtlMs);
   const calls: RecordedCall[] = [];
   const views: unknown[] = [];
+  const homes = new HomeViews();
   let port = 0;
   const ctx = { ws: workspace, store, directory };
   const server = createWebApiServer({
     ctx,
-    ...{ botToken: opts.botToken, appToken: opts.appToken, faults, socket, responseUrls, triggers, views, calls },
+    ...{ botToken: opts.botToken, appToken: opts.appToken, faults, socket, responseUrls, triggers, views, homes, calls },
     wsBase: () => `ws://127.0.0.1:${port}`,
   });
   await new Promise<void>((resolve, reject) => {
@@ -216,5 +237,5 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions): Promise<Sl
   port = typeof addr === 'object' && addr ? addr.port : 0;
   const origin = `http://127.0.0.1:${port}`;
   const deliveryDeps = { ws: workspace, signingSecret: opts.signingSecret, ackWindowMs, directory, store, triggers, responseUrls, socket };
-  return new SlackEmulator({ server, origin, workspace, directory, store, socket, faults, calls, views, deliveryDeps });
+  return new SlackEmulator({ server, origin, workspace, directory, store, socket, faults, calls, views, homes, deliveryDeps });
 }

@@ -8,6 +8,7 @@ import type { ApiAnswer, ApiContext, Args } from './chat-methods.ts';
 import * as dir from './directory-methods.ts';
 import * as history from './history-methods.ts';
 import type { FaultAnswer, FaultInjector } from './faults.ts';
+import type { HomeViews } from './home-views.ts';
 import type { ResponseUrls } from './response-urls.ts';
 import type { SocketModeServer } from './socket-server.ts';
 import type { RecordedCall } from './types.ts';
@@ -22,6 +23,7 @@ export interface WebApiDeps {
   responseUrls: ResponseUrls;
   triggers: Triggers;
   views: unknown[];
+  homes: HomeViews;
   calls: RecordedCall[];
   /** `ws://127.0.0.1:<port>`, known once the server listens. */
   wsBase: () => string;
@@ -36,6 +38,7 @@ const METHODS: Record<string, Handler> = {
   'chat.postEphemeral': (a, d) => chat.postEphemeral(a, d.ctx),
   'chat.delete': (a, d) => chat.deleteMessage(a, d.ctx),
   'views.open': (a, d) => dir.viewsOpen(a, d.ctx, d.triggers, d.views),
+  'views.publish': (a, d) => d.homes.publish(a, d.ctx),
   'conversations.info': (a, d) => dir.conversationsInfo(a, d.ctx),
   'conversations.history': (a, d) => history.conversationsHistory(a, d.ctx),
   'conversations.replies': (a, d) => history.conversationsReplies(a, d.ctx),

@@ -1,7 +1,7 @@
 /** Shared wiring for engine tests: a unique prefix, producer/worker connections, outbox, drainer, audit. */
 import { randomUUID } from 'node:crypto';
 import type { RedisServer } from '../../../src/playground/redis-server.ts';
-import { createProducerConnection, createWorkerConnection } from '../../../src/queue/connection.ts';
+import { createProducerConnection, createWorkerConnection, type RedisTopology } from '../../../src/queue/connection.ts';
 import { createRedisOutbox } from '../../../src/queue/outbox.ts';
 import { startOutboxDrainer } from '../../../src/queue/outbox-drainer.ts';
 import { createRedisAuditLog } from '../../../src/audit/redis-audit-log.ts';
@@ -13,13 +13,14 @@ import { progressRenderer } from '../../../src/chat/render/progress.ts';
 
 /** Everything is closed by `t.after` too, so a failing assertion never leaves a drainer polling. */
 export async function engine(
-  server: RedisServer,
+  /** A server, or any topology (the Cluster tests). */
+  server: Pick<RedisServer, 'url'> & { topology?: RedisTopology },
   registry: TaskRegistry,
   t?: { after(fn: () => Promise<void>): void },
   prefix = `t-${randomUUID().slice(0, 8)}`,
 ) {
-  const producerRedis = createProducerConnection({ url: server.url });
-  const workerRedis = createWorkerConnection({ url: server.url });
+  const producerRedis = createProducerConnection({ url: server.url, topology: server.topology });
+  const workerRedis = createWorkerConnection({ url: server.url, topology: server.topology });
   await waitFor(() => producerRedis.status === 'ready', { what: 'producer connection' });
   const notifier = new FakeNotifier();
   const outbox = createRedisOutbox({ redis: workerRedis, prefix });

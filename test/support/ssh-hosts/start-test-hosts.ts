@@ -18,13 +18,17 @@
  * Not only the shims: whatever ran through a shell on the host leaves a line.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync, realpathSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
-import { createConnection } from 'node:net';
+import { dirname, join } from 'node:path';
 import { freePort, waitFor } from '../../../src/playground/ports.ts';
 import { start, type Started } from '../../../src/playground/process.ts';
+import {
+  childrenOf, descendantsOf, fingerprintOfPub, layoutHost, overlayMounts, resolveOnHost, signal, sshBanner, sshdConfig,
+} from '../../../src/playground/hosts/sshd.ts';
 import { CALLS_LOG, OS_RELEASE, shimScripts } from './shims.ts';
+
+export { childrenOf, descendantsOf, fingerprintOfPub };
 
 export interface TestHostsOptions {
   names: readonly string[];
@@ -94,9 +98,6 @@ export interface TestHosts {
 /** Where a shim can be held (see shims.ts). */
 export type HoldPoint = 'after-install' | 'before-pull';
 
-const LAYERS = ['etc', 'var/lib', 'var/log', 'usr/bin', 'usr/local/bin'];
-/** Shims go in both: /usr/local/bin comes first in sshd's PATH (this machine has a real docker CLI there). */
-const SHIM_DIRS = ['usr/bin', 'usr/local/bin'];
 
 export async function startTestHosts(opts: TestHostsOptions): Promise<TestHosts> {
   const base = mkdtempSync(join(tmpdir(), 'ci-bot-ssh-'));
@@ -146,15 +147,12 @@ interface HostSpec {
 
 async function startHost(spec: HostSpec): Promise<TestHost> {
   const dir = join(spec.base, spec.name);
-  const root = join(dir, 'root');
-  const sshDir = join(dir, 'ssh');
-  mkdirSync(sshDir, { recursive: true });
-  for (const layer of LAYERS) {
-    mkdirSync(join(root, layer), { recursive: true });
-    mkdirSync(join(dir, 'work', layer), { recursive: true });
-  }
+  const holds = join(dir, 'holds');
   const os = spec.opts.osRelease;
-  writeFileSync(join(root, 'etc/os-release'), OS_RELEASE[(typeof os === 'object' ? os[spec.name] : os) ?? 'debian']);
+  const { root, sshDir, work, fingerprint } = layoutHost(dir, {
+    name: spec.name, osRelease: OS_RELEASE[(typeof os === 'object' ? os[spec.name] : os) ?? 'debian'],
+    shims: shimScripts(spec.opts.simulatorControlUrl, holds), publicKey: spec.publicKey,
+  });
   for (const [path, content] of Object.entries(spec.opts.files ?? {})) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), content);
@@ -162,28 +160,17 @@ async function startHost(spec: HostSpec): Promise<TestHost> {
   mkdirSync(join(root, dirname(COMMANDS_LOG)), { recursive: true });
   const recorder = join(sshDir, 'record-commands.bash');
   writeFileSync(recorder, COMMAND_RECORDER);
-  const holds = join(dir, 'holds');
   mkdirSync(holds);
-  for (const [file, text] of Object.entries(shimScripts(spec.opts.simulatorControlUrl, holds))) {
-    for (const d of SHIM_DIRS) writeFileSync(join(root, d, file), text, { mode: 0o755 });
-  }
-  const hostKey = join(sshDir, 'host_ed25519');
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', spec.name, '-f', hostKey]);
-  writeFileSync(join(sshDir, 'authorized_keys'), spec.publicKey, { mode: 0o600 });
   const port = await freePort(spec.address);
   const config = join(sshDir, 'sshd_config');
-  writeFileSync(config, sshdConfig(spec.address, port, sshDir, recorder, spec.opts.logLevel ?? 'INFO'));
-  const mounts = LAYERS.map(
-    (l) => `mount -t overlay overlay -o lowerdir=/${l},upperdir=${root}/${l},workdir=${dir}/work/${l} /${l}`,
-  );
-  const setup = ['set -e', ...mounts, 'mount -t tmpfs -o mode=0700 tmpfs /root', 'mount -t tmpfs tmpfs /run',
-    'mkdir -p /run/sshd', `exec /usr/sbin/sshd -D ${spec.opts.logFile ? `-E ${spec.opts.logFile}` : '-e'} -f ${config}`].join('\n');
+  writeFileSync(config, sshdConfig({ address: spec.address, port, sshDir, extra: [`SetEnv BASH_ENV=${recorder}`], logLevel: spec.opts.logLevel }));
+  const setup = ['set -e', ...overlayMounts(root, work), `exec /usr/sbin/sshd -D ${spec.opts.logFile ? `-E ${spec.opts.logFile}` : '-e'} -f ${config}`].join('\n');
   const proc = start('unshare', ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', setup]);
   await waitFor(() => sshBanner(spec.address, port), { deadlineMs: 10_000, what: `sshd ${spec.name} on ${spec.address}:${port}` })
     .catch((err: Error) => {
       throw new Error(`${err.message}\n${proc.output()}`);
     });
-  return hostHandle(spec.name, spec.address, port, fingerprintOfPub(`${hostKey}.pub`), root, holds, proc);
+  return hostHandle(spec.name, spec.address, port, fingerprint, root, holds, proc);
 }
 
 function hostHandle(name: string, address: string, port: number, fp: string, root: string, holds: string, proc: Started): TestHost {
@@ -215,26 +202,6 @@ function hostHandle(name: string, address: string, port: number, fp: string, roo
   };
 }
 
-/**
- * Where `path` (as the host sees it) lives in its upper layer. Directories that are symlinks on the machine
- * below (Debian's /etc/zookeeper/conf → conf_example) are followed, as the host itself would.
- */
-function resolveOnHost(root: string, path: string): string | undefined {
-  let hostPath = join('/', path);
-  for (let hops = 0; hops < 8; hops++) {
-    const upper = join(root, hostPath);
-    if (existsSync(upper)) return upper;
-    // Not written on the host: follow symlinks of the machine below, as the host would (Debian's
-    // /etc/zookeeper/conf → conf_example, /var/lib/zookeeper/myid → /etc/zookeeper/conf/myid).
-    const lower = existsSync(hostPath) ? hostPath : dirname(hostPath);
-    if (!existsSync(lower)) return undefined;
-    const real = lower === hostPath ? realpathSync(lower) : join(realpathSync(lower), basename(hostPath));
-    if (real === hostPath) return undefined;
-    hostPath = real;
-  }
-  return undefined;
-}
-
 /** Where (on the host) every command its shells run is recorded. */
 export const COMMANDS_LOG = 'var/lib/cibot-shim/commands.log';
 
@@ -252,87 +219,8 @@ set -T
 trap __cibot_record DEBUG
 `;
 
-function sshdConfig(address: string, port: number, sshDir: string, recorder: string, logLevel: string): string {
-  return `ListenAddress ${address}:${port}
-SetEnv BASH_ENV=${recorder}
-HostKey ${sshDir}/host_ed25519
-PidFile none
-AuthorizedKeysFile ${sshDir}/authorized_keys
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin prohibit-password
-StrictModes no
-UsePAM no
-AllowAgentForwarding no
-AllowTcpForwarding yes
-X11Forwarding no
-PrintMotd no
-PrintLastLog no
-MaxStartups 10:30:100
-LogLevel ${logLevel}
-`;
-}
-
-/** `SHA256:` fingerprint of an OpenSSH `.pub` file, computed like ssh-keygen -l. */
-export function fingerprintOfPub(path: string): string {
-  const out = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', path], { encoding: 'utf8' });
-  const fp = out.split(/\s+/)[1];
-  if (!fp?.startsWith('SHA256:')) throw new Error(`unexpected ssh-keygen output: ${out}`);
-  return fp;
-}
-
-function sshBanner(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = createConnection({ host, port });
-    const done = (ok: boolean) => {
-      sock.destroy();
-      resolve(ok);
-    };
-    sock.setTimeout(1000, () => done(false));
-    sock.on('data', (b: Buffer) => done(b.toString().startsWith('SSH-')));
-    sock.on('error', () => done(false));
-  });
-}
-
 function readLines(path: string): string[] {
   return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean) : [];
-}
-
-/** Direct children of `pid`, from /proc. */
-export function childrenOf(pid: number): number[] {
-  const kids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) kids.push(Number(entry));
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  return kids;
-}
-
-/** Every process below `pid`. */
-export function descendantsOf(pid: number): number[] {
-  const all: number[] = [];
-  const queue = [pid];
-  while (queue.length > 0) {
-    const next = childrenOf(queue.shift() as number);
-    all.push(...next);
-    queue.push(...next);
-  }
-  return all;
-}
-
-function signal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    /* already gone */
-  }
 }
 
 function rand(n: number): number {

@@ -10,9 +10,9 @@ import { PermanentError } from '../../../src/core/errors.ts';
 const commands = new URL('../../../commands/', import.meta.url);
 
 describe('loadRecipes', () => {
-  test('loads the three shipped recipes with the shared library first', () => {
+  test('loads the shipped recipes with the shared library first', () => {
     const recipes = loadRecipes(commands);
-    assert.deepEqual([...recipes.keys()], ['prepull', 'setup-agent', 'setup-master']);
+    assert.deepEqual([...recipes.keys()], ['image-present', 'prepull', 'setup-agent', 'setup-master']);
     const agent = recipes.get('setup-agent')!;
     assert.ok(agent.script.indexOf('detect_os()') < agent.script.indexOf("step 'detect os'"));
     assert.equal(recipes.get('setup-master')!.confirm, true);
@@ -21,7 +21,7 @@ describe('loadRecipes', () => {
 
   test('every shipped script is shellcheck-clean (library included)', () => {
     const dir = new URL('.', commands).pathname;
-    const files = ['lib.sh', 'setup-agent/run.sh', 'setup-master/run.sh', 'prepull/run.sh'].map((f) => join(dir, f));
+    const files = ['lib.sh', 'setup-agent/run.sh', 'setup-master/run.sh', 'prepull/run.sh', 'image-present/run.sh'].map((f) => join(dir, f));
     const res = spawnSync('shellcheck', ['-s', 'bash', ...files], { encoding: 'utf8' });
     assert.equal(res.status, 0, res.stdout + res.stderr);
   });
