@@ -251,6 +251,17 @@ export interface TaskQueue {
   readLog(jobId: string): Promise<string[]>;
 }
 
+/**
+ * The queue connection's health as the front door's breaker sees it (implemented over the producer's ioredis
+ * connection in src/queue/connection.ts): state changes pushed as they happen, and a bounded probe.
+ */
+export interface QueueHealthSignal {
+  /** `listener(false)` when the connection closes or reconnects, `listener(true)` when it is ready again. */
+  onChange(listener: (up: boolean) => void): void;
+  /** Resolves when Redis answers a PING within the probe deadline; rejects with `queue_unavailable` otherwise. */
+  probe(): Promise<void>;
+}
+
 /** One incident or alert as `/ci alerts` and digests list it (the latest state of its key). */
 export interface AlertRecord {
   /** The dedup key (also the message's outbox key). */

@@ -7,6 +7,8 @@
  * every (re)connect, so a failover is followed by reconnecting), or a Redis Cluster (see {@link RedisTopology}).
  */
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { QueueHealthSignal } from '../core/ports.ts';
+import { queueUnavailable, withQueueDeadline } from './deadline.ts';
 
 /** A `host:port` of a sentinel or cluster node. */
 export interface RedisNode {
@@ -153,4 +155,22 @@ export function waitReady(redis: Redis, timeoutMs: number): Promise<void> {
     };
     redis.once('ready', onReady);
   });
+}
+
+/**
+ * The producer connection's health for the front door's breaker (P1): ioredis' `close`/`reconnecting`/`end` say
+ * it is down, `ready` that it is back; the probe is a PING under `probeDeadlineMs` (default 300), which also sees a
+ * stalled Redis (SIGSTOP), whose connection stays `ready`.
+ */
+export function queueHealthSignal(redis: Redis, probeDeadlineMs = 300): QueueHealthSignal {
+  return {
+    onChange(listener) {
+      for (const down of ['close', 'reconnecting', 'end']) redis.on(down, () => listener(false));
+      redis.on('ready', () => listener(true));
+    },
+    probe: () =>
+      redis.status === 'ready'
+        ? withQueueDeadline(probeDeadlineMs, async () => void (await redis.ping()))
+        : Promise.reject(queueUnavailable(new Error(`redis ${redis.status}`))),
+  };
 }

@@ -70,7 +70,9 @@ export function createTaskClient(opts: TaskClientOptions): TaskClient {
         }
         const jobId = safeJobId(`${kind.name}-${kind.jobId(parsed.data)}`);
         const queue = queueOf(kind.queue);
-        // Deterministic ids: the same request twice (a Slack retry) collapses into the job already there.
+        // Deterministic ids: the same request twice (a Slack retry) collapses into the job already there. The lookup
+        // is answered before the add is sent (not pipelined with it): when Redis stalls during the lookup, the user
+        // is told nothing was queued, and no add is waiting in the socket to run when Redis wakes up (R6).
         if (await queue.getJob(jobId)) return { jobId, state: 'duplicate' as const };
         await queue.add(kind.name, parsed.data, {
           jobId,

@@ -103,13 +103,15 @@ export function createTaskWorker<T extends { requester: { userId: string; channe
     });
     const startedAt = clock.now();
     try {
-      // The progress message is shown while the handler starts: the reporter orders its own writes, and a failed
-      // progress write is reported through onError, never failing the task. Cancel flag and audit: one round trip.
-      reporter.start().catch(() => undefined);
-      const [cancelledBy] = await Promise.all([
+      // Cancel flag and audit: one round trip, sent first so their replies do not queue behind the progress
+      // message's writes (P6). The progress message is shown while the handler starts: the reporter orders its own
+      // writes, and a failed progress write is reported through onError, never failing the task.
+      const checked = Promise.all([
         redis.get(cancelKeys(prefix).flag(jobId)),
         opts.audit.append({ kind: 'task_started', user: data.requester.userId, command: kind.name, channel: data.requester.channelId, jobId }),
       ]);
+      reporter.start().catch(() => undefined);
+      const [cancelledBy] = await checked;
       if (cancelledBy) abort.abort(cancelReason(cancelledBy));
       abort.signal.throwIfAborted();
       const result: TaskResult = await handler(data, { jobId, attempt, signal: abort.signal, progress: reporter, log: reporter.log });

@@ -13,7 +13,7 @@ import { ZooKeeperClient } from '../clients/zookeeper/client.ts';
 import type { UpstreamResult } from '../clients/http.ts';
 import { readJenkinsStatus } from '../clients/jenkins/read-status.ts';
 import { toAppWriteResult, toDeploymentViews, toDeployments, toMarathonInfo, toWaiting } from '../clients/marathon/to-domain.ts';
-import { agentEndpoint, toMesosAgent, toMesosAgents, toMesosFrameworks, toMesosTasks, toMesosTotals, toSandboxEntries } from '../clients/mesos/to-domain.ts';
+import { agentEndpoint, toMesosAgent, toMesosFrameworks, toMesosTasks, toMesosTotals, toSandboxEntries } from '../clients/mesos/to-domain.ts';
 import { toBuildState, toJenkinsNodes, toQueueEntry } from '../clients/jenkins/to-domain.ts';
 import { UpstreamError } from '../core/errors.ts';
 import { toZooKeeperView } from '../clients/zookeeper/to-domain.ts';
@@ -40,7 +40,7 @@ export function createClusterClients(
     closers.push(() => m.close());
     reader.mesos = {
       leader: (o) => m.leader(o), version: async (o) => (await m.version(o)).version, totals: async (o) => toMesosTotals(await m.metricsSnapshot(o)),
-      agents: async (o) => toMesosAgents(await m.slaves(o)), frameworks: async (o) => toMesosFrameworks(await m.frameworks(o)),
+      agents: (o) => m.agents(o), frameworks: async (o) => toMesosFrameworks(await m.frameworks(o)),
       waitForAgent: async (host, o) => toMesosAgent(await m.waitForAgent(host, o)),
       agentFiles: async (agentId, o) => {
         const found = (await m.slaves(o)).slaves.find((a) => a.id === agentId);

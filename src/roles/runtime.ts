@@ -13,11 +13,12 @@ import { createRedisAuditLog } from '../audit/redis-audit-log.ts';
 import type { UpstreamResult } from '../clients/http.ts';
 import { TaskRegistry } from '../core/task-kind.ts';
 import { withDeadline } from '../core/deadline.ts';
-import { assertNoEviction, createProducerConnection, createWorkerConnection, type RedisTopology } from '../queue/connection.ts';
+import { assertNoEviction, createProducerConnection, createWorkerConnection, queueHealthSignal, type RedisTopology } from '../queue/connection.ts';
 import { createDigestStore } from '../queue/digest-schedules.ts';
 import { createRedisOutbox, type RedisOutbox } from '../queue/outbox.ts';
 import { createSchedulers, digestSlotKey } from '../queue/schedulers.ts';
 import { createTaskClient, type TaskClient } from '../queue/task-client.ts';
+import { guardTaskQueue, QueueBreaker } from '../slack/queue-breaker.ts';
 import { loadRecipes } from '../recipes/load-recipes.ts';
 import { createSshRecipePort } from '../ssh/recipe-port.ts';
 import { RedisPinStore } from '../store/redis-pins.ts';
@@ -100,7 +101,11 @@ export async function createRuntime(loaded: LoadedConfig, opts: RuntimeOptions):
   const registry = new TaskRegistry();
   for (const f of featureList) for (const t of f.tasks ?? []) registry.register(t.kind);
   // The front door enqueues on the ack path: a healthy enqueue takes a few ms, so 250 ms means Redis is in trouble.
-  const tasks = createTaskClient({ redis: producer, prefix, registry, deadlineMs: 250 });
+  // After the first call that fails so, the breaker answers "queue unavailable" at once until Redis answers again.
+  const breaker = new QueueBreaker(queueHealthSignal(producer), {
+    onChange: (open, reason) => (open ? log.warn({ reason }, 'task queue unavailable: answering "queue unavailable" until Redis answers') : log.info({ reason }, 'task queue available again')),
+  });
+  const tasks = guardTaskQueue(createTaskClient({ redis: producer, prefix, registry, deadlineMs: 250 }), breaker);
   metricsRef.tasks = tasks;
   const cluster = createClusterClients(config, loaded.secrets, onUpstreamResult);
   const pins = new RedisPinStore(producer, prefix);
@@ -141,6 +146,7 @@ export async function createRuntime(loaded: LoadedConfig, opts: RuntimeOptions):
       await schedules.close();
       ssh.close();
       await cluster.close();
+      breaker.close();
       await runtime.tasks.close();
       for (const c of workers) c.disconnect();
       producer.disconnect();

@@ -2,8 +2,7 @@
  * P1 — slash-command ack latency. The emulator sends signed `/ci status` and `/ci setup-agent` (falling back to
  * `/ci selftest` where provisioning is not installed) at 20/s for BENCH_SECONDS (default 60) over HTTP and over
  * Socket Mode, to ci-bot (`serve`, its own process) and, in the same run, to a bare Bolt app that only enqueues
- * one BullMQ job and acks (the floor). Then Redis is SIGSTOPped and 10 s more are sent: acks must stay fast with a
- * "queue unavailable" reply. Loopback only; bounded by count and time.
+ * one BullMQ job and acks (the floor). Redis stopped: ack-redis-down.ts. Loopback only; bounded by count and time.
  */
 import { randomBytes } from 'node:crypto';
 import { startRedis } from '../../src/playground/redis-server.ts';
@@ -65,13 +64,6 @@ for (const mode of ['http', 'socket'] as const) {
   const help = await slack.command(ADMIN, 'help');
   const setup = /setup-agent/.test(help.body) ? 'setup-agent slave1' : 'selftest';
   report[mode] = await measure(`ci-bot, ${mode} (status + ${setup.split(' ')[0]})`, slack, ['status', setup], SECONDS);
-  if (mode === 'http') {
-    process.kill(redis.process.pid, 'SIGSTOP');
-    const stalled = await openLoop(RATE, 10, () => slack.command(ADMIN, setup));
-    process.kill(redis.process.pid, 'SIGCONT');
-    const unavailable = stalled.filter((r) => /unavailable/.test(r.body)).length;
-    console.log(`${'ci-bot, http, Redis SIGSTOPped'.padEnd(34)} ${fmt(percentiles(stalled.map((r) => r.latencyMs)))} — ${unavailable}/${stalled.length} said "queue unavailable"`);
-  }
   await bot.stop();
 }
 for (const mode of ['http', 'socket'] as const) {

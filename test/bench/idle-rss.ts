@@ -10,7 +10,7 @@ import { startBot } from '../support/bot-process.ts';
 import { startSlackEmulator } from '../../src/playground/slack-emulator/index.ts';
 import { startSimulator } from '../../src/playground/simulator/index.ts';
 import { start } from '../../src/playground/process.ts';
-import { waitFor } from '../../src/playground/ports.ts';
+import { startBareBoltBullmq } from './support/bare-bolt-bullmq.ts';
 
 const IDLE_MS = Number(process.env.IDLE_SECONDS ?? 15) * 1000;
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
@@ -33,19 +33,7 @@ const bare = start(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
 await idle('bare Node', bare.pid);
 await bare.stop();
 
-const floorScript = `
-  import bolt from '@slack/bolt'; import { Queue, Worker } from 'bullmq'; import { Redis } from 'ioredis';
-  const { App, HTTPReceiver, LogLevel } = bolt;
-  const receiver = new HTTPReceiver({ signingSecret: 'x'.repeat(32), logLevel: LogLevel.ERROR, port: 0 });
-  const app = new App({ token: process.env.SLACK_BOT_TOKEN, receiver, logLevel: LogLevel.ERROR, clientOptions: { slackApiUrl: process.env.SLACK_API_URL } });
-  const connection = new Redis(process.env.REDIS_URL, { maxRetriesPerRequest: null });
-  new Queue('floor', { connection }); new Worker('floor', async () => {}, { connection });
-  await app.start(0); console.log('ready');`;
-const floor = start(process.execPath, ['--input-type=module', '-e', floorScript], {
-  cwd: new URL('../../', import.meta.url).pathname,
-  env: { PATH: process.env.PATH ?? '', SLACK_BOT_TOKEN: botToken, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url },
-});
-await waitFor(() => floor.output().includes('ready'), { deadlineMs: 15_000, what: `floor (${floor.output()})` });
+const floor = await startBareBoltBullmq({ SLACK_BOT_TOKEN: botToken, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url });
 await idle('bare Bolt + BullMQ Queue + Worker', floor.pid);
 await floor.stop();
 

@@ -47,11 +47,16 @@ export function toMesosAgent(a: Agent): MesosAgent {
 export function toMesosAgents(s: SlavesResponse): MesosAgents {
   return {
     agents: s.slaves.map(toMesosAgent),
-    recovering: (s.recovered_slaves ?? []).flatMap((a) => {
-      const hostname = (a as { hostname?: unknown }).hostname;
-      return typeof hostname === 'string' ? [hostname] : [];
-    }),
+    recovering: recoveringHostnames(s),
   };
+}
+
+/** The hostnames in `recovered_slaves` (known from the registry after a master failover, not re-registered yet). */
+export function recoveringHostnames(s: Pick<SlavesResponse, 'recovered_slaves'>): string[] {
+  return (s.recovered_slaves ?? []).flatMap((a) => {
+    const hostname = (a as { hostname?: unknown }).hostname;
+    return typeof hostname === 'string' ? [hostname] : [];
+  });
 }
 
 /** Frameworks plus running tasks per agent id, from `/master/frameworks`. */

@@ -42,6 +42,25 @@ test('metrics, slaves, frameworks and version describe the seed cluster', async 
   assert.match((await mesos.version()).version, /^1\./);
 });
 
+test('agents: the domain form streamed from /master/slaves; callers at the same moment share one read (P4); a caller that gives up does not stop the others', async () => {
+  const slavesRequests = async () => ((await (await fetch(`${s.urls.control}/_control/requests`)).json()) as Record<string, number>)['mesos /master/slaves'] ?? 0;
+  const before = await slavesRequests();
+  const gaveUp = new AbortController();
+  const reads = [mesos.agents(), mesos.agents({ signal: gaveUp.signal }), mesos.agents()];
+  gaveUp.abort(new Error('caller gave up'));
+  const [first, abandoned, third] = await Promise.allSettled(reads);
+  assert.equal(abandoned?.status, 'rejected');
+  assert.equal(first?.status === 'fulfilled' && third?.status === 'fulfilled' && first.value === third.value, true, 'one answer, shared');
+  const agents = first?.status === 'fulfilled' ? first.value.agents : [];
+  assert.deepEqual(agents.map((a) => a.hostname).sort(), ['slave1', 'slave2']);
+  const slave1 = agents.find((a) => a.hostname === 'slave1');
+  assert.equal(slave1?.cpus, 2);
+  assert.ok((slave1?.cpusUsed ?? 0) >= 0.2 && slave1?.connected === true, 'Jenkins runs on slave1');
+  assert.equal(await slavesRequests(), before + 1, 'three callers, one /master/slaves request');
+  await mesos.agents();
+  assert.equal(await slavesRequests(), before + 2, 'a later call reads afresh');
+});
+
 test('sandbox files are read with path, offset and length from the agent port', async () => {
   const task = s.sim.marathon.tasksOf('/jenkins')[0]!;
   const dir = s.sim.sandboxDir(task.id)!;

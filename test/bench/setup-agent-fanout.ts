@@ -1,0 +1,153 @@
+/**
+ * P2 end to end — `/ci setup-agent h1 … h50` through ci-bot's whole path: the signed slash command from the Slack
+ * emulator → the front door → the queue (real Redis) → the workers → SSH to 50 loopback sshd hosts → progress
+ * messages through the outbox to the emulator. ci-bot (`all`, its own process) runs a copy of this tree whose
+ * setup-agent recipe is the 20-step shell recipe of the floor (test/bench/support/fanout.ts) — the bot's code is
+ * unchanged, only commands/setup-agent/ differs. In the same run, on the same hosts: the bare ssh2 floor and, when
+ * installed, Debian's `ansible-playbook` default (forks 5) and tuned (forks 50, pipelining, ControlPersist).
+ *
+ * Printed: ack latency; wall time command → every task finished (from BullMQ), cold (first connections) and warm
+ * (pooled); wall time → every progress message showing "Done" (paced by the per-channel Slack limit: new posts
+ * ≤ 1/s per channel, so 50 messages in one channel take ≥ 49 s whatever the tasks do — stated separately);
+ * warm per-step overhead p50 over the hosts ((task run time − the floor's exec time on that host) / 20); tasks
+ * retried (a dropped handshake would be one) and the handshake cap.
+ *
+ *   node test/bench/setup-agent-fanout.ts [--hosts 50] [--no-ansible] [--no-ansible-default]
+ *
+ * Bounded: every wait has a deadline, every ansible run 15 minutes; all processes are stopped by pid at the end.
+ */
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { parse, stringify } from 'yaml';
+import { startRedis } from '../../src/playground/redis-server.ts';
+import { renderMessageText, startSlackEmulator } from '../../src/playground/slack-emulator/index.ts';
+import { waitFor } from '../../src/playground/ports.ts';
+import { startBot } from '../support/bot-process.ts';
+import { agentInventory, startTestHosts } from '../support/ssh-hosts/index.ts';
+import { ANSIBLE_MISSING, ansible, ansibleVersion, bareSsh2, stepNames, stepsScript, STEPS, timed } from './support/fanout.ts';
+import { percentiles } from './support/stats.ts';
+
+const args = process.argv.slice(2);
+const N = Number(args[args.indexOf('--hosts') + 1] ?? 50) || 50;
+const HANDSHAKES = 8; // ssh.maxConcurrentHandshakes, the shipped default (target: ≤ 16)
+const OPERATOR = 'U0BOB00001';
+const root = new URL('../../', import.meta.url).pathname;
+const version = (name: string) => (JSON.parse(readFileSync(`${root}node_modules/${name}/package.json`, 'utf8')) as { version: string }).version;
+
+// The tree ci-bot runs from: src/ as it is, commands/ with the 20-step setup-agent. Inside the worktree so its
+// imports resolve to this node_modules; removed at the end.
+const app = mkdtempSync(join(root, '.p2-app-'));
+cpSync(join(root, 'src'), join(app, 'src'), { recursive: true });
+cpSync(join(root, 'commands'), join(app, 'commands'), { recursive: true });
+const recipe = parse(readFileSync(join(root, 'commands/setup-agent/recipe.yaml'), 'utf8')) as Record<string, unknown>;
+writeFileSync(join(app, 'commands/setup-agent/recipe.yaml'), stringify({ ...recipe, description: 'P2 benchmark: the 20-step shell recipe', steps: stepNames }));
+writeFileSync(join(app, 'commands/setup-agent/run.sh'), `#!/bin/bash\n# P2 benchmark: ${STEPS} steps, each an echo\n${stepsScript}`);
+
+const secret = randomBytes(16).toString('hex');
+const botToken = `xoxb-p2-${randomBytes(6).toString('hex')}`;
+const prefix = `p2${randomBytes(3).toString('hex')}`;
+const names = Array.from({ length: N }, (_, i) => `h${i + 1}`);
+const redis = await startRedis({ aof: true });
+const slack = await startSlackEmulator({ signingSecret: secret, botToken, appToken: 'xapp-unused' });
+const th = await startTestHosts({ names, simulatorControlUrl: 'http://127.0.0.1:9', startConcurrency: 6 });
+const db = new Redis(redis.url);
+const provision = new Queue('provision', { connection: db, prefix });
+const dir = mkdtempSync(join(tmpdir(), 'ci-bot-p2-'));
+let bot: Awaited<ReturnType<typeof startBot>> | undefined;
+// Stopped from outside (timeout, Ctrl-C): every process it started is still stopped by pid.
+for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => void cleanup().finally(() => process.exit(130)));
+try {
+  const redisVersion = /redis_version:(\S+)/.exec(await redis.command('INFO', 'server'))?.[1] ?? '?';
+  const sshV = spawnSync('ssh', ['-V'], { encoding: 'utf8' }).stderr.trim();
+  const ansibleV = ansibleVersion();
+  console.log(`P2 end to end: /ci setup-agent, ${STEPS}-step recipe, ${N} loopback sshd hosts — Node ${process.version}, ssh2 ${version('ssh2')}, BullMQ ${version('bullmq')}, Bolt ${version('@slack/bolt')}, Redis ${redisVersion}, ${sshV}, ${ansibleV ?? 'no Ansible'}`);
+  bot = await startBot({
+    entry: join(app, 'src/main.ts'),
+    config: {
+      redis: { prefix }, roles: { operators: [OPERATOR] }, inventory: agentInventory(th.hosts), logLevel: 'warn',
+      ssh: { maxConcurrentHandshakes: HANDSHAKES }, tasks: { concurrency: N },
+    },
+    env: { SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: secret, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, SSH_PRIVATE_KEY_PATH: th.clientKey.path },
+    deadlineMs: 60_000,
+  });
+  slack.setTarget({ mode: 'http', url: bot.eventsUrl });
+
+  /** One `/ci setup-agent` of every host; resolves with its figures. */
+  const fanOut = async (label: string) => {
+    const seen = new Set(slack.allMessages());
+    const t0 = performance.now();
+    // A fan-out stops at the first task the queue did not take in time (on a loaded machine the front door's
+    // 250 ms enqueue deadline can pass): the hosts left out are sent again (counted), at most 5 times.
+    const jobIds = new Map<string, string>();
+    let ackMs = NaN;
+    let resent = 0;
+    for (let round = 0; jobIds.size < N; round++) {
+      if (round >= 5) throw new Error(`${label}: ${N - jobIds.size} hosts not queued after 5 tries`);
+      const missing = names.filter((h) => !jobIds.has(h));
+      if (round > 0) resent += missing.length;
+      const sentAt = performance.now();
+      const ack = await slack.command(OPERATOR, `setup-agent ${missing.join(' ')}`);
+      if (round === 0) ackMs = performance.now() - sentAt;
+      // One line per task: "Queued `id`…" or "`id` is queued behind `other`…" (its first id), or "… was not queued".
+      const text = (JSON.parse(ack.body) as { text?: string }).text ?? '';
+      for (const line of text.split('\n')) {
+        const m = /`(setup-agent-(h\d+)-[0-9a-f]+)`/.exec(line);
+        if (m && !/not queued/.test(line)) jobIds.set(m[2]!, m[1]!);
+      }
+      if (jobIds.size < N && !/not queued/.test(text)) throw new Error(`${label}: not queued: ${text.slice(0, 300)}`);
+    }
+    const jobs = await waitFor(async () => {
+      const all = await Promise.all(names.map((h) => provision.getJob(jobIds.get(h)!)));
+      const states = await Promise.all(all.map((j) => j?.getState()));
+      return states.every((s) => s === 'completed' || s === 'failed') ? all : undefined;
+    }, { deadlineMs: 600_000, intervalMs: 20, what: `${label}: ${N} tasks finished` });
+    const tasksMs = performance.now() - t0;
+    const failed = jobs.filter((j) => j?.failedReason).length;
+    const retried = jobs.filter((j) => (j?.attemptsMade ?? 0) > 1).length;
+    const runMs = jobs.map((j) => (j?.finishedOn ?? NaN) - (j?.processedOn ?? NaN));
+    await waitFor(() => slack.allMessages().filter((m) => !seen.has(m) && /Done/.test(renderMessageText(m)) && /setup-agent/.test(renderMessageText(m))).length >= N - failed || undefined,
+      { deadlineMs: 600_000, intervalMs: 50, what: `${label}: ${N} progress messages done` });
+    const progressMs = performance.now() - t0;
+    const done = slack.allMessages().find((m) => !seen.has(m) && /Done/.test(renderMessageText(m)) && /setup-agent/.test(renderMessageText(m)));
+    if (label.startsWith('cold')) console.log(`one progress message, as posted: ${renderMessageText(done!).replace(/\s+/g, ' ').slice(0, 400)}`);
+    console.log(`${`ci-bot ${label}`.padEnd(44)} ${(tasksMs / 1000).toFixed(2).padStart(8)} s to every task finished (ack ${ackMs.toFixed(0)} ms; ${resent} hosts sent again after "not queued"; ${failed} failed, ${retried} retried); ${(progressMs / 1000).toFixed(2)} s to every progress message "Done"`);
+    return { tasksMs, progressMs, runMs, failed, retried };
+  };
+  const cold = await fanOut('cold (first connections)');
+  const warm = await fanOut('warm (pooled connections)');
+  let floorExec: number[] = [];
+  const floor = await timed('bare ssh2 (floor)', async () => (floorExec = await bareSsh2(th.hosts, th.clientKey.privateKey, HANDSHAKES)));
+  const out: Record<string, number> = {};
+  if (!ansibleV || args.includes('--no-ansible')) console.log(ansibleV ? 'ansible: skipped (--no-ansible)' : ANSIBLE_MISSING);
+  else {
+    out.tuned = await timed('ansible tuned (forks 50, pipelining)', () => ansible(dir, th.hosts, th.clientKey.path, true));
+    if (!args.includes('--no-ansible-default')) out.dflt = await timed('ansible default (forks 5)', () => ansible(dir, th.hosts, th.clientKey.path, false));
+  }
+
+  const perStep = percentiles(warm.runMs.map((ms, i) => (ms - (floorExec[i] ?? NaN)) / STEPS));
+  const ratio = (ms: number) => `${(ms / floor).toFixed(2)}×`;
+  console.log(`\nwall, command → every task finished: cold ${ratio(cold.tasksMs)}, warm ${ratio(warm.tasksMs)} the floor (target ≤ 2×: cold ${cold.tasksMs <= 2 * floor ? 'met' : `NOT met, ${((cold.tasksMs - 2 * floor) / 1000).toFixed(2)} s over`})`);
+  console.log(`warm per-step overhead over the floor, p50 over ${N} hosts: ${perStep.p50.toFixed(2)} ms (p95 ${perStep.p95.toFixed(2)}) (target ≤ 5 ms: ${perStep.p50 <= 5 ? 'met' : 'NOT met'})`);
+  console.log(`handshakes: at most ${HANDSHAKES} at once (ssh.maxConcurrentHandshakes; target ≤ 16); tasks retried: ${cold.retried + warm.retried} (a dropped handshake would be one; target 0)`);
+  console.log(`Slack's per-channel limit (≈ 1 new message/s, chat.update 50+/min): ${N} progress messages in one channel take ≥ ${N - 1} s; measured ${(cold.progressMs / 1000).toFixed(1)} s cold, ${(warm.progressMs / 1000).toFixed(1)} s warm`);
+  if (out.tuned) console.log(`ci-bot cold / ansible tuned: ${(cold.tasksMs / out.tuned).toFixed(3)}${out.dflt ? `; / ansible default: ${(cold.tasksMs / out.dflt).toFixed(3)}` : ''}`);
+} finally {
+  await cleanup();
+}
+process.exit(0);
+
+async function cleanup(): Promise<void> {
+  await bot?.stop();
+  await provision.close();
+  db.disconnect();
+  await slack.stop();
+  await th.stop();
+  await redis.stop();
+  rmSync(app, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true });
+}
