@@ -4,7 +4,7 @@
  * or stalled Redis into `UserFacingError('queue_unavailable')` (R6): the ack is never held up.
  */
 import { Queue, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { ReplyError, type Redis } from 'ioredis';
 import type { JobSummary, TaskQueue } from '../core/ports.ts';
 import { UserFacingError } from '../core/errors.ts';
 import type { TaskRegistry } from '../core/task-kind.ts';
@@ -61,8 +61,10 @@ export function createTaskClient(opts: TaskClientOptions): TaskClient {
   };
 
   return {
-    enqueue: (kindName, data) =>
-      guarded(async () => {
+    enqueue: (kindName, data) => {
+      // Set once the add is on its way: a deadline after that point cannot say "nothing was queued".
+      let sent: string | undefined;
+      return guarded(async () => {
         const kind = registry.get(kindName);
         const parsed = kind.schema.safeParse(data);
         if (!parsed.success) {
@@ -74,6 +76,7 @@ export function createTaskClient(opts: TaskClientOptions): TaskClient {
         // is answered before the add is sent (not pipelined with it): when Redis stalls during the lookup, the user
         // is told nothing was queued, and no add is waiting in the socket to run when Redis wakes up (R6).
         if (await queue.getJob(jobId)) return { jobId, state: 'duplicate' as const };
+        sent = jobId;
         await queue.add(kind.name, parsed.data, {
           jobId,
           attempts: kind.attempts,
@@ -87,7 +90,15 @@ export function createTaskClient(opts: TaskClientOptions): TaskClient {
         const prevState = await (await findJob(prev))?.getState();
         const live = prevState !== undefined && (LIVE_STATES as readonly string[]).includes(prevState);
         return live ? { jobId, state: 'queued_behind' as const, behind: prev } : { jobId, state: 'queued' as const };
-      }),
+      }).catch((err: unknown) => {
+        if (sent === undefined || !(err instanceof UserFacingError) || err.code !== 'queue_unavailable') throw err;
+        // Redis answered with an error: the add was refused, so "nothing was queued" holds.
+        if (err.cause instanceof ReplyError) throw err;
+        throw new UserFacingError('queue_unavailable',
+          `Redis did not confirm \`${sent}\` in time, so it may or may not be queued: \`/ci tasks\` lists it if it is. Redis is slow or not answering right now.`,
+          { cause: err.cause ?? err });
+      });
+    },
     listJobs: () =>
       guarded(async () => {
         // Every queue × state at once (ioredis pipelines them): one round trip's wait, not one per pair, so the

@@ -131,10 +131,10 @@ test('H1: Redis primary SIGKILLed under Sentinel mid-tasks, deliveries and a dig
   await stream;
 
   // Every command was answered within Slack's ack window: queued, or refused with "unavailable" — none hung.
-  const refused = answers.filter((a) => /task queue is unavailable/.test(a.body)).length;
+  const refused = answers.filter((a) => /task queue is unavailable|may or may not be queued/.test(a.body)).length;
   for (const a of answers) {
     assert.ok(a.acked, `answered within the ack window (status ${a.status})`);
-    assert.match(a.body, /Queued `|task queue is unavailable/, 'queued or told it is unavailable');
+    assert.match(a.body, /Queued `|task queue is unavailable|may or may not be queued/, 'queued, or told it is unavailable (or that Redis did not confirm in time)');
   }
 
   // The bot follows the promoted replica: /readyz names it.

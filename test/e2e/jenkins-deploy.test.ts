@@ -88,7 +88,7 @@ async function queue(user: string, cmd: string, tries = 3): Promise<string[]> {
   try {
     return await queueOnce(user, cmd);
   } catch (err) {
-    const busy = slack.allMessages().some((m) => /task queue is unavailable/.test(text(m)) && m.changedAtMs >= Date.now() - 10_000);
+    const busy = slack.allMessages().some((m) => /task queue is unavailable|may or may not be queued/.test(text(m)) && m.changedAtMs >= Date.now() - 10_000);
     if (!busy || tries <= 1) throw err;
     return queue(user, cmd, tries - 1);
   }

@@ -11,7 +11,7 @@ import { TaskRegistry, defineTaskKind, requesterSchema } from '../../../src/core
 import { selftestKind } from '../../../src/features/selftest/kind.ts';
 import { createTaskWorker } from '../../../src/queue/task-worker.ts';
 import { createSchedulers } from '../../../src/queue/schedulers.ts';
-import { assertNoEviction, createProducerConnection, EvictionPolicyError } from '../../../src/queue/connection.ts';
+import { assertNoEviction, createProducerConnection, createWorkerConnection, EvictionPolicyError } from '../../../src/queue/connection.ts';
 import { createSelftestHandler } from '../../../src/features/selftest/handler.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { UserFacingError } from '../../../src/core/errors.ts';
@@ -74,6 +74,23 @@ describe('redis faults', () => {
     process.off('unhandledRejection', onRejection);
     assert.deepEqual(rejections, []);
     await worker.close({ graceMs: 1000 });
+  });
+
+  test('a deadline that fires after the add was sent does not say "nothing was queued": the task may be, and here it is', async (t) => {
+    const e = await engine(server, new TaskRegistry().register(selftestKind), t);
+    const admin = createWorkerConnection({ url: server.url });
+    t.after(() => admin.disconnect());
+    // Writes (the add's script) wait 2.5 s; reads (the duplicate lookup before it) are answered: the add is sent,
+    // then the producer's 1 s deadline fires while Redis holds it.
+    await admin.call('CLIENT', 'PAUSE', '2500', 'WRITE');
+    const err = await e.client.enqueue('selftest', { requester, requestId: 'paused' }).then(() => undefined, (x: unknown) => x);
+    assert.ok(isUnavailable(err), String(err));
+    assert.match((err as Error).message, /Redis did not confirm `selftest-paused` in time, so it may or may not be queued: `\/ci tasks` lists it/);
+    assert.doesNotMatch((err as Error).message, /nothing was queued/);
+    const queue = new Queue('selftest', { connection: e.workerRedis, prefix: e.prefix });
+    t.after(() => queue.close());
+    // Once the pause ends the add runs: the reply had to allow for it.
+    await waitFor(async () => (await queue.getJob('selftest-paused')) !== undefined, { what: 'the add that was sent', deadlineMs: 10_000 });
   });
 
   test('R4: Redis restarted (AOF) → no job lost; schedulers intact with exactly one next job each', async (t) => {
