@@ -41,7 +41,7 @@ function connect(opts: ConnectionOptions, options: RedisOptions): Redis {
   const t = opts.topology ?? { kind: 'single', url: opts.url };
   if (t.kind === 'single') return new Redis(t.url, options);
   if (t.kind === 'sentinel') {
-    return new Redis({
+    return watchRole(new Redis({
       ...options, sentinels: t.nodes.map((n) => ({ ...n })), name: t.masterName, db: t.db ?? 0, role: 'master',
       password: t.password, sentinelPassword: t.sentinelPassword,
       // Sentinels are asked again quickly while a failover is under way (the old primary refuses connections).
@@ -52,7 +52,7 @@ function connect(opts: ConnectionOptions, options: RedisOptions): Redis {
       // on +switch-master can land while a reconnect is resolving the primary, and that ends the connection for
       // good ("Connection is closed.", seen in the H1 test).
       reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
-    });
+    }));
   }
   const clusterOptions: ClusterOptions = {
     redisOptions: { ...options, password: t.password },
@@ -61,6 +61,27 @@ function connect(opts: ConnectionOptions, options: RedisOptions): Redis {
     clusterRetryStrategy: (times) => Math.min(times * 200, 2000),
   };
   return new Cluster(t.nodes.map((n) => ({ ...n })), clusterOptions) as unknown as Redis;
+}
+
+/** How often a Sentinel connection checks that its node is still the primary. */
+const ROLE_CHECK_MS = 2000;
+
+/**
+ * Keeps a Sentinel connection on the primary: every {@link ROLE_CHECK_MS} it asks its node's `ROLE` (answered by
+ * replicas too), and a node that is no longer the primary makes it reconnect, so ioredis asks the sentinels again.
+ * Without it, a connection that only reads (a PING for /readyz) was seen staying on a demoted node for 45 s after a
+ * failover with more than one election, reporting ready (the H1 test).
+ */
+function watchRole(redis: Redis): Redis {
+  const timer = setInterval(() => {
+    if (redis.status !== 'ready') return;
+    redis.call('ROLE').then((role) => {
+      if (Array.isArray(role) && role[0] !== 'master') redis.disconnect(true);
+    }, () => undefined); // no answer: the connection's own retry handles a dead node
+  }, ROLE_CHECK_MS);
+  timer.unref();
+  redis.once('end', () => clearInterval(timer));
+  return redis;
 }
 
 /** The Cluster client behind a connection typed as `Redis` (see {@link connect}), if it is one. */
