@@ -161,7 +161,13 @@ test(`R10: prepull to ${HOSTS} sshd hosts at once — no handshake dropped, ≤ 
   }
 
   // The sshd side: no drops, one accepted connection per host, concurrency within the cap.
-  const lines = readFileSync(logFile, 'utf8').slice(logStart).split('\n').filter(Boolean);
+  // sshd writes its log lines on its own schedule: read until every host's accepted line is there (or the deadline).
+  const readLines = () => readFileSync(logFile, 'utf8').slice(logStart).split('\n').filter(Boolean);
+  const lines = await waitFor(() => {
+    const now = readLines();
+    const seen = new Set(handshakes(now).filter((x) => x.accepted).map((x) => x.server));
+    return th.hosts.every((h) => seen.has(h.address)) ? now : undefined;
+  }, { deadlineMs: 10_000, intervalMs: 100, what: 'an accepted line in the sshd log for every host' }).catch(() => readLines());
   assert.deepEqual(lines.filter((l) => /drop connection|MaxStartups|beyond|penalty/i.test(l)), [], 'no connection dropped by sshd');
   const all = handshakes(lines);
   const byServer = new Map<string, number>();
