@@ -73,6 +73,23 @@ export function createProgressReporter(opts: ProgressReporterOptions): ProgressR
     chain = next.catch((err: unknown) => opts.onError?.(err));
     return next;
   };
+  // Checklist changes that come while a write is under way join one publish of the latest state instead of each
+  // queueing its own store.save + outbox.put (two Redis round trips): a recipe reports steps faster than Redis
+  // answers when many tasks run, and the outbox sends only the latest content of a key anyway. Changes apply in
+  // call order (timestamps taken at the call); each call resolves once a publish that includes it is done.
+  let changes: Array<() => void> = [];
+  let queuedPublish: Promise<void> | undefined;
+  const change = (apply: () => void): Promise<void> => {
+    changes.push(apply);
+    queuedPublish ??= enqueue(async () => {
+      queuedPublish = undefined;
+      const batch = changes;
+      changes = [];
+      for (const c of batch) c();
+      await publish();
+    });
+    return queuedPublish;
+  };
 
   const publish = async (): Promise<void> => {
     await store.save(view);
@@ -137,16 +154,15 @@ export function createProgressReporter(opts: ProgressReporterOptions): ProgressR
         if (stored) view = { ...stored, attempt: opts.attempt };
       }),
     plan: (names) =>
-      enqueue(async () => {
+      change(() => {
         const known = new Map(view.steps.map((s) => [s.name, s]));
         const planned = names.map((name) => known.get(name) ?? { name, state: 'pending' as const });
         const extra = view.steps.filter((s) => !names.includes(s.name));
         view = { ...view, steps: [...planned, ...extra] };
-        await publish();
       }),
-    step: (name, state = 'running', detail) =>
-      enqueue(async () => {
-        const now = clock.now();
+    step: (name, state = 'running', detail) => {
+      const now = clock.now();
+      return change(() => {
         const existing = view.steps.find((s) => s.name === name);
         const base = existing ?? { name, state: 'pending' as const };
         const startedAt = base.startedAt ?? now;
@@ -156,8 +172,8 @@ export function createProgressReporter(opts: ProgressReporterOptions): ProgressR
           ...view,
           steps: existing ? view.steps.map((s) => (s.name === name ? next : s)) : [...view.steps, next],
         };
-        await publish();
-      }),
+      });
+    },
     output: (lines) => {
       buffered.push(...lines);
       scheduleFlush();

@@ -71,3 +71,33 @@ test('a resumed job continues the stored checklist and reply numbering (R1)', as
   assert.equal(v.attempt, 2);
   assert.equal(second.puts.find((p) => p.threadOf)?.key, 'job:j1:out:1');
 });
+
+test('steps reported while a write is under way join one publish of the latest state, in call order (P2)', async () => {
+  // A store whose writes wait until released: what a busy Redis looks like to a recipe that reports every step.
+  class GatedStore extends MemoryStore {
+    gate = Promise.withResolvers<void>();
+    saved: string[][] = [];
+    override async save(v: ProgressView) {
+      await this.gate.promise;
+      this.saved.push(v.steps.map((s) => `${s.name}:${s.state}`));
+      await super.save(v);
+    }
+  }
+  const store = new GatedStore();
+  const { r, puts, tick } = setup(store);
+  const started = r.start();
+  const calls = [r.plan(['a', 'b']), r.step('a')];
+  tick(700);
+  calls.push(r.step('a', 'done'), r.step('b'));
+  tick(300);
+  calls.push(r.step('b', 'done'));
+  store.gate.resolve();
+  await Promise.all([started, ...calls]);
+  assert.deepEqual(store.saved, [[], ['a:done', 'b:done']], 'the start, then one write with every change made meanwhile');
+  assert.equal(puts.length, 2, 'one outbox put per write, not one per step');
+  const [a, b] = store.views.get('j1')!.steps;
+  assert.equal(a!.endedAt! - a!.startedAt!, 700, 'times are those of the calls, not of the write');
+  assert.equal(b!.endedAt! - b!.startedAt!, 300);
+  await r.finish({ summary: 'fine' });
+  assert.match(JSON.stringify(puts.at(-1)!.message), /Done.*fine/);
+});
