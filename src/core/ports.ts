@@ -245,6 +245,12 @@ export interface TaskQueue {
    * @throws UserFacingError('queue_unavailable') when Redis does not answer within the deadline
    */
   enqueue(kind: string, data: unknown): Promise<EnqueueResult>;
+  /**
+   * {@link enqueue} for several tasks (a fan-out) under one deadline and in a fixed number of Redis round trips;
+   * one result per request, in order. Nothing is queued when a request is invalid.
+   * @throws UserFacingError('queue_unavailable') when Redis does not answer within the deadline
+   */
+  enqueueMany(requests: ReadonlyArray<{ kind: string; data: unknown }>): Promise<EnqueueResult[]>;
   listJobs(): Promise<JobSummary[]>;
   /** Cancels a queued or running job. Operators cancel their own; admins any; viewers none. */
   cancel(jobId: string, by: { userId: string; role: Role }): Promise<{ state: 'removed' | 'cancelling' }>;

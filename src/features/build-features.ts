@@ -3,7 +3,7 @@
  * command enqueues its tasks and says what happened to each), the task bindings for the workers, the sources for
  * the watcher, and one readiness and one close for all. Called by src/roles/ only.
  */
-import { isUserFacing, UserFacingError } from '../core/errors.ts';
+import { UserFacingError } from '../core/errors.ts';
 import type { EnqueueResult, TaskQueue } from '../core/ports.ts';
 import type { BoundTask } from '../core/task-kind.ts';
 import type { RenderedMessage } from '../core/types.ts';
@@ -81,21 +81,15 @@ export async function buildFeatures(all: readonly AnyFeature[], deps: Omit<Featu
   };
 }
 
-/** A queued command: enqueue each task in turn; the reply has one line per task. */
+/**
+ * A queued command: its tasks are enqueued together (one deadline, a few round trips however many hosts); the
+ * reply has one line per task. When Redis does not answer, the error says whether anything may have been queued.
+ */
 function enqueueAll(queue: TaskQueue, toTasks: (args: Record<string, unknown>, requester: CommandContext['requester']) => TaskRequest[]): Run {
   return async (args, { requester }) => {
-    const lines: string[] = [];
-    for (const { kind, data } of toTasks(args, requester)) {
-      try {
-        lines.push(enqueuedLine(await queue.enqueue(kind.name, data)));
-      } catch (err) {
-        // Fan-out: say which tasks were queued before the queue failed, not only "nothing was queued".
-        if (lines.length === 0 || !isUserFacing(err)) throw err;
-        lines.push(`:x: ${taskLabel(data)} was not queued: ${err.message}`);
-        break;
-      }
-    }
-    return textReply(lines.join('\n'));
+    const requests = toTasks(args, requester).map(({ kind, data }) => ({ kind: kind.name, data }));
+    const results = await queue.enqueueMany(requests);
+    return textReply(results.map(enqueuedLine).join('\n'));
   };
 }
 
@@ -105,7 +99,3 @@ function enqueuedLine(res: EnqueueResult): string {
   return `:inbox_tray: Queued \`${res.jobId}\`; progress follows in this channel.`;
 }
 
-function taskLabel(data: unknown): string {
-  const host = (data as { host?: unknown }).host;
-  return typeof host === 'string' ? `the task for ${host}` : 'the next task';
-}

@@ -5,7 +5,7 @@
  */
 import { Queue, type Job } from 'bullmq';
 import { ReplyError, type Redis } from 'ioredis';
-import type { JobSummary, TaskQueue } from '../core/ports.ts';
+import type { EnqueueResult, JobSummary, TaskQueue } from '../core/ports.ts';
 import { UserFacingError } from '../core/errors.ts';
 import type { TaskRegistry } from '../core/task-kind.ts';
 import { safeJobId } from '../core/task-kind.ts';
@@ -60,45 +60,75 @@ export function createTaskClient(opts: TaskClientOptions): TaskClient {
     return q;
   };
 
-  return {
-    enqueue: (kindName, data) => {
-      // Set once the add is on its way: a deadline after that point cannot say "nothing was queued".
-      let sent: string | undefined;
-      return guarded(async () => {
-        const kind = registry.get(kindName);
-        const parsed = kind.schema.safeParse(data);
-        if (!parsed.success) {
-          throw new UserFacingError('bad_arguments', `invalid ${kind.name} request: ${parsed.error.issues[0]?.message}`);
-        }
-        const jobId = safeJobId(`${kind.name}-${kind.jobId(parsed.data)}`);
-        const queue = queueOf(kind.queue);
-        // Deterministic ids: the same request twice (a Slack retry) collapses into the job already there. The lookup
-        // is answered before the add is sent (not pipelined with it): when Redis stalls during the lookup, the user
-        // is told nothing was queued, and no add is waiting in the socket to run when Redis wakes up (R6).
-        if (await queue.getJob(jobId)) return { jobId, state: 'duplicate' as const };
-        sent = jobId;
-        await queue.add(kind.name, parsed.data, {
-          jobId,
-          attempts: kind.attempts,
-          backoff: { type: 'jittered', delay: kind.backoffMs },
-          removeOnComplete: { age: keepSec, count: 1000 },
-          removeOnFail: { age: keepSec, count: 1000 },
-        });
-        if (!kind.exclusiveKey) return { jobId, state: 'queued' as const };
-        const prev = await redis.getset(excl.last(kind.exclusiveKey(parsed.data)), jobId);
-        if (!prev || prev === jobId) return { jobId, state: 'queued' as const };
-        const prevState = await (await findJob(prev))?.getState();
-        const live = prevState !== undefined && (LIVE_STATES as readonly string[]).includes(prevState);
-        return live ? { jobId, state: 'queued_behind' as const, behind: prev } : { jobId, state: 'queued' as const };
-      }).catch((err: unknown) => {
-        if (sent === undefined || !(err instanceof UserFacingError) || err.code !== 'queue_unavailable') throw err;
-        // Redis answered with an error: the add was refused, so "nothing was queued" holds.
-        if (err.cause instanceof ReplyError) throw err;
-        throw new UserFacingError('queue_unavailable',
-          `Redis did not confirm \`${sent}\` in time, so it may or may not be queued: \`/ci tasks\` lists it if it is. Redis is slow or not answering right now.`,
-          { cause: err.cause ?? err });
+  type Item = { kind: ReturnType<TaskRegistry['get']>; data: unknown; jobId: string; queue: Queue };
+  const itemOf = ({ kind: kindName, data }: { kind: string; data: unknown }): Item => {
+    const kind = registry.get(kindName);
+    const parsed = kind.schema.safeParse(data);
+    if (!parsed.success) {
+      throw new UserFacingError('bad_arguments', `invalid ${kind.name} request: ${parsed.error.issues[0]?.message}`);
+    }
+    return { kind, data: parsed.data, jobId: safeJobId(`${kind.name}-${kind.jobId(parsed.data)}`), queue: queueOf(kind.queue) };
+  };
+  /** One `addBulk` (one MULTI) per queue, all sent at once. */
+  const addAll = (items: readonly Item[]) =>
+    Promise.all([...new Set(items.map((it) => it.queue))].map((queue) => queue.addBulk(items.filter((it) => it.queue === queue).map((it) => ({
+      name: it.kind.name,
+      data: it.data,
+      opts: {
+        jobId: it.jobId,
+        attempts: it.kind.attempts,
+        backoff: { type: 'jittered', delay: it.kind.backoffMs },
+        removeOnComplete: { age: keepSec, count: 1000 },
+        removeOnFail: { age: keepSec, count: 1000 },
+      },
+    })))));
+  /**
+   * Marks each item the last one of its single-flight key (GETSET, sent together and run by Redis in request
+   * order) and says, for each, whether the task it replaced is still live: then the new one waits behind it.
+   */
+  const placeAll = async (items: readonly Item[]): Promise<EnqueueResult[]> => {
+    const prevs = await Promise.all(items.map((it) => (it.kind.exclusiveKey ? redis.getset(excl.last(it.kind.exclusiveKey(it.data)), it.jobId) : null)));
+    const states = await Promise.all(prevs.map(async (prev, i) => (prev && prev !== items[i]!.jobId ? (await findJob(prev))?.getState() : undefined)));
+    return items.map(({ jobId }, i) => {
+      const live = states[i] !== undefined && (LIVE_STATES as readonly string[]).includes(states[i]!);
+      return live ? { jobId, state: 'queued_behind', behind: prevs[i]! } : { jobId, state: 'queued' };
+    });
+  };
+
+  /**
+   * Every request under one deadline and in a fixed number of round trips, whatever their count: the duplicate
+   * lookups together, then the adds, then the single-flight keys, then the states of the tasks those name. The
+   * lookups are answered before any add is sent (not pipelined with them): when Redis stalls during the lookups,
+   * the user is told nothing was queued, and no add is waiting in the socket to run when Redis wakes up (R6).
+   */
+  const enqueueMany = (requests: ReadonlyArray<{ kind: string; data: unknown }>): Promise<EnqueueResult[]> => {
+    // Set once the adds are on their way: a deadline after that point cannot say "nothing was queued".
+    let sent: string[] = [];
+    return guarded(async () => {
+      const items = requests.map(itemOf);
+      // Deterministic ids: the same request twice (a Slack retry, or a host named twice) collapses into one job.
+      const found = await Promise.all(items.map((it) => it.queue.getJob(it.jobId)));
+      const seen = new Set<string>();
+      const fresh = items.filter((it, i) => !found[i] && !seen.has(it.jobId) && seen.add(it.jobId));
+      sent = fresh.map((it) => it.jobId);
+      await addAll(fresh);
+      const placed = new Map((await placeAll(fresh)).map((r) => [r.jobId, r]));
+      return items.map(({ jobId }) => {
+        const res = placed.get(jobId);
+        placed.delete(jobId); // a later request with the same id is the duplicate
+        return res ?? { jobId, state: 'duplicate' as const };
       });
-    },
+    }).catch((err: unknown) => {
+      if (sent.length === 0 || !(err instanceof UserFacingError) || err.code !== 'queue_unavailable') throw err;
+      // Redis answered with an error: the adds were refused, so "nothing was queued" holds.
+      if (err.cause instanceof ReplyError) throw err;
+      throw notConfirmed(sent, err.cause ?? err);
+    });
+  };
+
+  return {
+    enqueue: async (kind, data) => (await enqueueMany([{ kind, data }]))[0]!,
+    enqueueMany,
     listJobs: () =>
       guarded(async () => {
         // Every queue × state at once (ioredis pipelines them): one round trip's wait, not one per pair, so the
@@ -142,6 +172,15 @@ export function createTaskClient(opts: TaskClientOptions): TaskClient {
       await Promise.all([...queues.values()].map((q) => q.close()));
     },
   };
+}
+
+/** The adds were sent but Redis did not answer in time: each task may or may not be queued. */
+function notConfirmed(jobIds: readonly string[], cause: unknown): UserFacingError {
+  const ids = jobIds.map((id) => `\`${id}\``).join(', ');
+  const [may, lists] = jobIds.length === 1 ? ['it may or may not be', 'lists it if it is'] : ['they may or may not be', 'lists those that are'];
+  return new UserFacingError('queue_unavailable',
+    `Redis did not confirm ${ids} in time, so ${may} queued: \`/ci tasks\` ${lists}. Redis is slow or not answering right now.`,
+    { cause });
 }
 
 function summarize(job: Job, queue: string, state: JobSummary['state']): JobSummary {

@@ -101,6 +101,7 @@ export function guardTaskQueue<Q extends TaskQueue>(queue: Q, breaker: QueueBrea
   return {
     ...queue,
     enqueue: (kind, data) => breaker.guard(() => queue.enqueue(kind, data)),
+    enqueueMany: (requests) => breaker.guard(() => queue.enqueueMany(requests)),
     listJobs: () => breaker.guard(() => queue.listJobs()),
     cancel: (jobId, by) => breaker.guard(() => queue.cancel(jobId, by)),
     readLog: (jobId) => breaker.guard(() => queue.readLog(jobId)),
