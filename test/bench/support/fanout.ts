@@ -21,10 +21,13 @@ export const stepsScript = `set -eu\n${stepNames.map((n, i) => `step '${n}'\n${b
 export const script = `${lib}${stepsScript}`;
 
 /**
- * The floor: ssh2 with nothing around it, at most `handshakes` (default 8, as the pool) handshakes at once.
- * Resolves with each host's exec time (connection open → script done), ms.
+ * The floor: ssh2 with nothing around it, at most `handshakes` (default 8, as the pool) handshakes at once; each
+ * host runs the script as soon as its connection is up, so the execs are spread out by the handshakes.
+ * With `together`, every connection is opened first and then all the scripts start at once — the concurrency of
+ * ci-bot's warm round (pooled connections, every task taken at once), for a like-for-like per-step comparison.
+ * Resolves with each host's exec time (script sent → script done), ms.
  */
-export async function bareSsh2(hosts: readonly TestHost[], key: Buffer, handshakes = 8): Promise<number[]> {
+export async function bareSsh2(hosts: readonly TestHost[], key: Buffer, handshakes = 8, together = false): Promise<number[]> {
   let slots = handshakes;
   const waiters: Array<() => void> = [];
   const acquire = async () => {
@@ -32,12 +35,15 @@ export async function bareSsh2(hosts: readonly TestHost[], key: Buffer, handshak
     await new Promise<void>((r) => waiters.push(r));
   };
   const release = () => (waiters.length > 0 ? waiters.shift()!() : void slots++);
-  return Promise.all(hosts.map(async (h) => {
+  const connect = async (h: TestHost) => {
     await acquire();
     const c = new Client();
     await new Promise<void>((resolve, reject) => {
       c.once('ready', () => resolve()).once('error', reject).connect({ host: h.address, port: h.port, username: 'root', privateKey: key, hostVerifier: () => true });
     }).finally(release);
+    return c;
+  };
+  const run = async (c: Client) => {
     const t0 = performance.now();
     await new Promise<void>((resolve, reject) => {
       c.exec('bash -s', (err, stream) => {
@@ -50,7 +56,10 @@ export async function bareSsh2(hosts: readonly TestHost[], key: Buffer, handshak
     const execMs = performance.now() - t0;
     c.end();
     return execMs;
-  }));
+  };
+  if (!together) return Promise.all(hosts.map(async (h) => run(await connect(h))));
+  const clients = await Promise.all(hosts.map(connect));
+  return Promise.all(clients.map(run));
 }
 
 /** `ansible-playbook --version`'s first line, or undefined when it is not installed. */
