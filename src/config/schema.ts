@@ -174,6 +174,11 @@ const tasks = z.strictObject({
   /** BullMQ job lock: a crashed worker's task is resumed by another after about lock + stalled interval. */
   lockDurationMs: ms(30_000),
   stalledIntervalMs: ms(30_000),
+  /**
+   * Worker deaths (crash, SIGKILL, lost host) one task survives: after more, it is failed with a message saying so
+   * rather than run again, in case the task itself is what kills its worker. A SIGTERM releases tasks and does not count.
+   */
+  maxStalledCount: z.number().int().min(0).max(100).default(2),
   /** On SIGTERM, running tasks get this long to finish before they are released back to the queue. */
   shutdownGraceMs: ms(10_000),
   /** Outbox channel lease: a crashed drainer's channel is taken over after it. */

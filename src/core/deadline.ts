@@ -21,3 +21,29 @@ function race<T>(work: Promise<T>, ms: number, onTimeout: () => Promise<T>): Pro
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * Bounded waits that share one verdict about the store behind them (the ack path's writes to one Redis): after a
+ * wait overran its budget, later waits do not wait at all — the work still goes out — until a piece of work
+ * completes again. A stalled store therefore costs the ack path one budget in all, not one per write (P1).
+ */
+export class BoundedWaits {
+  #slow = false;
+
+  /** Waits up to `budgetMs` (0 while slow) for `work`; true when it settled in time. Never rejects. */
+  async within(work: Promise<unknown>, budgetMs: number): Promise<boolean> {
+    let settled = false;
+    const done = work.then(
+      () => {
+        settled = true;
+        this.#slow = false;
+      },
+      () => {
+        settled = true;
+      },
+    );
+    if (!this.#slow) await withDeadlineOr(done, budgetMs, undefined);
+    if (!settled) this.#slow = true;
+    return settled;
+  }
+}

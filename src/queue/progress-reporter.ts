@@ -30,6 +30,8 @@ export interface ProgressReporterOptions {
 export interface ProgressReporter extends Progress {
   /** Loads the stored state (a resumed job) or starts a new one, and shows it. */
   start(): Promise<void>;
+  /** Loads the stored state without showing it: for a job ended without running (its worker died too often). */
+  load(): Promise<void>;
   finish(result: TaskResult): Promise<void>;
   fail(message: string): Promise<void>;
   retrying(message: string): Promise<void>;
@@ -128,6 +130,11 @@ export function createProgressReporter(opts: ProgressReporterOptions): ProgressR
         const stored = await store.load(opts.jobId);
         if (stored) view = { ...stored, attempt: opts.attempt, outcome: 'running', endedAt: undefined };
         await publish();
+      }),
+    load: () =>
+      enqueue(async () => {
+        const stored = await store.load(opts.jobId);
+        if (stored) view = { ...stored, attempt: opts.attempt };
       }),
     plan: (names) =>
       enqueue(async () => {

@@ -39,6 +39,11 @@ export interface TaskWorkerOptions<T extends { requester: { userId: string; chan
   lockDurationMs?: number;
   /** How often stalled jobs are looked for (default 30 000 ms). */
   stalledIntervalMs?: number;
+  /**
+   * Worker deaths a task survives (default 2): a task whose worker died more often than this is failed, with a
+   * final progress message and a `task_finished` audit line saying so, instead of being run again.
+   */
+  maxStalledCount?: number;
   /** When a single-flight key is held, retry the job after this long (default 1000 ms). */
   exclusiveRetryMs?: number;
   /** Thread output batching (default 2000 ms). */
@@ -76,6 +81,13 @@ export function createTaskWorker<T extends { requester: { userId: string; channe
   const lockMs = opts.lockDurationMs ?? 30_000;
   const state = { shuttingDown: false };
 
+  const reporterFor = <D extends { requester: { userId: string; channelId: string } }>(kind: TaskKind<D>, data: D, jobId: string, attempt: number) =>
+    createProgressReporter({
+      jobId, title: kind.title(data), channel: data.requester.channelId, requesterId: data.requester.userId, attempt,
+      outbox: kind.progressMessage === false ? silentOutbox : opts.outbox, store, render: opts.render, clock, flushMs: opts.progressFlushMs,
+      onError: (err) => opts.log?.warn({ err, jobId }, 'progress update failed'),
+    });
+
   const processor = async (job: Job, token: string | undefined, signal: AbortSignal | undefined) => {
     const jobId = job.id ?? '';
     const entry = byName.get(job.name);
@@ -96,11 +108,7 @@ export function createTaskWorker<T extends { requester: { userId: string; channe
     // Attached after an await: a cancel or shutdown that came during it fired no event and must not be lost.
     if (signal?.aborted) abort.abort(signal.reason);
     const attempt = job.attemptsMade + 1;
-    const reporter = createProgressReporter({
-      jobId, title: kind.title(data), channel: data.requester.channelId, requesterId: data.requester.userId, attempt,
-      outbox: kind.progressMessage === false ? silentOutbox : opts.outbox, store, render: opts.render, clock, flushMs: opts.progressFlushMs,
-      onError: (err) => opts.log?.warn({ err, jobId }, 'progress update failed'),
-    });
+    const reporter = reporterFor(kind, data, jobId, attempt);
     const startedAt = clock.now();
     try {
       // Cancel flag and audit: one round trip, sent first so their replies do not queue behind the progress
@@ -140,6 +148,7 @@ export function createTaskWorker<T extends { requester: { userId: string; channe
     concurrency: opts.concurrency ?? 1,
     lockDuration: lockMs,
     stalledInterval: opts.stalledIntervalMs ?? 30_000,
+    maxStalledCount: opts.maxStalledCount ?? 2,
     settings: {
       backoffStrategy: (attemptsMade: number, _type?: string, _err?: Error, job?: { opts: { backoff?: unknown } }) => {
         const delay = (job?.opts.backoff as { delay?: number } | undefined)?.delay ?? opts.kind.backoffMs;
@@ -148,6 +157,28 @@ export function createTaskWorker<T extends { requester: { userId: string; channe
     },
   });
   worker.on('error', (err) => opts.log?.warn({ err, queue: opts.kind.queue }, 'worker error'));
+  // A job that stalled more often than maxStalledCount is failed by BullMQ when a worker next takes it, without
+  // calling the processor: say so in its progress message and the audit, or it shows "running" for ever.
+  worker.on('failed', (job, err) => {
+    if (!job?.deferredFailure) return;
+    void reportWorkerDeaths(job, err.message).catch((e: unknown) => opts.log?.warn({ err: e, jobId: job.id }, 'reporting a stalled task failed'));
+  });
+  const reportWorkerDeaths = async (job: Job, reason: string) => {
+    const entry = byName.get(job.name);
+    const parsed = entry?.kind.schema.safeParse(withSlot(job));
+    if (!entry || !parsed?.success) return;
+    const jobId = job.id ?? '';
+    const deaths = Math.max(job.stalledCounter, (opts.maxStalledCount ?? 2) + 1);
+    const message = `the worker running it stopped ${deaths} times, so it is not run again (${reason})`;
+    const failure = { outcome: 'failed', message, error: new UnrecoverableError(message) } as const;
+    const reporter = reporterFor(entry.kind, parsed.data, jobId, job.attemptsMade + 1);
+    try {
+      await reporter.load();
+      await reportFailure(failure, reporter, opts.audit, { user: parsed.data.requester.userId, command: entry.kind.name, jobId });
+    } finally {
+      await reporter.close().catch(() => undefined);
+    }
+  };
   const subscriber = redis.duplicate();
   subscriber.on('error', () => undefined);
   const unsubscribe = subscribeCancels(subscriber, prefix, (jobId, by) => {

@@ -8,6 +8,7 @@ import { startOpsServer } from '../slack/ops-server.ts';
 import { RoleResolver } from '../slack/rbac.ts';
 import { RedisConfirmationStore } from '../store/redis-confirmations.ts';
 import { ReplayGuard } from '../store/replay-guard.ts';
+import { BoundedWaits } from '../core/deadline.ts';
 import type { Runtime } from './runtime.ts';
 import { opsRoutes } from './ops-routes.ts';
 
@@ -30,7 +31,10 @@ export async function startServe(rt: Runtime): Promise<Served> {
     listGroupMembers: async (usergroup) => (await slack.app.client.usergroups.users.list({ usergroup })).users ?? [],
     onLookupError: (group, err) => rt.logger.warn({ group, err }, 'user group look-up failed'),
   });
+  // The replay guard's SET and the command audit share one verdict about the producer connection (P1).
+  const ackWaits = new BoundedWaits();
   const flow = new CommandFlow({
+    ackWaits,
     registry,
     roles,
     audit: rt.audit,
@@ -63,7 +67,7 @@ export async function startServe(rt: Runtime): Promise<Served> {
     });
   }
   slack.app.error(async (err) => rt.logger.error({ err }, 'bolt error'));
-  const replay = new ReplayGuard(rt.producer, rt.prefix);
+  const replay = new ReplayGuard(rt.producer, rt.prefix, { waits: ackWaits });
   const ops = await startOpsServer({
     port: config.http.port,
     routes: opsRoutes(rt, () => slack.connected()),

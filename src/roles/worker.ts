@@ -45,7 +45,7 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions): Promise<Wor
     return createTaskWorker({
       kind, handler, alsoHandles: rest, connection: rt.workerConnection(), prefix: rt.prefix,
       outbox, audit, render: progressRenderer, concurrency: t.concurrency,
-      lockDurationMs: t.lockDurationMs, stalledIntervalMs: t.stalledIntervalMs,
+      lockDurationMs: t.lockDurationMs, stalledIntervalMs: t.stalledIntervalMs, maxStalledCount: t.maxStalledCount,
       log: rt.logger.child({ src: 'worker', queue: kind.queue }),
     });
   });

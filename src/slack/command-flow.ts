@@ -11,7 +11,7 @@ import type { CommandRegistry, CommandSpec } from '../chat/registry.ts';
 import { confirmReply, deniedReply, internalErrorReply, textReply } from '../chat/render/replies.ts';
 import { describeCommand } from './command-text.ts';
 import type { RoleResolver } from './rbac.ts';
-import { withDeadlineOr } from '../core/deadline.ts';
+import { BoundedWaits } from '../core/deadline.ts';
 
 export type Visibility = 'ephemeral' | 'in_channel';
 export interface Reply {
@@ -44,6 +44,8 @@ export interface CommandFlowDeps {
   confirmTtlMs?: number;
   /** Longest wait for the audit append on the ack path, in ms (default 50). */
   auditBudgetMs?: number;
+  /** Shared with the replay guard on the same Redis connection (default: the audit's own). */
+  ackWaits?: BoundedWaits;
   logError: (err: unknown, context: Record<string, unknown>) => void;
   onCommand?: (name: string, outcome: string) => void;
 }
@@ -52,9 +54,10 @@ export const CONFIRM_TTL_MS = 5 * 60_000;
 
 export class CommandFlow {
   private readonly deps: CommandFlowDeps;
-  private auditSlow = false;
+  private readonly ackWaits: BoundedWaits;
   constructor(deps: CommandFlowDeps) {
     this.deps = deps;
+    this.ackWaits = deps.ackWaits ?? new BoundedWaits();
   }
 
   async command(text: string, requester: Requester): Promise<CommandOutcome> {
@@ -181,21 +184,10 @@ export class CommandFlow {
    * or failing audit store is logged and the command goes on (the append still completes if Redis recovers).
    */
   private async audit(entry: Parameters<AuditLog['append']>[0]): Promise<void> {
-    // After an append overran its budget, later ones do not wait at all until one completes in time again.
-    const budgetMs = this.auditSlow ? 0 : (this.deps.auditBudgetMs ?? 50);
-    let settled = false;
-    const append = this.deps.audit.append(entry).then(
-      () => {
-        settled = true;
-        this.auditSlow = false;
-      },
-      (err: unknown) => {
-        settled = true;
-        this.deps.logError(err, { audit: entry.kind, command: entry.command });
-      },
-    );
-    await withDeadlineOr(append, budgetMs, undefined);
-    if (!settled) this.auditSlow = true;
+    // After a write on this connection overran its budget, appends do not wait at all until one completes again.
+    const append = this.deps.audit.append(entry);
+    append.catch((err: unknown) => this.deps.logError(err, { audit: entry.kind, command: entry.command }));
+    await this.ackWaits.within(append, this.deps.auditBudgetMs ?? 50);
   }
 }
 

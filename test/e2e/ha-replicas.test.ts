@@ -25,7 +25,8 @@ const secret = randomBytes(16).toString('hex');
 const botToken = `xoxb-h2-${randomBytes(6).toString('hex')}`;
 const appToken = `xapp-1-A0CIBOT001-h2-${randomBytes(6).toString('hex')}`;
 const prefix = `h2${randomBytes(3).toString('hex')}`;
-const seed = randomBytes(4).readUInt32LE(0);
+/** The run's random choices; `H2_SEED=<printed seed>` replays a run. */
+const seed = process.env.H2_SEED ? Number(process.env.H2_SEED) : randomBytes(4).readUInt32LE(0);
 type Role = 'serve' | 'worker' | 'watch';
 
 let redis: RedisServer;
@@ -56,7 +57,8 @@ const launch = (role: Role) => startBot({
     cluster: { jenkins: { user: 'admin', timeoutMs: 1500 }, mesos: { timeoutMs: 2000 }, marathon: { timeoutMs: 2000 } },
     watch: { leaseTtlMs: 1500, agentsPollMs: 300, streamIdleMs: 5000 },
     alerts: { flapWindowMs: 1000, groupWindowMs: 1500 },
-    tasks: { selftestStepMs: 250, lockDurationMs: 2000, stalledIntervalMs: 1000, outboxLockMs: 2000 },
+    // Up to three workers die in one run, and a task can be running at each of those kills: it must survive them all.
+    tasks: { maxStalledCount: 3, selftestStepMs: 250, lockDurationMs: 2000, stalledIntervalMs: 1000, outboxLockMs: 2000 },
   },
   env: {
     SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: secret, SLACK_APP_TOKEN: appToken, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url,
@@ -124,10 +126,7 @@ async function auditEntries(): Promise<Array<Record<string, string>>> {
   return entries.map(([, f]) => Object.fromEntries(f.flatMap((_, i) => (i % 2 === 0 ? [[f[i], f[i + 1]]] : []))) as Record<string, string>);
 }
 
-// Skipped in npm test: in clean-clone full runs it failed 2 of 4 times, both when phase 3 killed a worker (not a
-// serve): 'timed out after 90000 ms waiting for every task started to finish'. Not yet known whether a task is lost
-// or the test expects a finish that a killed digest slot never records. Run it with H2=1 to work on it.
-test('H2: one ci-bot process SIGKILLed at a random point in each phase (two replicas of each role) → every command answered, every task completed once, every incident posted once', { skip: process.env.H2 === '1' ? false : 'flaky: see the comment above (H2=1 runs it)' }, async () => {
+test('H2: one ci-bot process SIGKILLed at a random point in each phase (two replicas of each role) → every command answered, every task completed once, every incident posted once', async () => {
   const sent: Sent[] = [];
   const kills: string[] = [];
   console.log(`H2: seed ${seed}`);

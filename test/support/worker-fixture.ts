@@ -17,7 +17,7 @@ import type { TaskHandler } from '../../src/core/ports.ts';
 
 const opts = z.object({
   url: z.string(), prefix: z.string(), kind: z.enum(['selftest', 'digest']),
-  lockMs: z.number(), stalledMs: z.number(), stepMs: z.number(), graceMs: z.number(),
+  lockMs: z.number(), stalledMs: z.number(), stepMs: z.number(), graceMs: z.number(), maxStalled: z.number().optional(),
 }).parse(JSON.parse(process.argv[2] ?? '{}'));
 
 interface DigestTask { schedulerId: string; requester: { userId: string; channelId: string }; slotMs: number }
@@ -33,7 +33,7 @@ const redis = createWorkerConnection({ url: opts.url });
 const outbox = createRedisOutbox({ redis, prefix: opts.prefix });
 const audit = createRedisAuditLog({ redis, prefix: opts.prefix });
 const common = { connection: redis, prefix: opts.prefix, outbox, audit, render: progressRenderer, lockDurationMs: opts.lockMs,
-  stalledIntervalMs: opts.stalledMs, progressFlushMs: 50 };
+  stalledIntervalMs: opts.stalledMs, maxStalledCount: opts.maxStalled, progressFlushMs: 50 };
 
 function announce<T>(handler: TaskHandler<T>): TaskHandler<T> {
   return (task, ctx) => {

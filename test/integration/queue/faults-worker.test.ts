@@ -22,9 +22,9 @@ after(async () => {
   await server.stop();
 });
 
-async function spawnWorker(prefix: string, o: { kind?: string; stepMs: number; graceMs?: number }) {
+async function spawnWorker(prefix: string, o: { kind?: string; stepMs: number; graceMs?: number; maxStalled?: number }) {
   const args = JSON.stringify({ url: server.url, prefix, kind: o.kind ?? 'selftest', lockMs: 1000, stalledMs: 500,
-    stepMs: o.stepMs, graceMs: o.graceMs ?? 5000 });
+    stepMs: o.stepMs, graceMs: o.graceMs ?? 5000, maxStalled: o.maxStalled });
   const child = start(process.execPath, [FIXTURE, args]);
   children.push(child);
   await waitFor(() => child.output().includes('ready'), { what: 'worker ready', deadlineMs: 10_000 });
@@ -49,6 +49,33 @@ describe('worker faults', () => {
     assert.equal(mains.length, 1, 'progress message not duplicated');
     assert.match(text(e.notifier.latest(mains[0]!.ts)), /selftest passed/);
     await b.stop();
+    await e.close();
+  });
+
+  test('R1: a task whose worker dies more often than tasks.maxStalledCount → failed, said in its one progress message and the audit, not run again', async (t) => {
+    const e = await engine(server, new TaskRegistry().register(selftestKind), t);
+    const { jobId } = await e.client.enqueue('selftest', { requester, requestId: 'r1-deaths' });
+    for (const name of ['a', 'b']) {
+      const w = await spawnWorker(e.prefix, { stepMs: 2000, maxStalled: 1 });
+      await waitFor(() => w.output().includes(`start ${jobId}`), { what: `started on ${name}`, deadlineMs: 10_000 });
+      await w.stop('SIGKILL');
+    }
+    const c = await spawnWorker(e.prefix, { stepMs: 20, maxStalled: 1 });
+    const failed = (m: { text: string; blocks?: unknown[] }) => /stopped 2 times/.test(text(m));
+    await waitFor(() => e.notifier.calls.some((x) => failed(x.message)), { what: 'the failure shown', deadlineMs: 15_000 });
+    assert.doesNotMatch(c.output(), new RegExp(`start ${jobId}`), 'not run a third time');
+    const mains = e.notifier.posts().filter((x) => !x.threadTs);
+    assert.equal(mains.length, 1, 'one progress message');
+    const last = text(e.notifier.latest(mains[0]!.ts));
+    assert.match(last, /stopped 2 times/);
+    assert.match(last, /check queue/, `the checklist is kept: ${last}`);
+    const q = new Queue('selftest', { connection: e.workerRedis, prefix: e.prefix });
+    assert.equal(await (await q.getJob(jobId))?.getState(), 'failed');
+    await q.close();
+    const finished = (await e.audit.recent(50)).filter((x) => x.kind === 'task_finished' && x.jobId === jobId);
+    assert.equal(finished.length, 1, 'one task_finished');
+    assert.equal(finished[0]!.outcome, 'failed');
+    await c.stop();
     await e.close();
   });
 
