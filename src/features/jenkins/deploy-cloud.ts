@@ -4,6 +4,7 @@
  * Jenkins is running by then, so a refusal (a fresh JENKINS_HOME whose setup wizard is not done yet has no API token
  * for the bot; not an administrator; no plugin) does not fail the deploy: the step says why and what to run later.
  */
+import { withChildSignal } from '../../core/abort.ts';
 import type { TaskContext } from '../../core/ports.ts';
 import type { CloudApplied } from './cloud.ts';
 import { firstLine } from './deploy-images.ts';
@@ -30,7 +31,7 @@ export async function applyCloudStep(cloud: DeployCloud, skip: boolean, ctx: Tas
   }
   await progress.step(CLOUD_STEP, 'running', 'check, apply, read back (configuration-as-code)');
   try {
-    const applied = await cloud.apply(AbortSignal.any([signal, AbortSignal.timeout(cloud.budgetMs)]));
+    const applied = await withChildSignal(signal, cloud.budgetMs, (child) => cloud.apply(child));
     progress.output(applied.lines);
     const detail = applied.changes === 0 ? 'Jenkins has it already' : `applied and read back: ${applied.changes} change${applied.changes === 1 ? '' : 's'}`;
     await progress.step(CLOUD_STEP, 'done', detail);
