@@ -18,7 +18,11 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     ignores: ['src/config/**', 'src/playground/simulator/main.ts'],
     rules: {
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'read the environment only in src/config/ (loadConfig); pass values in' }],
+      'no-restricted-properties': ['error',
+        { object: 'process', property: 'env', message: 'read the environment only in src/config/ (loadConfig); pass values in' },
+        // P5: Node keeps what AbortSignal.any makes alive under a long-lived source (src/core/abort.ts says how much).
+        { object: 'AbortSignal', property: 'any', message: 'use childSignal / withChildSignal (src/core/abort.ts): AbortSignal.any leaks under a long-lived signal' },
+      ],
     },
   },
   {

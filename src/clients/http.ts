@@ -6,6 +6,7 @@
  * size is limited only by a sanity bound, not by what one `JSON.parse` can take.
  */
 import { interruptibleSleep } from '../core/sleep.ts';
+import { childSignal } from '../core/abort.ts';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { UpstreamError, type UpstreamFailure, type UpstreamService } from '../core/errors.ts';
@@ -200,8 +201,8 @@ export class HttpClient {
 
   /** One attempt: the deadline covers the headers and the whole body read. */
   private async once<B>(base: string, req: HttpRequest, readBody: BodyReader<B>): Promise<Answer<B>> {
-    const timeout = AbortSignal.timeout(req.timeoutMs ?? this.timeoutMs);
-    const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+    const child = childSignal(req.signal, req.timeoutMs ?? this.timeoutMs);
+    const { signal } = child;
     const what = describe(req);
     try {
       const res = await request(this.url(base, req), {
@@ -216,8 +217,10 @@ export class HttpClient {
       return { status: res.statusCode, headers: res.headers, ...(await readBody(res.body, res.statusCode)) };
     } catch (err) {
       if (err instanceof UpstreamError) throw err;
-      const why = req.signal?.aborted ? 'aborted' : timeout.aborted ? 'timeout' : undefined;
+      const why = req.signal?.aborted ? 'aborted' : signal.aborted ? 'timeout' : undefined;
       throw this.wrap(what, err, why);
+    } finally {
+      child.dispose();
     }
   }
 

@@ -6,12 +6,6 @@ import { clip } from '../core/text.ts';
 import { UpstreamError } from '../core/errors.ts';
 import type { Part, PartFailure } from './snapshot-types.ts';
 
-/** A deadline shared by the reads of one upstream: `timeoutMs` from now, or earlier when `parent` aborts. */
-export function upstreamSignal(timeoutMs: number, parent?: AbortSignal): AbortSignal {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  return parent ? AbortSignal.any([parent, timeout]) : timeout;
-}
-
 /** Awaits `read`; a failure becomes a reason. `timeoutMs` names the deadline in the "no answer" text. */
 export async function readPart<T>(read: () => Promise<T>, signal: AbortSignal, timeoutMs: number): Promise<Part<T>> {
   try {

@@ -5,7 +5,8 @@
  * only when the metrics say the cluster is small.
  */
 import type { ClusterReader, MesosFrameworks, MesosReader } from './cluster-reader.ts';
-import { notRead, readPart, upstreamSignal } from './read-part.ts';
+import { withChildSignal } from '../core/abort.ts';
+import { notRead, readPart } from './read-part.ts';
 import type { ClusterSnapshot, Part } from './snapshot-types.ts';
 import { agentsView, jenkinsAppView } from './views.ts';
 
@@ -38,7 +39,10 @@ async function readMesos(reader: ClusterReader, parent?: AbortSignal): Promise<C
     return { leader: off, version: off, totals: off, agents: off, frameworks: off };
   }
   const ms = reader.timeoutsMs.mesos;
-  const signal = upstreamSignal(ms, parent);
+  return withChildSignal(parent, ms, (signal) => readMesosParts(m, signal, ms));
+}
+
+async function readMesosParts(m: MesosReader, signal: AbortSignal, ms: number): Promise<ClusterSnapshot['mesos']> {
   // The leader is resolved first so the parallel reads below do not each race to resolve it.
   const leader = await readPart(() => m.leader({ signal }), signal, ms);
   if (!leader.ok) return { leader, version: leader, totals: leader, agents: leader, frameworks: leader };
@@ -72,24 +76,22 @@ async function readJenkinsApp(reader: ClusterReader, parent?: AbortSignal): Prom
   const m = reader.marathon;
   if (!m) return notRead('not_configured', 'not configured (cluster.marathon.urls / MARATHON_URL)');
   const ms = reader.timeoutsMs.marathon;
-  const signal = upstreamSignal(ms, parent);
-  return readPart(async () => jenkinsAppView(await m.app(m.jenkinsAppId, { signal })), signal, ms);
+  return withChildSignal(parent, ms, (signal) => readPart(async () => jenkinsAppView(await m.app(m.jenkinsAppId, { signal })), signal, ms));
 }
 
 async function readJenkins(reader: ClusterReader, label: string, parent?: AbortSignal): Promise<ClusterSnapshot['jenkins']> {
   const j = reader.jenkins;
   if (!j) return notRead('not_configured', 'not configured (cluster.jenkins.url / JENKINS_URL)');
   const ms = reader.timeoutsMs.jenkins;
-  const signal = upstreamSignal(ms, parent);
-  return readPart(() => j.status({ signal, mesosLabel: label }), signal, ms);
+  return withChildSignal(parent, ms, (signal) => readPart(() => j.status({ signal, mesosLabel: label }), signal, ms));
 }
 
 async function readZooKeeper(reader: ClusterReader, parent?: AbortSignal): Promise<ClusterSnapshot['zookeeper']> {
   const ms = reader.timeoutsMs.zookeeper;
   return Promise.all(
-    reader.zookeeper.map(async (z) => {
-      const signal = upstreamSignal(ms, parent);
-      return { address: z.address, part: await readPart(() => z.srvr({ signal }), signal, ms) };
-    }),
+    reader.zookeeper.map(async (z) => ({
+      address: z.address,
+      part: await withChildSignal(parent, ms, (signal) => readPart(() => z.srvr({ signal }), signal, ms)),
+    })),
   );
 }

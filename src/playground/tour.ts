@@ -1,8 +1,10 @@
 /**
  * The scripted tour (`npm start -- --tour`): the seed procedure, from bare hosts to an elastic, self-healing
- * Jenkins, as chat commands, each verified before the next, then a timeline. It runs the commands the bot has
- * and names the ones it does not have yet (they are skipped, and the timeline says so). Confirmation prompts are
- * confirmed by clicking their button (a real signed block_actions), as a person would.
+ * Jenkins, as six chat commands, each verified before the next, then a timeline. `/ci deploy jenkins` covers seed
+ * steps 3 and 4: it pulls the image on the agents (Marathon does not pull) and applies the Mesos cloud, so neither
+ * `/ci prepull` nor `/ci jenkins cloud --apply` is a step; the deploy's check looks for both results. It runs the
+ * commands the bot has and names the ones it does not have yet (they are skipped, and the timeline says so).
+ * Confirmation prompts are confirmed by clicking their button (a real signed block_actions), as a person would.
  */
 import { readFileSync } from 'node:fs';
 import { renderMessageText } from './slack-emulator/index.ts';
@@ -16,7 +18,6 @@ interface TourStep {
   command: string;
   /** Progress messages that must finish (one per host for a fan-out). */
   tasks: number;
-  /** What must be true afterwards, checked against the simulated cluster. */
   /** A check of what the step did, in the simulated cluster or the transcript since `sinceMs`; the problem, if any. */
   verify?: (pg: Playground, sinceMs: number) => string | undefined;
   what: string;
@@ -31,9 +32,18 @@ const STEPS: readonly TourStep[] = [
     text: 'setup-agent slave1 slave2', command: 'setup-agent', tasks: 2, what: 'Mesos agents and Docker on slave1 and slave2',
     verify: (pg) => (pg.sim.sim.state.agents.size >= 2 ? undefined : `${pg.sim.sim.state.agents.size} agents registered, not 2`),
   },
-  // Marathon does not pull in this setup: the image of config/marathon-jenkins.json goes on the agents first.
-  { text: `prepull ${JENKINS_IMAGE}`, command: 'prepull', tasks: 2, what: 'the Jenkins image on both agents (Marathon does not pull)' },
-  { text: 'deploy jenkins', command: 'deploy jenkins', tasks: 1, what: 'Jenkins on Marathon' },
+  // Marathon does not pull in this setup: the deploy pulls the image of config/marathon-jenkins.json on the agents
+  // that lack it, and ends by applying the Mesos cloud (seed step 4) to the healthy Jenkins.
+  {
+    text: 'deploy jenkins', command: 'deploy jenkins', tasks: 1, what: 'image pulled on both agents, Jenkins on Marathon, the Mesos cloud in Jenkins',
+    verify: (pg) => {
+      const agents = [...pg.sim.sim.state.agents.values()];
+      const without = agents.filter((a) => a.images?.has(JENKINS_IMAGE) !== true).map((a) => a.hostname);
+      if (agents.length < 2 || without.length > 0) return `the Jenkins image is not on ${without.join(', ') || `${2 - agents.length} agent(s)`}`;
+      if (!pg.sim.sim.marathon.tasksOf('/jenkins').some((t) => t.state === 'TASK_RUNNING')) return 'no Jenkins task is running';
+      return pg.sim.sim.jenkinsCasc.clouds.some((c) => typeof c === 'object' && c !== null && 'mesos' in c) ? undefined : "Jenkins' configuration has no Mesos cloud";
+    },
+  },
   {
     text: 'jenkins password', command: 'jenkins password', tasks: 0, what: 'the first-start password (to you only)',
     verify: (pg, sinceMs) => {
@@ -43,11 +53,6 @@ const STEPS: readonly TourStep[] = [
       if (shown.length === 0) return "the answer does not show Jenkins' first-start password";
       return shown.every((e) => e.place === 'ephemeral') ? undefined : 'the password was shown outside an ephemeral answer';
     },
-  },
-  // Answered after the ack (no task, no progress message), like the password.
-  {
-    text: 'jenkins cloud --apply', command: 'jenkins cloud', tasks: 0, what: 'the Mesos cloud in Jenkins',
-    verify: (pg) => (pg.sim.sim.jenkinsCasc.clouds.some((c) => typeof c === 'object' && c !== null && 'mesos' in c) ? undefined : "Jenkins' configuration has no Mesos cloud"),
   },
   { text: 'smoke', command: 'smoke', tasks: 1, what: '5 jobs → 5 agents → 0' },
   { text: 'drill failover', command: 'drill', tasks: 1, what: 'Jenkins killed, moved, back' },

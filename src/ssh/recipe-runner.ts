@@ -11,6 +11,7 @@ import { StepTracker, type TrackedStep } from '../recipes/step-tracker.ts';
 import type { ExecRequest, ExecResult } from './exec.ts';
 import { lineSplitter } from './line-splitter.ts';
 import type { SshTarget } from './ssh-target.ts';
+import { childSignal } from '../core/abort.ts';
 
 /** What the runner needs from the pool (a fake in unit tests, {@link SshPool} in production). */
 export interface ScriptExecutor {
@@ -84,7 +85,8 @@ export class RecipeRunner {
     const stdout = lineSplitter((l) => onLine(l, true));
     const stderr = lineSplitter((l) => onLine(l, false));
     const deadline = new Deadlines(recipe, () => tracker.current?.name);
-    const signal = opts.signal ? AbortSignal.any([opts.signal, deadline.signal]) : deadline.signal;
+    const linked = childSignal([opts.signal, deadline.signal]);
+    const { signal } = linked;
     let result: ExecResult;
     try {
       result = await this.#executor.exec(target, {
@@ -107,6 +109,7 @@ export class RecipeRunner {
       if (!opts.signal?.aborted) tracker.fail(err instanceof Error ? err.message : String(err));
       throw err;
     } finally {
+      linked.dispose();
       deadline.clear();
     }
     stdout.flush();

@@ -1,13 +1,16 @@
 /**
  * `/ci deploy jenkins` end to end: ci-bot as its own process, the Slack emulator, real Redis, real sshd test hosts
- * (their `docker` shim says which images each agent has, and tells the simulator) and the cluster simulator
- * starting with an empty Marathon. The agents join through `/ci setup-agent`, as on a new cluster; the Marathon
- * template is the one in config/, copied so tests can change it between runs (the handler reads it on each deploy).
+ * (their `docker` shim says which images each agent has, and tells the simulator; every call is in the host's call
+ * log) and the cluster simulator starting with an empty Marathon and a Jenkins that runs once Marathon runs it. The
+ * agents join through `/ci setup-agent`, as on a new cluster; the Marathon template is the one in config/, copied so
+ * tests can change it between runs (the handler reads it on each deploy). The deploy pulls what the agents lack and
+ * ends by applying the Mesos cloud to Jenkins (the simulator's configuration-as-code export shows it).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRedis, type RedisServer } from '../../src/playground/redis-server.ts';
@@ -26,6 +29,8 @@ const dir = mkdtempSync(join(tmpdir(), 'cibot-deploy-'));
 const templatePath = join(dir, 'marathon-jenkins.json');
 const original = JSON.parse(readFileSync(new URL('../../config/marathon-jenkins.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 const IMAGE = (original.container as { docker: { image: string } }).docker.image;
+/** The Mesos cloud's agent image (config default): the deploy pulls it on every agent too. */
+const AGENT_IMAGE = 'jenkins/inbound-agent:latest-jdk21';
 
 let redis: RedisServer;
 let slack: SlackEmulator;
@@ -65,6 +70,7 @@ before(async () => {
     env: {
       SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: secret, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url,
       SSH_PRIVATE_KEY_PATH: th.clientKey.path, MESOS_URL: sim.urls.mesosMasters.join(','), MARATHON_URL: sim.urls.marathons.join(','),
+      JENKINS_URL: sim.urls.jenkins, JENKINS_USER: sim.sim.opts.jenkinsUser, JENKINS_API_TOKEN: sim.sim.opts.jenkinsToken,
     },
   });
   slack.setTarget({ mode: 'http', url: bot.eventsUrl });
@@ -130,6 +136,18 @@ async function control(path: string, body: unknown, method = 'POST'): Promise<vo
   assert.equal(res.status, 200, await res.text());
 }
 
+/** How many times each agent's `docker` shim was asked to pull `image` (the shims' call log). */
+function pulls(image: string): Record<'slave1' | 'slave2', number> {
+  const n = (h: string) => th.get(h).calls().filter((c) => c === `docker pull ${image}`).length;
+  return { slave1: n('slave1'), slave2: n('slave2') };
+}
+
+/** The Mesos clouds in the simulated Jenkins' configuration-as-code export. */
+function exportedMesosClouds(): Array<Record<string, unknown>> {
+  const doc = parse(sim.sim.jenkinsCasc.export()) as { jenkins: { clouds?: Array<{ mesos?: Record<string, unknown> }> } };
+  return (doc.jenkins.clouds ?? []).flatMap((c) => (c.mesos ? [c.mesos] : []));
+}
+
 async function thread(parent: RecordedMessage, re: RegExp): Promise<RecordedMessage> {
   return slack.waitForMessage((m) => m.thread_ts === parent.ts && re.test(text(m)), 10_000);
 }
@@ -141,31 +159,40 @@ describe('/ci deploy jenkins', () => {
     assert.equal((await marathonApp()).status, 404);
   });
 
-  test('image on no agent: nothing is deployed, /ci prepull is offered; on one agent: the other is named with --hosts', async () => {
-    const none = await deploy();
+  test('--no-pull with the image on no agent: nothing is pulled or deployed, /ci prepull is offered; on one agent: the other is named with --hosts', async () => {
+    const none = await deploy('--no-pull');
     assert.match(none.body, /Failed/);
     assert.ok(none.body.includes(`\`${IMAGE}\` is not on slave1, slave2`), none.body);
     assert.ok(none.body.includes(`/ci prepull ${IMAGE}\``), 'prepull is offered for every agent');
+    assert.deepEqual(pulls(IMAGE), { slave1: 0, slave2: 0 }, 'nothing was pulled');
     assert.equal((await marathonApp()).status, 404, 'Marathon was not asked');
     const [pull] = await queue(BOB, `prepull ${IMAGE} --hosts slave1`);
     assert.match(text(await finished(pull!)), /slave1: (pulled|no change)/);
-    const one = await deploy();
+    const one = await deploy('--no-pull');
     assert.ok(one.body.includes(`is not on slave2`) && one.body.includes(`/ci prepull ${IMAGE} --hosts slave2`), one.body);
+    assert.deepEqual(pulls(IMAGE), { slave1: 1, slave2: 0 }, 'only /ci prepull pulled');
     assert.equal((await marathonApp()).status, 404);
   });
 
-  test('--dry-run on an empty Marathon: would be created, the definition in the thread, nothing sent', async () => {
-    const [pull] = await queue(BOB, `prepull ${IMAGE} --hosts slave2`);
-    assert.match(text(await finished(pull!)), /slave2: (pulled|no change)/);
+  test('--dry-run on an empty Marathon: says what it would pull and pulls nothing; would be created, the definition in the thread, nothing sent', async () => {
+    const clouds = exportedMesosClouds();
     const dry = await deploy('--dry-run');
     assert.match(dry.body, /dry run: \/jenkins would be created/);
+    assert.ok(dry.body.includes(`would pull ${IMAGE} on slave2;`), dry.body);
+    assert.ok(dry.body.includes(`${AGENT_IMAGE} on slave1, slave2`), dry.body);
+    assert.deepEqual(pulls(IMAGE), { slave1: 1, slave2: 0 }, 'the dry run pulled nothing');
+    assert.deepEqual(pulls(AGENT_IMAGE), { slave1: 0, slave2: 0 }, 'the dry run pulled nothing');
     await thread(dry.message, /`\/upgradeStrategy`: \(new\) \{"minimumHealthCapacity":0,"maximumOverCapacity":0\}/);
     assert.equal((await marathonApp()).status, 404);
+    assert.deepEqual(exportedMesosClouds(), clouds, 'nor was the cloud applied');
   });
 
-  test('deploy: POST, live progress, followed until running and healthy; the app is the template', async () => {
+  test('deploy: pulls the image on exactly the agent that lacked it, POST, followed until running and healthy; the Mesos cloud applied last', async () => {
     const done = await deploy();
     assert.match(done.body, /Done/);
+    assert.deepEqual(pulls(IMAGE), { slave1: 1, slave2: 1 }, 'pulled on slave2 only (slave1 had it from /ci prepull)');
+    assert.deepEqual(pulls(AGENT_IMAGE), { slave1: 1, slave2: 1 }, "the cloud's agent image on every agent");
+    assert.ok(done.body.includes(`pulled ${IMAGE} on slave2`), done.body);
     const { app } = await marathonApp();
     assert.ok(app);
     const running = app.tasks.find((t) => t.state === 'TASK_RUNNING');
@@ -179,6 +206,14 @@ describe('/ci deploy jenkins', () => {
     assert.deepEqual((app.container as { volumes: unknown[] }).volumes, [{ containerPath: '/var/jenkins_home', hostPath: '/srv/jenkins_home', mode: 'RW' }]);
     assert.equal((app.env as Record<string, string>).CASC_JENKINS_CONFIG, '/usr/share/jenkins/ref/casc/jenkins.yaml');
     await thread(done.message, /no hostname constraint: JENKINS_HOME is on \/srv\/jenkins_home/);
+    // The seed's cloud named the master as `master:5050`; the deploy's last step put the config's in.
+    const [cloud, ...others] = exportedMesosClouds();
+    assert.equal(others.length, 0);
+    assert.equal(cloud?.frameworkName, 'Jenkins Scheduler');
+    assert.equal(cloud?.mesosMasterUrl, sim.urls.mesosMasters[0]);
+    const template = (cloud?.mesosAgentSpecTemplates as Array<{ containerInfo: { dockerImage: string } }>)[0];
+    assert.equal(template?.containerInfo.dockerImage, AGENT_IMAGE);
+    assert.match(done.body, /Mesos cloud: applied and read back: \d+ changes/);
   });
 
   test('again with no change: says so and sends nothing', async () => {
@@ -188,6 +223,56 @@ describe('/ci deploy jenkins', () => {
     const puts = (await (await fetch(`${sim.urls.control}/_control/events`)).json()) as Array<{ eventType: string }>;
     assert.equal(puts.filter((e) => e.eventType === 'api_post_event').length, 1, 'only the first deploy posted the app');
     assert.ok(sim.sim.faults.requests('marathon', '/v2/apps/jenkins') > before);
+  });
+
+  test('--no-cloud leaves Jenkins\' clouds alone; a Jenkins that refuses the cloud leaves a succeeded deploy that says what to run', async () => {
+    // Jenkins loses its clouds (as a fresh JENKINS_HOME would have none).
+    sim.sim.jenkinsCasc.apply('jenkins:\n  clouds: []\n');
+    const skipped = await deploy('--no-cloud');
+    assert.match(skipped.body, /Done/);
+    assert.match(skipped.body, /no change: \/jenkins already runs this definition and is healthy/);
+    assert.deepEqual(exportedMesosClouds(), [], '--no-cloud applied nothing');
+    await control('/_control/faults', { component: 'jenkins', path: '/configuration-as-code/apply', mode: 'fail', status: 403 });
+    try {
+      const refused = await deploy();
+      assert.match(refused.body, /Done/);
+      assert.match(refused.body, /the Mesos cloud was not applied \(Jenkins could not apply the cloud: the bot's Jenkins user needs Overall\/Administer\.\): run `\/ci jenkins cloud --apply` later/);
+      assert.deepEqual(exportedMesosClouds(), []);
+    } finally {
+      await control('/_control/faults', {}, 'DELETE');
+    }
+    const applied = await deploy();
+    assert.match(applied.body, /Mesos cloud: applied and read back/);
+    assert.equal(exportedMesosClouds().length, 1);
+    const again = await deploy();
+    assert.match(again.body, /Mesos cloud: Jenkins has it already/);
+  });
+
+  test('a pull that fails on one agent: the agent and the reason are said, and Jenkins is deployed on the other', async () => {
+    const image = IMAGE.includes(':') ? `${IMAGE}-e2e` : `${IMAGE}:e2e`;
+    const reason = 'Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host';
+    th.get('slave2').failPulls(reason);
+    // slave1's offers first: Marathon keeps a failed start on the host it chose, and slave2 cannot start this image.
+    await control('/_control/offers', { order: [th.get('slave1').address] });
+    setTemplate((t) => void ((t.container as { docker: { image: string } }).docker.image = image));
+    try {
+      const done = await deploy();
+      assert.match(done.body, /Done/);
+      assert.ok(done.body.includes(`pulled ${image} on slave1`), done.body);
+      assert.ok(done.body.includes(`it failed on slave2: deploying with it on slave1; why: slave2 (step "pull image": Error response from daemon: Get "https://`), done.body);
+      assert.ok(done.body.includes(`/jenkins is running and healthy on ${th.get('slave1').address}`), done.body);
+      const said = await thread(done.message, /could not be pulled on slave2 /);
+      assert.ok(text(said).includes(`could not be pulled on slave2 (step "pull image": Error response from daemon: ${reason}); deploying anyway: slave1 has it`), text(said));
+      assert.deepEqual(pulls(image), { slave1: 1, slave2: 1 }, 'tried on both');
+      const both = await deploy('--no-pull');
+      assert.ok(both.body.includes(`\`${image}\` is not on slave2`) && both.body.includes(`/ci prepull ${image} --hosts slave2`), both.body);
+    } finally {
+      th.get('slave2').failPulls(undefined);
+      await control('/_control/offers', { order: [] });
+      setTemplate();
+    }
+    // Back to the template's image (on both agents), for the tests below.
+    assert.match((await deploy()).body, /Done/);
   });
 
   test('--dry-run after a change made in Marathon: the diff against the running app', async () => {

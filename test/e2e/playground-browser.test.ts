@@ -119,15 +119,14 @@ describe('playground web page in Chromium', () => {
   test('Jenkins deployed from the page, then killed from the simulator: the incident message goes from down to back, in place', { timeout: 300_000 }, async () => {
     await type('/ci setup-agent slave1');
     await rowWith([/setup-agent slave1/, /Done in/], 90_000);
-    // Marathon starts empty in the demo: Jenkins goes on it from the page, as a user would (the image first: Marathon
-    // does not pull), and runs on one of the two agents.
-    await type(`/ci prepull ${JENKINS_IMAGE}`);
-    await waitFor(async () => (await rows(/prepull/)).filter((r) => /Done in/.test(r.text)).length >= 2, { deadlineMs: 90_000, what: 'the image on both agents' });
+    // Marathon starts empty in the demo: Jenkins goes on it from the page, as a user would; Marathon does not pull, so
+    // the deploy pulls the image on the agents first (no /ci prepull), and Jenkins runs on one of the two agents.
     await type('/ci deploy jenkins');
     const confirm = page.locator('#messages .msg.ephemeral', { hasText: /Confirm \/ci deploy jenkins\?/ });
     await confirm.first().waitFor({ timeout: 15_000 });
     await confirm.first().locator('button.btn', { hasText: /^Confirm$/ }).click();
     await rowWith([/deploy jenkins/, /Done in/], 120_000);
+    for (const a of pg.sim.sim.state.agents.values()) assert.ok(a.images?.has(JENKINS_IMAGE), `the deploy pulled ${JENKINS_IMAGE} on ${a.hostname}`);
     await waitFor(() => pg.sim.sim.marathon.tasksOf('/jenkins').some((t) => t.state === 'TASK_RUNNING') && pg.sim.sim.jenkins.up,
       { deadlineMs: 60_000, what: 'Jenkins running' });
     // The other agent is held full until the page shows Jenkins down, so the message is seen going from down to back

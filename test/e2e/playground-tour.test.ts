@@ -1,6 +1,7 @@
 /**
  * `npm start -- --tour`: the seed procedure in one go against the playground, from bare hosts, each step checked
- * (a progress message Done; after setup-agent, two agents registered with the simulated master), then a timeline.
+ * (a progress message Done; after setup-agent, two agents registered with the simulated master; after deploy jenkins,
+ * the Jenkins image on both agents, Jenkins running and the Mesos cloud in Jenkins), then a timeline: 6 commands.
  * Every seed command exists in this build, so every step must run (a missing one would be named and skipped).
  */
 import { test } from 'node:test';
@@ -26,11 +27,14 @@ test('the tour runs every seed command this build has, verified, and prints a ti
   assert.match(timeline, /✅ \+\s*\d+\.\d s\s+\/ci setup-agent slave1 slave2\s+\d+\.\d s/);
   assert.doesNotMatch(timeline, /❌/);
   // Every later step ran and was verified: this build has every command of the seed procedure.
-  for (const step of ['prepull', 'deploy jenkins', 'jenkins password', 'jenkins cloud --apply', 'smoke', 'drill failover']) {
+  for (const step of ['deploy jenkins', 'jenkins password', 'smoke', 'drill failover']) {
     assert.match(timeline, new RegExp(`✅ \\+\\s*\\d+\\.\\d s\\s+/ci ${step}`), step);
   }
   assert.doesNotMatch(timeline, /⏭|not in this build/);
-  assert.match(timeline, /8 commands, \d+\.\d s in all/);
+  // The deploy pulls the image and applies the Mesos cloud itself: no /ci prepull, no /ci jenkins cloud --apply.
+  assert.doesNotMatch(timeline, /\/ci (prepull|jenkins cloud)/);
+  assert.equal(timeline.match(/✅/g)?.length, 6, timeline);
+  assert.match(timeline, /6 commands, \d+\.\d s in all/);
   process.stdout.write(`# ${timeline.trim().split('\n').join('\n# ')}\n`);
   // The tour clicked Confirm on setup-master's prompt, and the hosts really joined.
   assert.match(out, /Confirmed by <@U0ALICE001>/);

@@ -6,6 +6,7 @@ import { UpstreamError } from '../../core/errors.ts';
 import { statusError, type HttpClient, type HttpRequest } from '../http.ts';
 import { toEvent, type MarathonEvent } from './event-schemas.ts';
 import { createSseDecoder } from './sse.ts';
+import { childSignal } from '../../core/abort.ts';
 
 export interface EventStreamOptions {
   /** Leader base URL. */
@@ -25,8 +26,12 @@ const WHAT = 'GET /v2/events';
 
 export async function* openEventStream(http: HttpClient, opts: EventStreamOptions): AsyncGenerator<MarathonEvent> {
   const idle = new AbortController();
-  const signal = opts.signal ? AbortSignal.any([opts.signal, idle.signal]) : idle.signal;
-  const res = await connect(http, opts, signal);
+  const linked = childSignal([opts.signal, idle.signal]);
+  const { signal } = linked;
+  const res = await connect(http, opts, signal).catch((err: unknown) => {
+    linked.dispose();
+    throw err;
+  });
   const idleMs = opts.idleTimeoutMs ?? 30_000;
   let timer = setTimeout(() => idle.abort(), idleMs);
   const decoder = createSseDecoder();
@@ -51,6 +56,7 @@ export async function* openEventStream(http: HttpClient, opts: EventStreamOption
     }
     throw new UpstreamError('marathon', WHAT, { failure: 'network', detail: String(err) }, { cause: err });
   } finally {
+    linked.dispose();
     clearTimeout(timer);
     res.body.destroy();
   }

@@ -11,6 +11,7 @@ import type { Config } from '../../config/schema.ts';
 import { agentChanges, type AgentChange, type AgentWatchState } from './agent-changes.ts';
 import type { AlertSink } from './alert-sink.ts';
 import { renderAgentChange } from './render.ts';
+import { withChildSignal } from '../../core/abort.ts';
 
 export interface AgentsSourceDeps {
   config: Config;
@@ -38,7 +39,7 @@ export function createAgentsSource(deps: AgentsSourceDeps) {
       let state: AgentWatchState | undefined = loaded.success ? loaded.data : undefined;
       while (!signal.aborted) {
         try {
-          const res = await mesos.agents({ signal: AbortSignal.any([signal, AbortSignal.timeout(deps.config.cluster.mesos.timeoutMs)]) });
+          const res = await withChildSignal(signal, deps.config.cluster.mesos.timeoutMs, (s) => mesos.agents({ signal: s }));
           const reading = {
             agents: res.agents.map((a) => ({ id: a.id, hostname: a.hostname, active: a.connected, cpus: a.cpus, memMb: a.memMb })),
             recovering: res.recovering,

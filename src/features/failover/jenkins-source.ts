@@ -18,6 +18,7 @@ import { createMarathonWatcher, type AppReadView } from './marathon-watcher.ts';
 import type { MarathonEventView } from '../../cluster/failover/from-marathon.ts';
 import { incidentHeadline, renderFailureBurst, renderIncident, renderTimeline, type IncidentView } from './render.ts';
 import type { StorageMode } from '../../cluster/storage-mode.ts';
+import { withChildSignal } from '../../core/abort.ts';
 
 export interface JenkinsSourceDeps {
   config: Config;
@@ -110,7 +111,7 @@ export function createJenkinsSource(deps: JenkinsSourceDeps) {
     let after: JenkinsFingerprint | undefined;
     const signal = running;
     for (let attempt = 0; jenkins && attempt < 30 && !after && !signal.aborted; attempt++) {
-      after = await readFingerprint(jenkins, AbortSignal.any([signal, AbortSignal.timeout(config.cluster.jenkins.timeoutMs)])).catch(() => undefined);
+      after = await withChildSignal(signal, config.cluster.jenkins.timeoutMs, (s) => readFingerprint(jenkins, s)).catch(() => undefined);
       if (!after) await interruptibleSleep(2000, signal);
     }
     const i = view.incident;
@@ -130,7 +131,7 @@ export function createJenkinsSource(deps: JenkinsSourceDeps) {
     while (jenkins && !signal.aborted) {
       const open = watcher?.incident()?.state === 'open';
       if (!open) {
-        const fp = await readFingerprint(jenkins, AbortSignal.any([signal, AbortSignal.timeout(config.cluster.jenkins.timeoutMs)])).catch(() => undefined);
+        const fp = await withChildSignal(signal, config.cluster.jenkins.timeoutMs, (s) => readFingerprint(jenkins, s)).catch(() => undefined);
         if (fp && watcher?.incident()?.state !== 'open') await deps.state.set(`failover:${appId}:fingerprint`, fp).catch(() => undefined);
       }
       await interruptibleSleep(Math.min(config.watch.resyncEveryMs, 60_000), signal);

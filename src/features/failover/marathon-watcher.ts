@@ -10,6 +10,7 @@ import { JenkinsIncidentTracker, type HealthMode, type TrackerState, type Transi
 import { normaliseAppId, resyncSignals, signalOf, type AppTaskView, type MarathonEventView } from '../../cluster/failover/from-marathon.ts';
 import type { JenkinsSignal } from '../../cluster/failover/signals.ts';
 import { storageModeOf, type AppStorageView, type StorageMode } from '../../cluster/storage-mode.ts';
+import { withChildSignal } from '../../core/abort.ts';
 
 /** The event types the watcher subscribes to (server-side `event_type` filters). */
 export const WATCHED_EVENT_TYPES = [
@@ -248,7 +249,7 @@ export function createMarathonWatcher(deps: WatcherDeps) {
       if (queue.length === 0 && !resyncDue) {
         const woken = new AbortController();
         wake = () => woken.abort();
-        await interruptibleSleep(Math.min(1000, deps.resyncEveryMs ?? 300_000), AbortSignal.any([signal, woken.signal]));
+        await withChildSignal([signal, woken.signal], undefined, (s) => interruptibleSleep(Math.min(1000, deps.resyncEveryMs ?? 300_000), s));
       }
     }
   }

@@ -27,53 +27,76 @@ export const jenkinsCloudCommand = answer(
     usage: '[--apply]', role: 'admin', run: 'deferred', flags: { apply: 'boolean' }, example: '/ci jenkins cloud --apply',
     schema: z.strictObject({ apply: z.boolean().optional() }) },
   (ctx: CloudContext) => async (args) => {
-    const jenkins = ctx.cluster.jenkins;
-    if (!jenkins) throw new UserFacingError('config', 'No Jenkins configured: set `cluster.jenkins.url` (or JENKINS_URL) and JENKINS_API_TOKEN.');
-    const { cloud: wanted, notes, missing } = desiredCloud(ctx.cloud, ctx.defaults);
-    if (missing.length > 0) throw new UserFacingError('config', `The Mesos cloud needs ${missing.join(' and ')} in the config.`);
     const signal = AbortSignal.timeout(ctx.budgetMs);
-    const before = cloudsOf(await exportConfig(jenkins, signal));
-    const current = matchingCloud(before.mesos, wanted.frameworkName);
-    const changes = diffCloud(current, wanted);
+    if (args.apply) return message((await applyCloud(ctx, signal)).lines);
+    const { wanted, notes, before, current, changes } = await readCloud(ctx, signal);
     const head = current ? `Mesos cloud \`${String(wanted.frameworkName)}\` against Jenkins' current one` : 'Jenkins has no matching Mesos cloud yet';
-    if (!args.apply) {
-      return message([
-        `*${head}* (${changes.length === 0 ? 'no changes' : `${changes.length} change${changes.length === 1 ? '' : 's'}`}):`,
-        ...diffLines(changes, current !== undefined),
-        ...extraLines(before.others.length, before.mesos.length, current),
-        ...(typeof current?.frameworkId === 'string' && wanted.frameworkId === undefined ? [`Jenkins' framework id \`${current.frameworkId}\` is kept (pin one with \`jenkins.cloud.frameworkId\`).`] : []),
-        ...notes.map((n) => `:information_source: ${n}`),
-        `\`\`\`\n${clipYaml(cloudYaml(wanted))}\`\`\``,
-        changes.length > 0 ? 'Run `/ci jenkins cloud --apply` to apply it.' : '',
-      ]);
-    }
-    if (changes.length === 0) return message([':white_check_mark: Jenkins already has this Mesos cloud; nothing applied.', ...notes.map((n) => `:information_source: ${n}`)]);
-    // Every other cloud is kept as Jenkins has it: configuration-as-code replaces the whole list.
-    const kept = [...before.others, ...before.mesos.filter((c) => c !== current).map((mesos) => ({ mesos }))];
-    const doc = cascDocument(wanted, current, kept);
-    const warnings = await jenkins.casc.check(doc, { signal });
-    if (warnings.length > 0) {
-      const list = warnings.slice(0, 10).map((w) => `• ${w.line ? `line ${w.line}: ` : ''}${w.warning}`).join('\n');
-      throw new UserFacingError('upstream', `configuration-as-code refused the cloud; nothing was applied:\n${list}`);
-    }
-    await applyConfig(jenkins, doc, signal);
-    const after = matchingCloud(cloudsOf(await exportConfig(jenkins, signal)).mesos, wanted.frameworkName);
-    if (!after) throw new UserFacingError('upstream', `Applied, but Jenkins' export has no Mesos cloud \`${String(wanted.frameworkName)}\`: the Mesos plugin may not be installed or may not load.`);
-    const readBack = diffCloud(after, wanted);
-    // A field the export leaves out may be one it omits because it equals the plugin's default: named, not failed.
-    const different = readBack.filter((c) => c.was !== undefined || c.now === undefined);
-    const unexported = readBack.filter((c) => c.was === undefined && c.now !== undefined);
-    if (different.length > 0) {
-      throw new UserFacingError('upstream', [`Applied, but Jenkins reads back a different cloud (${different.length} field${different.length === 1 ? '' : 's'}):`, ...diffLines(different, true)].join('\n'));
-    }
     return message([
+      `*${head}* (${changes.length === 0 ? 'no changes' : `${changes.length} change${changes.length === 1 ? '' : 's'}`}):`,
+      ...diffLines(changes, current !== undefined),
+      ...extraLines(before.others.length, before.mesos.length, current),
+      ...(typeof current?.frameworkId === 'string' && wanted.frameworkId === undefined ? [`Jenkins' framework id \`${current.frameworkId}\` is kept (pin one with \`jenkins.cloud.frameworkId\`).`] : []),
+      ...notes.map((n) => `:information_source: ${n}`),
+      `\`\`\`\n${clipYaml(cloudYaml(wanted))}\`\`\``,
+      changes.length > 0 ? 'Run `/ci jenkins cloud --apply` to apply it.' : '',
+    ]);
+  },
+);
+
+/** The cloud the config asks for and what Jenkins exports now; a UserFacingError when it cannot be compared. */
+async function readCloud(ctx: CloudContext, signal: AbortSignal) {
+  const jenkins = ctx.cluster.jenkins;
+  if (!jenkins) throw new UserFacingError('config', 'No Jenkins configured: set `cluster.jenkins.url` (or JENKINS_URL) and JENKINS_API_TOKEN.');
+  const { cloud: wanted, notes, missing } = desiredCloud(ctx.cloud, ctx.defaults);
+  if (missing.length > 0) throw new UserFacingError('config', `The Mesos cloud needs ${missing.join(' and ')} in the config.`);
+  const before = cloudsOf(await exportConfig(jenkins, signal));
+  const current = matchingCloud(before.mesos, wanted.frameworkName);
+  return { jenkins, wanted, notes, before, current, changes: diffCloud(current, wanted) };
+}
+
+/** What {@link applyCloud} did: the number of fields changed (0: Jenkins had the cloud already) and the answer's lines. */
+export interface CloudApplied {
+  changes: number;
+  lines: string[];
+}
+
+/**
+ * `/ci jenkins cloud --apply`, also the last step of `/ci deploy jenkins`: check the document, apply it (every other
+ * cloud kept as Jenkins has it), read it back.
+ * @throws UserFacingError when Jenkins refuses (no plugin, not an administrator, a bad token, a refused document) or
+ *   reads back another cloud; other errors (Jenkins not answering) as they come
+ */
+export async function applyCloud(ctx: CloudContext, signal: AbortSignal): Promise<CloudApplied> {
+  const { jenkins, wanted, notes, before, current, changes } = await readCloud(ctx, signal);
+  if (changes.length === 0) return { changes: 0, lines: [':white_check_mark: Jenkins already has this Mesos cloud; nothing applied.', ...notes.map((n) => `:information_source: ${n}`)] };
+  // Every other cloud is kept as Jenkins has it: configuration-as-code replaces the whole list.
+  const kept = [...before.others, ...before.mesos.filter((c) => c !== current).map((mesos) => ({ mesos }))];
+  const doc = cascDocument(wanted, current, kept);
+  const warnings = await jenkins.casc.check(doc, { signal });
+  if (warnings.length > 0) {
+    const list = warnings.slice(0, 10).map((w) => `• ${w.line ? `line ${w.line}: ` : ''}${w.warning}`).join('\n');
+    throw new UserFacingError('upstream', `configuration-as-code refused the cloud; nothing was applied:\n${list}`);
+  }
+  await applyConfig(jenkins, doc, signal);
+  const after = matchingCloud(cloudsOf(await exportConfig(jenkins, signal)).mesos, wanted.frameworkName);
+  if (!after) throw new UserFacingError('upstream', `Applied, but Jenkins' export has no Mesos cloud \`${String(wanted.frameworkName)}\`: the Mesos plugin may not be installed or may not load.`);
+  const readBack = diffCloud(after, wanted);
+  // A field the export leaves out may be one it omits because it equals the plugin's default: named, not failed.
+  const different = readBack.filter((c) => c.was !== undefined || c.now === undefined);
+  const unexported = readBack.filter((c) => c.was === undefined && c.now !== undefined);
+  if (different.length > 0) {
+    throw new UserFacingError('upstream', [`Applied, but Jenkins reads back a different cloud (${different.length} field${different.length === 1 ? '' : 's'}):`, ...diffLines(different, true)].join('\n'));
+  }
+  return {
+    changes: changes.length,
+    lines: [
       `:white_check_mark: Applied the Mesos cloud \`${String(wanted.frameworkName)}\` and read it back from Jenkins: ${changes.length} change${changes.length === 1 ? '' : 's'} in place.`,
       ...diffLines(changes, current !== undefined),
       ...(unexported.length > 0 ? [`Not in Jenkins' export (it may omit values equal to the plugin's defaults): ${unexported.map((c) => `\`${c.path}\``).join(', ')}.`] : []),
       ...notes.map((n) => `:information_source: ${n}`),
-    ]);
-  },
-);
+    ],
+  };
+}
 
 type Jenkins = NonNullable<ClusterClients['jenkins']>;
 

@@ -1,9 +1,11 @@
 /**
- * `/ci deploy jenkins [--force] [--dry-run]`: render the app from the template, check over SSH that its image is
- * on every agent that may run it (Marathon does not pull in this setup), compare with the running app, create
- * (POST) or replace (PUT) it, and follow the deployment until the task runs and is healthy — or say why not: a task
- * that keeps failing (the agent's message), an unhealthy task, no offer that fits (which resource, on which agent),
- * a deployment that ended without a healthy task. SSH and Marathon are reached only through ports.
+ * `/ci deploy jenkins [--force] [--dry-run] [--no-pull] [--no-cloud]`: render the app from the template, check over
+ * SSH that its image is on every agent that may run it and pull it where it is missing (Marathon does not pull in
+ * this setup; deploy-images.ts), compare with the running app, create (POST) or replace (PUT) it, and follow the
+ * deployment until the task runs and is healthy — or say why not: a task that keeps failing (the agent's message), an
+ * unhealthy task, no offer that fits (which resource, on which agent), a deployment that ended without a healthy
+ * task. Then, with Jenkins configured, the Mesos cloud is applied to it (deploy-cloud.ts). SSH, Marathon and
+ * Jenkins are reached only through ports.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PermanentError, UpstreamError } from '../../core/errors.ts';
@@ -11,6 +13,8 @@ import type { RecipePort, TaskContext, TaskHandler, TaskResult } from '../../cor
 import type { ClusterClients, MarathonApp, MarathonDeploymentView } from '../../cluster/cluster-reader.ts';
 import type { Config } from '../../config/schema.ts';
 import { diffApp, renderJenkinsApp, type AppDefinition, type RenderedApp } from './deploy-template.ts';
+import { ensureImages, firstLine, IMAGE_STEP, PULL_STEP } from './deploy-images.ts';
+import { applyCloudStep, CLOUD_STEP, type DeployCloud } from './deploy-cloud.ts';
 
 /** Job data of `deploy-jenkins`. */
 export interface DeployTask {
@@ -18,6 +22,10 @@ export interface DeployTask {
   requestId: string;
   force: boolean;
   dryRun: boolean;
+  /** `--no-pull`: a missing image fails the deploy (with the `/ci prepull` to run) instead of being pulled. */
+  noPull: boolean;
+  /** `--no-cloud`: the Mesos cloud is not applied at the end. */
+  noCloud: boolean;
 }
 
 export interface DeployDeps {
@@ -29,10 +37,11 @@ export interface DeployDeps {
   agents: () => string[];
   /** Renders the app (default: from the config's template). */
   render?: () => RenderedApp;
+  /** The Mesos cloud step; absent when no Jenkins is configured (the deploy then ends at "running and healthy"). */
+  cloud?: DeployCloud;
 }
 
 const RENDER = 'render app';
-const IMAGE = 'check image on agents';
 const COMPARE = 'compare with Marathon';
 const SUBMIT = 'submit';
 const FOLLOW = 'running and healthy';
@@ -42,7 +51,9 @@ export function createDeployHandler(deps: DeployDeps): TaskHandler<DeployTask> {
     const marathon = deps.marathon;
     if (!marathon) throw new PermanentError('config', 'No Marathon configured (cluster.marathon.urls / MARATHON_URL): nothing to deploy to.');
     const { progress, signal } = ctx;
-    await progress.plan(task.dryRun ? [RENDER, IMAGE, COMPARE] : [RENDER, IMAGE, COMPARE, SUBMIT, FOLLOW]);
+    const images = task.noPull ? [IMAGE_STEP] : [IMAGE_STEP, PULL_STEP];
+    const cloud = deps.cloud;
+    await progress.plan(task.dryRun ? [RENDER, ...images, COMPARE] : [RENDER, ...images, COMPARE, SUBMIT, FOLLOW, ...(cloud ? [CLOUD_STEP] : [])]);
 
     await progress.step(RENDER, 'running');
     const rendered = await failStep(ctx, RENDER, async () => (deps.render ?? (() => renderJenkinsApp(deps.config)))());
@@ -50,7 +61,8 @@ export function createDeployHandler(deps: DeployDeps): TaskHandler<DeployTask> {
     if (rendered.warnings.length > 0) progress.output(rendered.warnings.map((w) => `⚠ ${w}`));
     await progress.step(RENDER, 'done', `${app.id}: ${rendered.image}, ${String(app.cpus)} cpu / ${String(app.mem)} MB${rendered.warnings.length ? `, ${rendered.warnings.length} warning(s) in the thread` : ''}`);
 
-    await failStep(ctx, IMAGE, () => checkImage(deps, rendered, ctx));
+    const agentImage = cloud?.agentImage && !task.noCloud ? { image: cloud.agentImage, hosts: deps.agents() } : undefined;
+    await ensureImages(deps.recipes, { image: rendered.image, hosts: candidates(deps, app) }, agentImage, { pull: !task.noPull, dryRun: task.dryRun }, ctx);
 
     await progress.step(COMPARE, 'running');
     const running = await failStep(ctx, COMPARE, async () => {
@@ -72,7 +84,8 @@ export function createDeployHandler(deps: DeployDeps): TaskHandler<DeployTask> {
     if (running && diff.length === 0 && !task.force && (await healthyNow(deps, app, ctx))) {
       await progress.step(SUBMIT, 'skipped', 'no change');
       await progress.step(FOLLOW, 'done', 'running and healthy');
-      return { summary: `no change: ${app.id} already runs this definition and is healthy`, changed: false };
+      const tail = cloud ? await applyCloudStep(cloud, task.noCloud, ctx) : '';
+      return { summary: `no change: ${app.id} already runs this definition and is healthy${tail}`, changed: false };
     }
 
     await progress.step(SUBMIT, 'running');
@@ -81,7 +94,8 @@ export function createDeployHandler(deps: DeployDeps): TaskHandler<DeployTask> {
     await progress.step(SUBMIT, 'done', `${running ? 'PUT (replace)' : 'POST (create)'}${task.force ? ' --force' : ''}: deployment ${deploymentId ?? '(id not returned)'}`);
 
     const outcome = await failStep(ctx, FOLLOW, () => follow(deps, app, deploymentId, since, ctx));
-    return outcome;
+    if (!cloud) return outcome;
+    return { ...outcome, summary: `${outcome.summary}${await applyCloudStep(cloud, task.noCloud, ctx)}` };
   };
 }
 
@@ -95,52 +109,11 @@ async function failStep<T>(ctx: TaskContext, step: string, fn: () => Promise<T> 
   }
 }
 
-function firstLine(err: unknown): string {
-  const m = err instanceof Error ? err.message : String(err);
-  return m.split('\n')[0] ?? m;
-}
-
 /** The agents that may run the app: the pinned host if the template pins one, else every inventory agent. */
 function candidates(deps: DeployDeps, app: AppDefinition): string[] {
   const all = deps.agents();
   const pin = ((app.constraints as string[][] | undefined) ?? []).find((c) => c[0] === 'hostname' && (c[1] === 'CLUSTER' || c[1] === 'IS'))?.[2];
   return pin && all.includes(pin) ? [pin] : all;
-}
-
-async function checkImage(deps: DeployDeps, rendered: RenderedApp, ctx: TaskContext): Promise<void> {
-  const { progress, signal } = ctx;
-  const hosts = candidates(deps, rendered.app);
-  if (hosts.length === 0) {
-    await progress.step(IMAGE, 'skipped', 'no agents in the inventory: not checked');
-    return;
-  }
-  await progress.step(IMAGE, 'running', `${rendered.image} on ${hosts.join(', ')}`);
-  const results = await Promise.all(hosts.map(async (host) => {
-    try {
-      const out = await deps.recipes.run('image-present', host, { IMAGE: rendered.image }, { signal });
-      const detail = out.steps.find((s) => s.name === 'check image')?.detail ?? '';
-      if (out.ok) return { host, state: 'present' as const };
-      return { host, state: detail.startsWith('missing') ? ('missing' as const) : ('error' as const), detail: detail || `exit ${String(out.exitCode)}` };
-    } catch (err) {
-      if (signal.aborted) throw err;
-      return { host, state: 'error' as const, detail: firstLine(err) };
-    }
-  }));
-  const missing = results.filter((r) => r.state === 'missing').map((r) => r.host);
-  const errors = results.filter((r) => r.state === 'error');
-  progress.output(results.map((r) => `${r.host}: ${r.state}${'detail' in r && r.state === 'error' ? ` (${r.detail})` : ''}`));
-  if (missing.length > 0) {
-    const hostsArg = missing.length === hosts.length ? '' : ` --hosts ${missing.join(',')}`;
-    throw new PermanentError('not_found',
-      `\`${rendered.image}\` is not on ${missing.join(', ')} (Marathon does not pull images in this setup). ` +
-      `Pull it first with \`/ci prepull ${rendered.image}${hostsArg}\`, then run \`/ci deploy jenkins\` again. Nothing was deployed.`);
-  }
-  if (errors.length > 0) {
-    throw new PermanentError('ssh',
-      `Could not check for \`${rendered.image}\` on ${errors.map((e) => `${e.host} (${e.detail})`).join(', ')}. ` +
-      'Marathon may place Jenkins there, so nothing was deployed; fix the host or pin Jenkins elsewhere (deploy.jenkins.pinHost).');
-  }
-  await progress.step(IMAGE, 'done', `present on ${hosts.join(', ')}`);
 }
 
 /** Creates or replaces the app; returns the deployment id. Explains 409 and 400/422; checks what a 5xx left behind. */

@@ -15,7 +15,7 @@ import { defineTaskKind, requesterSchema } from '../../core/task-kind.ts';
 import type { Requester } from '../../core/types.ts';
 import { defineFeature, handle, queued, taskOf, type FeatureDeps } from '../define-feature.ts';
 import { createDeployHandler, type DeployTask } from './deploy-handler.ts';
-import { jenkinsCloudCommand, type CloudContext } from './cloud.ts';
+import { applyCloud, jenkinsCloudCommand, type CloudContext } from './cloud.ts';
 import { createDrillHandler, type DrillTask } from './drill.ts';
 import { jenkinsPasswordCommand, type PasswordContext } from './password.ts';
 import { createSmokeHandler, type SmokeTask } from './smoke.ts';
@@ -43,9 +43,12 @@ const drillKind = defineTaskKind<DrillTask>({
 
 const deployKind = defineTaskKind<DeployTask>({
   name: 'deploy-jenkins', queue: 'jenkins',
-  schema: z.object({ requester: requesterSchema, requestId: requestIdField, force: z.boolean(), dryRun: z.boolean() }),
+  // noPull / noCloud default to false: a job queued by a bot from before they existed reads as it was meant.
+  schema: z.object({
+    requester: requesterSchema, requestId: requestIdField, force: z.boolean(), dryRun: z.boolean(), noPull: z.boolean().default(false), noCloud: z.boolean().default(false),
+  }),
   jobId: (d) => d.requestId,
-  title: (d) => `deploy jenkins${d.force ? ' --force' : ''}${d.dryRun ? ' (dry run)' : ''}`,
+  title: (d) => `deploy jenkins${d.force ? ' --force' : ''}${d.noPull ? ' --no-pull' : ''}${d.noCloud ? ' --no-cloud' : ''}${d.dryRun ? ' (dry run)' : ''}`,
   exclusiveKey: () => JENKINS_APP_LOCK,
 });
 
@@ -57,11 +60,16 @@ interface Ctx extends PasswordContext, CloudContext {
 }
 
 const deploy = queued(
-  { name: 'deploy jenkins', summary: 'Deploy Jenkins on Marathon from the template in config/ and follow it until healthy',
-    usage: '[--force] [--dry-run]', role: 'admin', confirm: true, run: 'queued', example: '/ci deploy jenkins --dry-run',
-    flags: { force: 'boolean', 'dry-run': 'boolean' },
-    schema: z.strictObject({ force: z.boolean().default(false), dryRun: z.boolean().default(false) }) },
-  () => (args, requester) => [taskOf(deployKind, { requester: who(requester), requestId: requestId(), force: args.force, dryRun: args.dryRun })],
+  { name: 'deploy jenkins',
+    summary: 'Deploy Jenkins on Marathon from the template in config/: pull its image on the agents that lack it, follow it until healthy, apply the Mesos cloud',
+    usage: '[--force] [--dry-run] [--no-pull] [--no-cloud]', role: 'admin', confirm: true, run: 'queued', example: '/ci deploy jenkins --dry-run',
+    flags: { force: 'boolean', 'dry-run': 'boolean', 'no-pull': 'boolean', 'no-cloud': 'boolean' },
+    schema: z.strictObject({
+      force: z.boolean().default(false), dryRun: z.boolean().default(false), noPull: z.boolean().default(false), noCloud: z.boolean().default(false),
+    }) },
+  () => (args, requester) => [taskOf(deployKind, {
+    requester: who(requester), requestId: requestId(), force: args.force, dryRun: args.dryRun, noPull: args.noPull, noCloud: args.noCloud,
+  })],
 );
 
 /** Whole-command budget of the password and cloud reads: a few upstream calls each, so several per-call timeouts. */
@@ -129,10 +137,17 @@ export const jenkinsFeature = defineFeature({
   setup,
   commands: [deploy, jenkinsPasswordCommand, jenkinsCloudCommand, smoke, drill],
   tasks: [
-    handle(deployKind, ({ deps }: Ctx) => createDeployHandler({
-      config: deps.config, recipes: deps.recipes, marathon: deps.cluster.marathon, mesos: deps.cluster.mesos,
-      agents: () => deps.config.inventory.hosts.filter((h) => h.roles.includes('agent')).map((h) => h.name),
-    })),
+    handle(deployKind, (ctx: Ctx) => {
+      const { deps } = ctx;
+      const c = deps.config.jenkins.cloud;
+      return createDeployHandler({
+        config: deps.config, recipes: deps.recipes, marathon: deps.cluster.marathon, mesos: deps.cluster.mesos,
+        agents: () => deps.config.inventory.hosts.filter((h) => h.roles.includes('agent')).map((h) => h.name),
+        ...(deps.cluster.jenkins ? {
+          cloud: { ...(c.containerType === 'DOCKER' ? { agentImage: c.dockerImage } : {}), budgetMs: ctx.budgetMs, apply: (signal) => applyCloud(ctx, signal) },
+        } : {}),
+      });
+    }),
     handle(smokeKind, ({ deps }: Ctx) => {
       const j = deps.config.jenkins;
       const handler = () => createSmokeHandler({

@@ -10,6 +10,9 @@
  * `<point>.held` (so the test sees where it stopped) and waits until the test deletes that file. `holdDir` is on the
  * test machine's /tmp, outside the host's overlay, so the test writes it directly. Points: `after-install` (the
  * installers, once the packages are in), `before-pull` (docker pull, before the image is there).
+ *
+ * Failures (fault tests): while `<holdDir>/fail-pull` exists, `docker pull` fails with its content as the daemon's
+ * error (exit 1), as a registry that refuses or cannot be reached makes it.
  */
 
 const STATE = '/var/lib/cibot-shim';
@@ -126,7 +129,8 @@ ${jsonHelpers}
 img=\${!#}
 key=\${img//[\\/:@]/_}
 case "$1 \${2:-}" in
-  "pull "*) echo "Pulling $img"; hold before-pull; touch "$S/images/$key"
+  "pull "*) if [ -e "@HOLD_DIR@/fail-pull" ]; then echo "Error response from daemon: $(cat "@HOLD_DIR@/fail-pull")" >&2; exit 1; fi
+    echo "Pulling $img"; hold before-pull; touch "$S/images/$key"
     grep -qxF -- "$img" "$S/images.list" 2>/dev/null || printf '%s\\n' "$img" >> "$S/images.list"
     [ -s /etc/mesos-slave/hostname ] && post /_control/agents/images "{\\"hostname\\":$(json_str "$(content /etc/mesos-slave/hostname)"),\\"image\\":$(json_str "$img")}" >/dev/null 2>&1
     echo "Status: Downloaded newer image for $img" ;;

@@ -41,9 +41,10 @@ export class JenkinsCasc {
   constructor(opts: SimOptions, engine: JenkinsEngine, seed: { frameworkId: string; jenkinsUrl: string }) {
     this.opts = opts;
     this.engine = engine;
-    // The seed configured its Mesos cloud by hand (seed step 4); what the simulated plugin runs with.
+    // The seed configured its Mesos cloud by hand (seed step 4); what the simulated plugin runs with. A seed home whose
+    // setup wizard is still pending is a new install: nobody has configured a cloud in it yet.
     const p = opts.pluginAgent;
-    this.homes.set(engine.jobs, [{
+    this.homes.set(engine.jobs, opts.jenkinsSetupWizard === 'pending' ? [] : [{
       mesos: {
         mesosMasterUrl: `${opts.masterHostname}:5050`, frameworkName: 'Jenkins Scheduler', frameworkId: seed.frameworkId, role: '*',
         agentUser: 'root', jenkinsURL: seed.jenkinsUrl,

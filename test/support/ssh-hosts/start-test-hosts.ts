@@ -75,6 +75,8 @@ export interface TestHost {
    * {@link release}. One-shot: later runs pass through.
    */
   hold(point: HoldPoint): void;
+  /** Makes every `docker pull` on the host fail with `message` as the daemon's error; undefined: pulls work again. */
+  failPulls(message: string | undefined): void;
   /** True while a shim is stopped at `point`. */
   isHeld(point: HoldPoint): boolean;
   /** Lets the shim stopped at `point` go on (a no-op when none is). */
@@ -189,6 +191,7 @@ function hostHandle(name: string, address: string, port: number, fp: string, roo
       return p ? readFileSync(p, 'utf8') : undefined;
     },
     hold: (point) => writeFileSync(join(holds, point), ''),
+    failPulls: (message) => (message === undefined ? rmSync(join(holds, 'fail-pull'), { force: true }) : writeFileSync(join(holds, 'fail-pull'), message)),
     isHeld: (point) => existsSync(join(holds, `${point}.held`)),
     release: (point) => rmSync(join(holds, `${point}.held`), { force: true }),
     sessionPids: () => childrenOf(proc.pid),

@@ -157,12 +157,19 @@ describe('Marathon watcher', () => {
   test('an overflowing hand-off is counted and replaced by a resync; other apps never reach the queue', async () => {
     let release: () => void = () => undefined;
     let blocked = true;
-    const h = harness(running1, { queueLimit: 5, slow: () => (blocked ? new Promise<void>((r) => (release = r)) : Promise.resolve()) });
+    let stuck = false;
+    const slow = () => {
+      if (!blocked) return Promise.resolve();
+      stuck = true;
+      return new Promise<void>((r) => (release = r));
+    };
+    const h = harness(running1, { queueLimit: 5, slow });
     try {
       await waitFor(() => h.watcher.stats().connected && h.watcher.stats().resyncsDone >= 2, { what: 'subscribed, then the baseline resync' });
       for (let i = 0; i < 1000; i++) h.marathon.emit({ ...status(`other.instance-${i}._app.1`, 'TASK_FAILED', 'slave1', 1), appId: '/other' });
       h.marathon.emit(status(`${I1}._app.1`, 'TASK_FAILED', 'slave1', 10));
-      await waitFor(() => h.transitions.length === 0 && h.watcher.stats().queued === 0, { what: 'first signal taken' });
+      // Taken, and its 'opened' being delivered (not merely not queued yet: that is true before the read loop has it).
+      await waitFor(() => stuck && h.transitions.length === 0 && h.watcher.stats().queued === 0, { what: 'first signal taken' });
       // The processor is now stuck delivering 'opened'; the app keeps changing faster than it can keep up.
       for (let n = 2; n < 40; n++) h.marathon.emit(status(`${I1}._app.${n}`, n % 2 ? 'TASK_FAILED' : 'TASK_RUNNING', 'slave1', 10 + n));
       await waitFor(() => h.watcher.stats().overflowed > 0, { what: 'overflow counted' });
