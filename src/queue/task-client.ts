@@ -69,19 +69,23 @@ export function createTaskClient(opts: TaskClientOptions): TaskClient {
     }
     return { kind, data: parsed.data, jobId: safeJobId(`${kind.name}-${kind.jobId(parsed.data)}`), queue: queueOf(kind.queue) };
   };
-  /** One `addBulk` (one MULTI) per queue, all sent at once. */
+  const jobOf = (it: Item) => ({
+    name: it.kind.name,
+    data: it.data,
+    opts: {
+      jobId: it.jobId,
+      attempts: it.kind.attempts,
+      backoff: { type: 'jittered', delay: it.kind.backoffMs },
+      removeOnComplete: { age: keepSec, count: 1000 },
+      removeOnFail: { age: keepSec, count: 1000 },
+    },
+  });
+  /** One `addBulk` (one MULTI) per queue, all sent at once; a lone task is a plain `add` (one script call). */
   const addAll = (items: readonly Item[]) =>
-    Promise.all([...new Set(items.map((it) => it.queue))].map((queue) => queue.addBulk(items.filter((it) => it.queue === queue).map((it) => ({
-      name: it.kind.name,
-      data: it.data,
-      opts: {
-        jobId: it.jobId,
-        attempts: it.kind.attempts,
-        backoff: { type: 'jittered', delay: it.kind.backoffMs },
-        removeOnComplete: { age: keepSec, count: 1000 },
-        removeOnFail: { age: keepSec, count: 1000 },
-      },
-    })))));
+    Promise.all([...new Set(items.map((it) => it.queue))].map((queue) => {
+      const jobs = items.filter((it) => it.queue === queue).map(jobOf);
+      return jobs.length === 1 ? queue.add(jobs[0]!.name, jobs[0]!.data, jobs[0]!.opts) : queue.addBulk(jobs);
+    }));
   /**
    * Marks each item the last one of its single-flight key (GETSET, sent together and run by Redis in request
    * order) and says, for each, whether the task it replaced is still live: then the new one waits behind it.
@@ -120,8 +124,9 @@ export function createTaskClient(opts: TaskClientOptions): TaskClient {
       });
     }).catch((err: unknown) => {
       if (sent.length === 0 || !(err instanceof UserFacingError) || err.code !== 'queue_unavailable') throw err;
-      // Redis answered with an error: the adds were refused, so "nothing was queued" holds.
-      if (err.cause instanceof ReplyError) throw err;
+      // Redis answered with an error, or the cluster client refused the MULTI before sending it (keys in several
+      // slots): the adds were refused, so "nothing was queued" holds.
+      if (err.cause instanceof ReplyError || /should belong to the same slot/.test(String(err.cause))) throw err;
       throw notConfirmed(sent, err.cause ?? err);
     });
   };

@@ -111,6 +111,17 @@ describe('Redis Cluster: 3 primaries', () => {
     }
   });
 
+  test('a fan-out under an un-tagged prefix is refused before anything is sent: the reply says nothing was queued', async () => {
+    const client = createTaskClient({ redis, prefix: `plain${randomUUID().slice(0, 6)}`, registry: new TaskRegistry().register(selftestKind), deadlineMs: 5000 });
+    try {
+      // The cluster client refuses the adds' MULTI itself (its keys are in several slots): no add reached Redis.
+      const batch = ['f1', 'f2'].map((requestId) => ({ kind: 'selftest', data: { requester, requestId } }));
+      await assert.rejects(client.enqueueMany(batch), (err: Error) => /nothing was queued/.test(err.message) && /same slot/.test(String(err.cause)));
+    } finally {
+      await client.close();
+    }
+  });
+
   test('schedulers: an upsert is one scheduler with exactly one next job; removed', async () => {
     const prefix = tagged();
     const schedulers = createSchedulers({ redis, prefix });
