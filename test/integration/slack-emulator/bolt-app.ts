@@ -1,6 +1,7 @@
 /** Minimal real Bolt apps wired to the emulator, for the emulator's own tests. */
 import { App, LogLevel, SocketModeReceiver } from '@slack/bolt';
-import { freePort } from '../../../src/playground/ports.ts';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { startSlackEmulator, type SlackEmulator, type SlackEmulatorOptions } from '../../../src/playground/slack-emulator/index.ts';
 
 export const SECRETS = {
@@ -16,23 +17,27 @@ export async function emulator(extra: Partial<SlackEmulatorOptions> = {}): Promi
   return startSlackEmulator({ ...SECRETS, ...extra });
 }
 
-/** A Bolt app in HTTP mode (default HTTPReceiver) on a free port; the emulator is pointed at it. */
-export async function startHttpApp(slack: SlackEmulator): Promise<{ app: App; url: string }> {
-  const port = await freePort();
+/** A Bolt app in HTTP mode (default HTTPReceiver), not listening yet (see {@link listen}). */
+export async function startHttpApp(slack: SlackEmulator): Promise<{ app: App }> {
   const app = new App({
     token: SECRETS.botToken,
     signingSecret: SECRETS.signingSecret,
     logLevel: LogLevel.ERROR,
     clientOptions: { slackApiUrl: slack.apiUrl, retryConfig: RETRY },
   });
-  const url = `http://127.0.0.1:${port}/slack/events`;
-  slack.setTarget({ mode: 'http', url });
-  return { app, url };
+  return { app };
 }
 
-/** Listens: kept apart so tests register listeners before the first request can arrive. */
-export async function listen(app: App, url: string): Promise<void> {
-  await app.start(Number(new URL(url).port));
+/**
+ * Listens on a port the kernel picks (loopback) and points the emulator at it: kept apart so tests register
+ * listeners before the first request can arrive. Not a port picked free beforehand: in a full run another process
+ * took one in between (EADDRINUSE), and the failed start then kept the test process alive in its teardown.
+ */
+export async function listen(app: App, slack: SlackEmulator): Promise<string> {
+  const server = (await app.start({ port: 0, host: '127.0.0.1' })) as Server;
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`;
+  slack.setTarget({ mode: 'http', url });
+  return url;
 }
 
 /**

@@ -36,7 +36,7 @@ describe('slack emulator: HTTP mode with a real Bolt app', () => {
       clicks.push({ body, action });
       await respond({ text: 'approved by <@someone>', replace_original: true });
     });
-    await listen(app, started.url);
+    await listen(app, slack);
   });
 
   after(async () => {

@@ -18,7 +18,7 @@ describe('slack emulator: response_url and ack window', () => {
       await ack();
       await respond({ text: `public ${command.text}`, response_type: 'in_channel' });
     });
-    await listen(app, started.url);
+    await listen(app, slack);
   });
 
   after(async () => {
