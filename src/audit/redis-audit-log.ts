@@ -34,6 +34,12 @@ export interface RedisAuditLogOptions {
   clock?: Clock;
 }
 
+/** KEYS: marker, stream. ARGV: marker value, ttl s, maxlen, field, value, … → 1 written, 0 marker already set. */
+const APPEND_ONCE = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) == false then return 0 end
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', unpack(ARGV, 4))
+return 1`;
+
 /** Creates the Redis-stream audit log at key `<prefix>:audit`. */
 export function createRedisAuditLog(opts: RedisAuditLogOptions): AuditLog {
   const { redis } = opts;
@@ -41,14 +47,21 @@ export function createRedisAuditLog(opts: RedisAuditLogOptions): AuditLog {
   const maxLen = opts.maxLen ?? 10_000;
   const maxChars = opts.maxFieldChars ?? 500;
   const clock = opts.clock ?? systemClock;
+  const fields = (entry: AuditEntry): string[] => {
+    const args: string[] = ['at', String(clock.now())];
+    for (const f of FIELDS) {
+      const v = entry[f];
+      if (v !== undefined) args.push(f, v.slice(0, maxChars));
+    }
+    return args;
+  };
   return {
     async append(entry: AuditEntry) {
-      const args: string[] = ['at', String(clock.now())];
-      for (const f of FIELDS) {
-        const v = entry[f];
-        if (v !== undefined) args.push(f, v.slice(0, maxChars));
-      }
-      await redis.xadd(key, 'MAXLEN', '~', String(maxLen), '*', ...args);
+      await redis.xadd(key, 'MAXLEN', '~', String(maxLen), '*', ...fields(entry));
+    },
+    async appendOnce(entry, once) {
+      const args = fields(entry);
+      return Number(await redis.eval(APPEND_ONCE, 2, once.key, key, once.value, String(once.ttlSec), String(maxLen), ...args)) === 1;
     },
     async recent(count: number): Promise<AuditRecord[]> {
       const rows = await redis.xrevrange(key, '+', '-', 'COUNT', Math.max(1, Math.min(count, 1000)));

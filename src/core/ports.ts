@@ -37,6 +37,12 @@ export interface OutboxEntry {
 /** Append-only trail of what happened (commands, confirmations, denials, tasks, alerts). */
 export interface AuditLog {
   append(entry: AuditEntry): Promise<void>;
+  /**
+   * Appends `entry` and sets `once.key` (same key prefix, so the same Redis Cluster slot) to `once.value` for
+   * `once.ttlSec`, in one step, unless `once.key` is set already: then nothing is written and it resolves false.
+   * The task worker's completion marker: a task's outcome is recorded once even if its worker dies right after.
+   */
+  appendOnce(entry: AuditEntry, once: { key: string; value: string; ttlSec: number }): Promise<boolean>;
   recent(count: number): Promise<AuditRecord[]>;
 }
 

@@ -16,6 +16,8 @@ import { cancelKeys, subscribeCancels } from './cancel-bus.ts';
 import { acquireExclusive, exclusiveKeys, releaseExclusive, renewExclusive } from './exclusive-lock.ts';
 import { classifyFailure, type FailureLogger } from './failure.ts';
 import { withDeadlineOr } from '../core/deadline.ts';
+import { safeJson } from '../core/safe-json.ts';
+import { z } from 'zod';
 import type { ProgressRenderer } from '../core/progress-view.ts';
 
 export interface TaskWorkerOptions<T extends { requester: { userId: string; channelId: string } }> {
@@ -77,6 +79,7 @@ export function createTaskWorker<T extends { requester: { userId: string; channe
   }
   const clock = opts.clock ?? systemClock;
   const store = createJobStore({ redis, prefix });
+  const doneKey = (jobId: string) => `${prefix}:jobx:${jobId}:done`;
   const excl = exclusiveKeys(prefix);
   const lockMs = opts.lockDurationMs ?? 30_000;
   const state = { shuttingDown: false };
@@ -96,6 +99,17 @@ export function createTaskWorker<T extends { requester: { userId: string; channe
     const parsed = kind.schema.safeParse(withSlot(job));
     if (!parsed.success) throw new UnrecoverableError(`invalid ${kind.name} job data: ${parsed.error.issues[0]?.message}`);
     const data = parsed.data;
+    // A task taken again (its worker died, or a retry) may have finished already: its worker can die after recording
+    // the outcome and before BullMQ records the completion. The outcome then stands, and the handler is not run again.
+    // Only a resumed task pays this round trip (P6).
+    if (job.attemptsStarted > 1 || job.stalledCounter > 0 || job.attemptsMade > 0) {
+      const done = outcomeSchema.safeParse(safeJson(await redis.get(doneKey(jobId)) ?? 'null'));
+      if (done.success) {
+        opts.log?.warn({ jobId, outcome: done.data.outcome }, 'task taken again after its outcome was recorded; not run again');
+        if (done.data.outcome === 'succeeded') return done.data.result;
+        throw new UnrecoverableError(done.data.message);
+      }
+    }
     const exclKey = kind.exclusiveKey ? excl.lock(kind.exclusiveKey(data)) : undefined;
     if (exclKey && !(await acquireExclusive(redis, exclKey, jobId, lockMs))) {
       await job.moveToDelayed(clock.now() + (opts.exclusiveRetryMs ?? 1000), token);
@@ -124,11 +138,15 @@ export function createTaskWorker<T extends { requester: { userId: string; channe
       abort.signal.throwIfAborted();
       const result: TaskResult = await handler(data, { jobId, attempt, signal: abort.signal, progress: reporter, log: reporter.log });
       await reporter.finish(result);
-      await opts.audit.append({ kind: 'task_finished', user: data.requester.userId, command: kind.name, jobId, outcome: 'succeeded', detail: `${clock.now() - startedAt} ms` });
+      const outcome: RecordedOutcome = { outcome: 'succeeded', result };
+      await opts.audit.appendOnce(
+        { kind: 'task_finished', user: data.requester.userId, command: kind.name, jobId, outcome: 'succeeded', detail: `${clock.now() - startedAt} ms` },
+        { key: doneKey(jobId), value: JSON.stringify(outcome), ttlSec: DONE_TTL_SEC },
+      );
       return result;
     } catch (err) {
       const failure = classifyFailure(err, { signal: abort.signal, shuttingDown: state.shuttingDown, attempt, attempts: kind.attempts, log: opts.log, jobId });
-      await reportFailure(failure, reporter, opts.audit, { user: data.requester.userId, command: kind.name, jobId });
+      await reportFailure(failure, reporter, opts.audit, { user: data.requester.userId, command: kind.name, jobId }, doneKey(jobId));
       if (failure.outcome === 'released') {
         await job.moveToDelayed(clock.now(), token);
         throw new DelayedError();
@@ -174,7 +192,7 @@ export function createTaskWorker<T extends { requester: { userId: string; channe
     const reporter = reporterFor(entry.kind, parsed.data, jobId, job.attemptsMade + 1);
     try {
       await reporter.load();
-      await reportFailure(failure, reporter, opts.audit, { user: parsed.data.requester.userId, command: entry.kind.name, jobId });
+      await reportFailure(failure, reporter, opts.audit, { user: parsed.data.requester.userId, command: entry.kind.name, jobId }, doneKey(jobId));
     } finally {
       await reporter.close().catch(() => undefined);
     }
@@ -211,6 +229,14 @@ export function createTaskWorker<T extends { requester: { userId: string; channe
   };
 }
 
+/** A task's recorded outcome (its completion marker), kept as long as job progress state (7 days). */
+const outcomeSchema = z.discriminatedUnion('outcome', [
+  z.object({ outcome: z.literal('succeeded'), result: z.object({ summary: z.string(), changed: z.boolean().optional(), details: z.array(z.string()).readonly().optional() }) }),
+  z.object({ outcome: z.enum(['failed', 'cancelled']), message: z.string() }),
+]);
+type RecordedOutcome = z.infer<typeof outcomeSchema>;
+const DONE_TTL_SEC = 7 * 24 * 3600;
+
 /** How long close() waits for the cancel subscription to end cleanly before disconnecting it, ms. */
 const UNSUBSCRIBE_WAIT_MS = 500;
 
@@ -234,6 +260,7 @@ async function reportFailure(
   reporter: ReturnType<typeof createProgressReporter>,
   audit: AuditLog,
   who: { user: string; command: string; jobId: string },
+  doneKey: string,
 ) {
   const show = {
     cancelled: () => reporter.cancelled(failure.message),
@@ -244,5 +271,10 @@ async function reportFailure(
   // The outcome is decided; a lost progress update or audit line must not turn it into another failure.
   await show().catch(() => undefined);
   const kind = failure.outcome === 'cancelled' ? 'cancelled' : 'task_finished';
-  await audit.append({ kind, ...who, outcome: failure.outcome, detail: failure.message }).catch(() => undefined);
+  const entry = { kind, ...who, outcome: failure.outcome, detail: failure.message } as const;
+  // A final outcome is recorded once, with its completion marker; a retry or release is not final.
+  const final = failure.outcome === 'failed' || failure.outcome === 'cancelled'
+    ? audit.appendOnce(entry, { key: doneKey, value: JSON.stringify({ outcome: failure.outcome, message: failure.error.message } satisfies RecordedOutcome), ttlSec: DONE_TTL_SEC })
+    : audit.append(entry);
+  await final.catch(() => undefined);
 }

@@ -13,11 +13,13 @@ import { selftestKind } from '../../src/features/selftest/kind.ts';
 import { defineTaskKind, requesterSchema } from '../../src/core/task-kind.ts';
 import { digestSlotKey } from '../../src/queue/schedulers.ts';
 import { createSelftestHandler } from '../../src/features/selftest/handler.ts';
-import type { TaskHandler } from '../../src/core/ports.ts';
+import type { AuditEntry, AuditLog, TaskHandler } from '../../src/core/ports.ts';
 
 const opts = z.object({
   url: z.string(), prefix: z.string(), kind: z.enum(['selftest', 'digest']),
   lockMs: z.number(), stalledMs: z.number(), stepMs: z.number(), graceMs: z.number(), maxStalled: z.number().optional(),
+  /** SIGKILL this process as soon as a task's outcome is in the audit, before BullMQ records the completion. */
+  dieAfterOutcome: z.boolean().optional(),
 }).parse(JSON.parse(process.argv[2] ?? '{}'));
 
 interface DigestTask { schedulerId: string; requester: { userId: string; channelId: string }; slotMs: number }
@@ -31,7 +33,15 @@ export const fixtureDigestKind = defineTaskKind<DigestTask>({
 
 const redis = createWorkerConnection({ url: opts.url });
 const outbox = createRedisOutbox({ redis, prefix: opts.prefix });
-const audit = createRedisAuditLog({ redis, prefix: opts.prefix });
+const redisAudit = createRedisAuditLog({ redis, prefix: opts.prefix });
+const dieIfFinished = (entry: AuditEntry) => {
+  if (opts.dieAfterOutcome && entry.kind === 'task_finished') process.kill(process.pid, 'SIGKILL');
+};
+const audit: AuditLog = {
+  ...redisAudit,
+  append: async (entry) => { await redisAudit.append(entry); dieIfFinished(entry); },
+  appendOnce: async (entry, once) => { const written = await redisAudit.appendOnce(entry, once); dieIfFinished(entry); return written; },
+};
 const common = { connection: redis, prefix: opts.prefix, outbox, audit, render: progressRenderer, lockDurationMs: opts.lockMs,
   stalledIntervalMs: opts.stalledMs, maxStalledCount: opts.maxStalled, progressFlushMs: 50 };
 

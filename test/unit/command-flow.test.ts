@@ -20,7 +20,7 @@ function setup(roles: Record<string, Role>) {
   const flow = new CommandFlow({
     registry: createRegistry(),
     roles: { roleOf: async (u: string) => roles[u] ?? 'viewer' } as never,
-    audit: { append: async (e) => void audit.push(e), recent: async () => [] },
+    audit: { append: async (e) => void audit.push(e), appendOnce: async (e) => (audit.push(e), true), recent: async () => [] },
     confirmations,
     services: { run: async (spec, args) => (ran.push({ name: spec.name, args }), { text: `ran ${spec.name}` }) },
     visibility: {},
@@ -72,7 +72,7 @@ test('a secret answer (/ci jenkins password) stays ephemeral even when the visib
   const flow = new CommandFlow({
     registry: createRegistry(),
     roles: { roleOf: async () => 'admin' } as never,
-    audit: { append: async () => undefined, recent: async () => [] },
+    audit: { append: async () => undefined, appendOnce: async () => true, recent: async () => [] },
     confirmations: new MemoryConfirmationStore(),
     services: { run: async (spec) => ({ text: `ran ${spec.name}` }) },
     visibility: { 'jenkins password': 'in_channel', 'jenkins cloud': 'in_channel' },

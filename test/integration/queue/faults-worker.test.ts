@@ -22,9 +22,9 @@ after(async () => {
   await server.stop();
 });
 
-async function spawnWorker(prefix: string, o: { kind?: string; stepMs: number; graceMs?: number; maxStalled?: number }) {
+async function spawnWorker(prefix: string, o: { kind?: string; stepMs: number; graceMs?: number; maxStalled?: number; dieAfterOutcome?: boolean }) {
   const args = JSON.stringify({ url: server.url, prefix, kind: o.kind ?? 'selftest', lockMs: 1000, stalledMs: 500,
-    stepMs: o.stepMs, graceMs: o.graceMs ?? 5000, maxStalled: o.maxStalled });
+    stepMs: o.stepMs, graceMs: o.graceMs ?? 5000, maxStalled: o.maxStalled, dieAfterOutcome: o.dieAfterOutcome });
   const child = start(process.execPath, [FIXTURE, args]);
   children.push(child);
   await waitFor(() => child.output().includes('ready'), { what: 'worker ready', deadlineMs: 10_000 });
@@ -76,6 +76,27 @@ describe('worker faults', () => {
     assert.equal(finished.length, 1, 'one task_finished');
     assert.equal(finished[0]!.outcome, 'failed');
     await c.stop();
+    await e.close();
+  });
+
+  test('R1: worker SIGKILLed after the task outcome is recorded, before BullMQ marks it completed → the next worker completes it with that outcome, without running it again', async (t) => {
+    const e = await engine(server, new TaskRegistry().register(selftestKind), t);
+    const a = await spawnWorker(e.prefix, { stepMs: 20, dieAfterOutcome: true });
+    const { jobId } = await e.client.enqueue('selftest', { requester, requestId: 'r1-done' });
+    await waitFor(() => a.child.signalCode === 'SIGKILL', { what: 'a killed itself after the outcome', deadlineMs: 10_000 });
+    const q = new Queue('selftest', { connection: e.workerRedis, prefix: e.prefix });
+    assert.equal(await (await q.getJob(jobId))?.getState(), 'active', 'BullMQ had not recorded the completion');
+    const b = await spawnWorker(e.prefix, { stepMs: 20 });
+    await waitFor(async () => (await (await q.getJob(jobId))?.getState()) === 'completed', { what: 'completed on b', deadlineMs: 10_000 });
+    assert.doesNotMatch(b.output(), new RegExp(`start ${jobId}`), 'not run again');
+    assert.match((await q.getJob(jobId))?.returnvalue?.summary ?? '', /selftest passed/, 'the recorded result');
+    const finished = (await e.audit.recent(50)).filter((x) => x.kind === 'task_finished' && x.jobId === jobId);
+    assert.equal(finished.length, 1, 'one task_finished');
+    const mains = e.notifier.posts().filter((x) => !x.threadTs);
+    assert.equal(mains.length, 1, 'one progress message');
+    assert.match(text(e.notifier.latest(mains[0]!.ts)), /selftest passed/);
+    await q.close();
+    await b.stop();
     await e.close();
   });
 
