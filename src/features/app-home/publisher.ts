@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { createHash } from 'node:crypto';
 import { RetryLaterError } from '../../core/errors.ts';
+import { interruptibleSleep } from '../../core/sleep.ts';
 import type { Block } from '../../core/types.ts';
 import type { HomeTab, Log, StateStore } from '../../core/ports.ts';
 import { homeView } from './render.ts';
@@ -38,7 +39,7 @@ export class HomePublisher {
   #nextSlotMs = 0;
 
   constructor(o: PublisherOptions) {
-    this.#o = { minGapMs: 700, reopenGapMs: 30_000, now: Date.now, sleep: defaultSleep, ...o };
+    this.#o = { minGapMs: 700, reopenGapMs: 30_000, now: Date.now, sleep: interruptibleSleep, ...o };
   }
 
   /** A user opened the Home tab: remember them, and publish unless they got this very view a moment ago. */
@@ -105,12 +106,3 @@ function hashOf(body: readonly Block[]): string {
   return createHash('sha256').update(JSON.stringify(body)).digest('hex');
 }
 
-function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
-  });
-}
