@@ -3,12 +3,12 @@
  * Nothing here calls SSH or an upstream before the ack: commands that read the cluster are `deferred` and run
  * after it.
  */
-import { isUserFacing } from '../core/errors.ts';
+import { isUserFacing, UpstreamError } from '../core/errors.ts';
 import { correlationId } from '../core/ids.ts';
 import type { AuditLog, ConfirmationStore, PendingConfirmation } from '../core/ports.ts';
 import { roleAtLeast, type RenderedMessage, type Requester, type Role } from '../core/types.ts';
 import type { CommandRegistry, CommandSpec } from '../chat/registry.ts';
-import { confirmReply, deniedReply, internalErrorReply, textReply } from '../chat/render/replies.ts';
+import { confirmReply, deniedReply, internalErrorReply, textReply, upstreamErrorReply } from '../chat/render/replies.ts';
 import { describeCommand } from './command-text.ts';
 import type { RoleResolver } from './rbac.ts';
 import { BoundedWaits } from '../core/deadline.ts';
@@ -175,6 +175,10 @@ export class CommandFlow {
     }
     const id = correlationId();
     this.deps.logError(err, { correlationId: id, command: name, user: requester.userId });
+    if (err instanceof UpstreamError) {
+      this.deps.onCommand?.(name, 'upstream');
+      return { message: upstreamErrorReply(err, id), visibility: 'ephemeral' };
+    }
     this.deps.onCommand?.(name, 'error');
     return { message: internalErrorReply(id), visibility: 'ephemeral' };
   }

@@ -14,6 +14,7 @@ import { parse, stringify } from 'yaml';
 import { startBotStack, type BotStack } from '../support/bot-stack.ts';
 import { renderMessageText } from '../../src/playground/slack-emulator/index.ts';
 import type { RunningSimulator } from '../../src/playground/simulator/index.ts';
+import { waitFor } from '../../src/playground/ports.ts';
 
 const ALICE = 'U0ALICE001'; // admin
 const BOB = 'U0BOB00001'; // operator
@@ -35,6 +36,8 @@ before(async () => {
     },
   });
   sim = stack.sim ?? assert.fail('simulator');
+  // The simulated Jenkins starts as a Marathon task: until it runs, it answers 503 (the first test failed 1 in 2 runs alone).
+  await waitFor(() => sim.sim.jenkins.up, { deadlineMs: 20_000, what: 'Jenkins running' });
 });
 
 after(async () => {

@@ -5,6 +5,7 @@ import { CommandRegistry } from '../../src/chat/registry.ts';
 import { commandSpecsOf } from '../../src/features/define-feature.ts';
 import { features } from '../../src/features/list.ts';
 import { MemoryConfirmationStore } from '../../src/store/memory-confirmations.ts';
+import { UpstreamError } from '../../src/core/errors.ts';
 import type { AuditEntry } from '../../src/core/ports.ts';
 import type { Role } from '../../src/core/types.ts';
 
@@ -84,4 +85,27 @@ test('a secret answer (/ci jenkins password) stays ephemeral even when the visib
   // The override itself works for a command without a secret, so the guard is what keeps the password ephemeral.
   const other = await (await flow.command('jenkins cloud', ALICE)).later?.();
   assert.equal(other?.visibility, 'in_channel');
+});
+
+test('a cluster service failing a command is named with how it failed, not "something went wrong on our side"', async () => {
+  const logged: unknown[] = [];
+  const flow = new CommandFlow({
+    registry: createRegistry(),
+    roles: { roleOf: async () => 'admin' } as never,
+    audit: { append: async () => undefined, appendOnce: async () => true, recent: async () => [] },
+    confirmations: new MemoryConfirmationStore(),
+    services: {
+      run: async () => {
+        throw new UpstreamError('jenkins', 'GET /crumbIssuer/api/json', { failure: 'http', status: 503, detail: 'Jenkins is not running\n(its Marathon task is not up)' });
+      },
+    },
+    visibility: {},
+    secondAdminMayConfirm: false,
+    logError: (err) => void logged.push(err),
+  });
+  const reply = await (await flow.command('jenkins cloud', ALICE)).later?.();
+  assert.equal(reply?.visibility, 'ephemeral');
+  assert.match(reply?.message.text ?? '', /^:x: Jenkins failed \(http 503\) on `GET \/crumbIssuer\/api\/json`: Jenkins is not running \(its Marathon task is not up\)\. `\/ci status` shows what is up/);
+  assert.doesNotMatch(reply?.message.text ?? '', /went wrong on our side/);
+  assert.equal(logged.length, 1, 'still logged, under the id the reply names');
 });

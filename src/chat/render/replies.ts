@@ -1,4 +1,5 @@
 /** Small replies of the front door: errors, denials, confirmations. Pure functions. */
+import type { UpstreamError, UpstreamService } from '../../core/errors.ts';
 import type { PendingConfirmation } from '../../core/ports.ts';
 import type { RenderedMessage, Role } from '../../core/types.ts';
 import { usageLine, type CommandSpec } from '../registry.ts';
@@ -16,6 +17,17 @@ export function deniedReply(spec: CommandSpec, have: Role): RenderedMessage {
 
 export function internalErrorReply(correlationId: string): RenderedMessage {
   return textReply(`:warning: Something went wrong on our side. It is logged as \`${correlationId}\`; please mention it when you ask for help.`);
+}
+
+const SERVICE_NAMES: Record<UpstreamService, string> = {
+  mesos: 'Mesos', marathon: 'Marathon', jenkins: 'Jenkins', zookeeper: 'ZooKeeper', slack: 'Slack', ssh: 'SSH',
+};
+
+/** A cluster service that failed a command's call (down, refusing, too slow): which one, how, and where to look. */
+export function upstreamErrorReply(err: UpstreamError, correlationId: string): RenderedMessage {
+  const how = err.failure === 'timeout' ? 'did not answer in time' : err.failure === 'refused' ? 'refused the connection' : `failed (${err.failure}${err.status === undefined ? '' : ` ${err.status}`})`;
+  const detail = err.detail ? `: ${err.detail.replace(/\s+/g, ' ').slice(0, 200)}` : '';
+  return textReply(`:x: ${SERVICE_NAMES[err.service]} ${how} on \`${err.request}\`${detail}. \`/ci status\` shows what is up; try again when it is (logged as \`${correlationId}\`).`);
 }
 
 export function confirmReply(spec: CommandSpec, pending: PendingConfirmation, describe: string, ttlMs: number): RenderedMessage {
