@@ -201,8 +201,7 @@ try {
   clearInterval(events);
   const digestCount = digests() - digests0;
 
-  const fit = (ys: number[]) => {
-    const xs = samples.map((p) => p.tH);
+  const fit = (ys: number[], xs = samples.map((p) => p.tH)) => {
     const mx = xs.reduce((a, v) => a + v, 0) / xs.length;
     const my = ys.reduce((a, v) => a + v, 0) / ys.length;
     const slope = xs.reduce((a, x, i) => a + (x - mx) * ((ys[i] as number) - my), 0) / xs.reduce((a, x) => a + (x - mx) ** 2, 0);
@@ -218,6 +217,10 @@ try {
     const last = median(ys.slice(-perWindow));
     console.log(`${label.padEnd(13)} start ${start.toFixed(1)} MiB, slope ${slope >= 0 ? '+' : ''}${slope.toFixed(2)} MiB/h = ${pct >= 0 ? '+' : ''}${pct.toFixed(2)} % over the run; first 5 min median ${first.toFixed(1)} → last 5 min ${last.toFixed(1)} MiB (${(((last - first) / first) * 100).toFixed(2)} %); min ${Math.min(...ys).toFixed(1)} max ${Math.max(...ys).toFixed(1)}`);
     if (label === 'RSS') console.log(`  target growth ≤ 2 % over the hour: ${pct <= 2 ? 'met' : `NOT met (${(pct - 2).toFixed(2)} points over)`}${SOAK_MIN < 60 ? ` (a ${SOAK_MIN}-minute run, not the hour)` : ''}`);
+    // Beside the verdict, not instead of it: a leak keeps its slope, a warm-up (JIT code, allocator arenas) flattens.
+    const half = Math.floor(ys.length / 2);
+    const late = fit(ys.slice(half), samples.slice(half).map((p) => p.tH));
+    console.log(`  second half alone: slope ${late.slope >= 0 ? '+' : ''}${late.slope.toFixed(2)} MiB/h = ${((late.slope / start) * 100).toFixed(2)} % of the start per hour`);
   }
   console.log('heap snapshots, start → end (groups that grew most):');
   for (const line of heapDiff(summarizeHeapSnapshot(startSnap), summarizeHeapSnapshot(endSnap))) console.log(line);
