@@ -26,9 +26,16 @@ export function failureOf(err: unknown, signal: AbortSignal, timeoutMs: number):
   if (timedOut || (err instanceof UpstreamError && err.failure === 'timeout')) {
     return { failure: 'timeout', text: `no answer in ${seconds(timeoutMs)}` };
   }
+  return upstreamReason(err);
+}
+
+/** {@link failureOf} without a deadline of ours: the reason an upstream call failed, as the client reported it. */
+export function upstreamReason(err: unknown): PartFailure {
   if (!(err instanceof UpstreamError)) return { failure: 'bad_answer', text: `unexpected answer (${short(err)})` };
   const detail = err.detail ?? '';
   switch (err.failure) {
+    case 'timeout':
+      return { failure: 'timeout', text: detail || 'no answer in time' };
     case 'refused':
       return { failure: 'refused', text: 'connection refused' };
     case 'auth':

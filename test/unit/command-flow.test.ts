@@ -96,7 +96,7 @@ test('a cluster service failing a command is named with how it failed, not "some
     confirmations: new MemoryConfirmationStore(),
     services: {
       run: async () => {
-        throw new UpstreamError('jenkins', 'GET /crumbIssuer/api/json', { failure: 'http', status: 503, detail: 'Jenkins is not running\n(its Marathon task is not up)' });
+        throw new UpstreamError('jenkins', 'GET /crumbIssuer/api/json', { failure: 'http', status: 503, detail: 'Jenkins is not running\n(its Marathon task is not up) <!channel>' });
       },
     },
     visibility: {},
@@ -105,7 +105,8 @@ test('a cluster service failing a command is named with how it failed, not "some
   });
   const reply = await (await flow.command('jenkins cloud', ALICE)).later?.();
   assert.equal(reply?.visibility, 'ephemeral');
-  assert.match(reply?.message.text ?? '', /^:x: Jenkins failed \(http 503\) on `GET \/crumbIssuer\/api\/json`: Jenkins is not running \(its Marathon task is not up\)\. `\/ci status` shows what is up/);
+  assert.match(reply?.message.text ?? '', /^:x: \*Jenkins\*: HTTP 503 on GET \/crumbIssuer\/api\/json \(Jenkins is not running \(its Marathon task is not up\) &lt;!channel&gt;\)\. `\/ci status` shows what is up/);
+  assert.doesNotMatch(reply?.message.text ?? '', /<!channel>/, 'upstream text cannot mention the channel');
   assert.doesNotMatch(reply?.message.text ?? '', /went wrong on our side/);
   assert.equal(logged.length, 1, 'still logged, under the id the reply names');
 });

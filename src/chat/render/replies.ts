@@ -1,6 +1,8 @@
 /** Small replies of the front door: errors, denials, confirmations. Pure functions. */
 import type { UpstreamError, UpstreamService } from '../../core/errors.ts';
 import type { PendingConfirmation } from '../../core/ports.ts';
+import { clip, escapeMrkdwn } from '../../core/text.ts';
+import { upstreamReason } from '../../cluster/read-part.ts';
 import type { RenderedMessage, Role } from '../../core/types.ts';
 import { usageLine, type CommandSpec } from '../registry.ts';
 
@@ -23,11 +25,14 @@ const SERVICE_NAMES: Record<UpstreamService, string> = {
   mesos: 'Mesos', marathon: 'Marathon', jenkins: 'Jenkins', zookeeper: 'ZooKeeper', slack: 'Slack', ssh: 'SSH',
 };
 
-/** A cluster service that failed a command's call (down, refusing, too slow): which one, how, and where to look. */
+/**
+ * A cluster service that failed a command's call (down, refusing, too slow): which one and how, in the words of
+ * `/ci status` ({@link upstreamReason}), with what an HTTP error said; escaped, as upstream text is not ours.
+ */
 export function upstreamErrorReply(err: UpstreamError, correlationId: string): RenderedMessage {
-  const how = err.failure === 'timeout' ? 'did not answer in time' : err.failure === 'refused' ? 'refused the connection' : `failed (${err.failure}${err.status === undefined ? '' : ` ${err.status}`})`;
-  const detail = err.detail ? `: ${err.detail.replace(/\s+/g, ' ').slice(0, 200)}` : '';
-  return textReply(`:x: ${SERVICE_NAMES[err.service]} ${how} on \`${err.request}\`${detail}. \`/ci status\` shows what is up; try again when it is (logged as \`${correlationId}\`).`);
+  const said = err.failure === 'http' && err.detail ? ` (${clip(err.detail, 200)})` : '';
+  const why = escapeMrkdwn(upstreamReason(err).text + said);
+  return textReply(`:x: *${SERVICE_NAMES[err.service]}*: ${why}. \`/ci status\` shows what is up; try again when it is (logged as \`${correlationId}\`).`);
 }
 
 export function confirmReply(spec: CommandSpec, pending: PendingConfirmation, describe: string, ttlMs: number): RenderedMessage {
