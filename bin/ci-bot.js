@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { NODE_FLAGS, withMallocEnv } from './node-runtime.js';
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
@@ -12,7 +13,6 @@ if (major < 24) {
 }
 const built = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
 const main = existsSync(built) ? built : fileURLToPath(new URL('../src/main.ts', import.meta.url));
-// A 1 MB young-generation semi-space keeps a mostly idle bot's heap small (about 20-40 MB less RSS at idle and
-// after large cluster reads, see test/bench/idle-rss.ts and status-scale.ts) at the cost of more, tiny scavenges.
-const res = spawnSync(process.execPath, ['--max-semi-space-size=1', main, ...process.argv.slice(2)], { stdio: 'inherit' });
+// Node's flags and malloc settings as in production: see node-runtime.js.
+const res = spawnSync(process.execPath, [...NODE_FLAGS, main, ...process.argv.slice(2)], { stdio: 'inherit', env: withMallocEnv(process.env) });
 process.exit(res.status ?? 1);

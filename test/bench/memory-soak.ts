@@ -1,6 +1,7 @@
 /**
- * P5 as shipped — compiled (`npm run build`, dist/src/main.js) and run with the Docker image's node flags
- * (`--max-semi-space-size=1`; plus `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir` so heap snapshots can be
+ * P5 as shipped — compiled (`npm run build`, dist/src/main.js) and run with the Docker image's node flags and
+ * malloc settings (bin/node-runtime.js: `--max-semi-space-size=1`, MALLOC_ARENA_MAX=2, fixed 128 KiB mmap/trim
+ * thresholds; plus `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir` so heap snapshots can be
  * taken, which costs nothing until the signal comes). Two parts, in one run:
  *  1. idle RSS of `ci-bot all` holding 100 pooled SSH connections (a `/ci prepull` to 100 loopback sshd hosts opens
  *     them; the pool keeps them), beside a bare Bolt + BullMQ Queue + Worker process (target ≤ 1.2× of it, ≤ 160 MB);
@@ -27,6 +28,7 @@ import { startBot } from '../support/bot-process.ts';
 import { agentInventory, startTestHosts } from '../support/ssh-hosts/index.ts';
 import { startBareBoltBullmq } from './support/bare-bolt-bullmq.ts';
 import { heapDiff, summarizeHeapSnapshot } from './support/heap-summary.ts';
+import { MALLOC_ENV, NODE_FLAGS } from '../../bin/node-runtime.js';
 
 const SOAK_MIN = Number(process.env.SOAK_MINUTES ?? 60);
 const EVENTS_PER_SEC = Number(process.env.EVENTS_PER_SEC ?? 20);
@@ -34,7 +36,7 @@ const HOSTS = Number(process.env.SOAK_HOSTS ?? 100);
 const IDLE_MS = 20_000;
 const SAMPLE_MS = 15_000;
 const WARMUP_MS = 120_000;
-const SHIP_FLAGS = ['--max-semi-space-size=1'];
+const SHIP_FLAGS = NODE_FLAGS;
 const ADMIN = 'U0ALICE001';
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -78,8 +80,9 @@ try {
   // 1. The floor, then ci-bot with 100 pooled connections, each idling IDLE_MS before the reading.
   const floorEnv = { SLACK_BOT_TOKEN: botToken, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url };
   const floors: Record<string, number> = {};
-  for (const [label, flags] of [['default flags', []], ['the image\'s flags', SHIP_FLAGS]] as Array<[string, string[]]>) {
-    const floor = await startBareBoltBullmq(floorEnv, flags);
+  // The floor as a bare process runs (Node's and glibc's defaults), and with the image's flags and malloc settings.
+  for (const [label, flags, env] of [['default flags', [], {}], ['the image\'s flags', SHIP_FLAGS, MALLOC_ENV]] as Array<[string, string[], Record<string, string>]>) {
+    const floor = await startBareBoltBullmq({ ...floorEnv, ...env }, flags);
     await sleep(IDLE_MS);
     floors[label] = rssMb(floor.pid);
     console.log(`${`bare Bolt + BullMQ Queue + Worker, ${label}`.padEnd(58)} ${floors[label]!.toFixed(1)} MiB`);

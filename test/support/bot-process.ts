@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { waitFor } from '../../src/playground/ports.ts';
 import { start, type Started } from '../../src/playground/process.ts';
+import { NODE_FLAGS, withMallocEnv } from '../../bin/node-runtime.js';
 
 export interface BotProcess {
   proc: Started;
@@ -29,19 +30,22 @@ export async function startBot(opts: {
   deadlineMs?: number;
   /** Entry point (default src/main.ts; benchmarks pass the compiled dist/src/main.js). */
   entry?: string;
-  /** Node options; default the production ones (bin/ci-bot.js, the Dockerfile): `--max-semi-space-size=1`. */
+  /** Node options; default the production ones (bin/node-runtime.js: the `ci-bot` binary, the Dockerfile). */
   nodeArgs?: string[];
+  /** glibc malloc settings as in production (bin/node-runtime.js) unless `env` sets them; `false`: glibc's defaults. */
+  mallocEnv?: boolean;
   /** Keep every byte of stdout and stderr (default: the last 64,000 chars), for scans of the whole log. */
   fullOutput?: boolean;
 }): Promise<BotProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'ci-bot-e2e-'));
   const configPath = join(dir, 'ci-bot.yaml');
   if (opts.config !== null) writeFileSync(configPath, stringify(opts.config ?? {}));
-  const env = {
+  const given = {
     PATH: process.env.PATH ?? '', HOME: dir, ...(opts.config !== null ? { CI_BOT_CONFIG: configPath } : {}), PORT: '0', LOG_LEVEL: 'info',
     ...opts.env,
   };
-  const proc = start(process.execPath, [...(opts.nodeArgs ?? ['--max-semi-space-size=1']), opts.entry ?? MAIN, opts.role ?? 'all'], {
+  const env = opts.mallocEnv === false ? given : withMallocEnv(given);
+  const proc = start(process.execPath, [...(opts.nodeArgs ?? NODE_FLAGS), opts.entry ?? MAIN, opts.role ?? 'all'], {
     env, cwd: dir, ...(opts.fullOutput ? { keepOutputChars: Infinity } : {}),
   });
   const logs = () =>

@@ -21,11 +21,19 @@ export function cpus(n: number): string {
 export function size(mb: number): string {
   if (mb < 1024) return `${Math.round(mb)} MB`;
   const gb = mb / 1024;
-  return gb < 100 ? `${Math.round(gb * 10) / 10} GB` : `${Math.round(gb).toLocaleString('en-US')} GB`;
+  return gb < 100 ? `${Math.round(gb * 10) / 10} GB` : `${count(Math.round(gb))} GB`;
 }
 
+/**
+ * 1234567.5 → "1,234,567.5": what `toLocaleString('en-US')` says (at most 3 decimals), without Intl. The first
+ * Intl call maps about 6 MB of ICU data from the node binary into the process, which a digest every minute would
+ * add to the bot's resident memory for nothing (TARGETS.md P5).
+ */
 export function count(n: number): string {
-  return n.toLocaleString('en-US');
+  if (!Number.isFinite(n)) return String(n);
+  const [whole = '0', frac] = String(Math.round(Math.abs(n) * 1000) / 1000).split('.');
+  const grouped = /e/.test(whole) ? whole : whole.replace(/\B(?=(\d{3})+$)/g, ',');
+  return `${n < 0 && (whole !== '0' || frac) ? '-' : ''}${grouped}${frac ? `.${frac}` : ''}`;
 }
 
 export function plural(n: number, one: string, many = `${one}s`): string {

@@ -15,7 +15,7 @@ const script = `
   await app.start(0); console.log('ready');`;
 
 /** Starts the floor process (node flags `nodeArgs`, e.g. the production ones) and waits until it is ready. */
-export async function startBareBoltBullmq(env: { SLACK_BOT_TOKEN: string; SLACK_API_URL: string; REDIS_URL: string }, nodeArgs: string[] = []): Promise<Started> {
+export async function startBareBoltBullmq(env: { SLACK_BOT_TOKEN: string; SLACK_API_URL: string; REDIS_URL: string } & Record<string, string>, nodeArgs: string[] = []): Promise<Started> {
   const proc = start(process.execPath, [...nodeArgs, '--input-type=module', '-e', script], {
     cwd: new URL('../../../', import.meta.url).pathname,
     env: { PATH: process.env.PATH ?? '', ...env },

@@ -6,6 +6,7 @@ import { takeSnapshot } from '../../../src/cluster/snapshot.ts';
 import { renderStatus } from '../../../src/chat/render/status.ts';
 import { renderAgents } from '../../../src/chat/render/agents.ts';
 import { renderJenkins } from '../../../src/chat/render/jenkins.ts';
+import { count } from '../../../src/chat/render/status-format.ts';
 import type { RenderedMessage } from '../../../src/core/types.ts';
 import { validateBlocks } from '../../../src/playground/slack-emulator/block-limits.ts';
 import { assertGolden } from '../../support/golden.ts';
@@ -78,6 +79,19 @@ describe('status rendering', () => {
     assertGolden('status/huge-status', status);
     assertGolden('status/huge-agents', agents);
     assertGolden('status/huge-jenkins', jenkins);
+  });
+
+  test('numbers are grouped without Intl (its first use maps ~6 MB of ICU data into the bot: TARGETS.md P5)', async (t) => {
+    const s = await snap({ agents: generatedAgents(10_000), queue: 250 });
+    const used: string[] = [];
+    t.mock.method(Number.prototype, 'toLocaleString', function (this: number) { used.push('Number#toLocaleString'); return String(this); });
+    t.mock.method(Intl, 'NumberFormat', function () { used.push('Intl.NumberFormat'); throw new Error('Intl used'); });
+    const text = textOf(renderStatus(s, { agentSize: size })) + textOf(renderAgents(s)) + textOf(renderJenkins(s));
+    t.mock.restoreAll();
+    assert.deepEqual(used, []);
+    assert.match(text, /9,900 more/);
+    assert.equal(count(1_234_567.5), '1,234,567.5');
+    for (const n of [0, 7, 999, 1000, -1234, 12_345_678_901, 0.1234, 2.5]) assert.equal(count(n), n.toLocaleString('en-US'), String(n));
   });
 
   test('one agent, and a host name with markup is escaped', async () => {
