@@ -27,6 +27,7 @@ import { startRedis } from '../../src/playground/redis-server.ts';
 import { startBot } from '../support/bot-process.ts';
 import { renderMessageText, startSlackEmulator, type RecordedCall } from '../../src/playground/slack-emulator/index.ts';
 import { startSimulator } from '../../src/playground/simulator/index.ts';
+import { NODE_FLAGS } from '../../bin/node-runtime.js';
 import { waitFor } from '../../src/playground/ports.ts';
 import { fmt, percentiles } from './support/stats.ts';
 
@@ -198,7 +199,7 @@ try {
 
   const p = percentiles(latencies);
   console.log(`P3 alert latency — node ${process.version}, @slack/bolt ${versionOf('@slack/bolt')}, bullmq ${versionOf('bullmq')}, redis-server ${redisVersion}`);
-  console.log(`bot: ${entry.replace(root, '')} role all, node --max-semi-space-size=1 (production flags); simulator time scale 50`);
+  console.log(`bot: ${entry.replace(root, '')} role all, node ${NODE_FLAGS.join(' ')} (production flags); simulator time scale 50`);
   console.log(`background: ${background} other events at ${bgRate.toFixed(0)}/s (target ${BACKGROUND_PER_SEC}/s) over ${(measuredMs / 1000).toFixed(0)} s; ${written} frames written to the bot's stream over ${connections} connection(s)`);
   console.log(`failover event written → chat.postMessage received: ${fmt(p)}${p.n < 100 ? ' (fewer than 100 samples: p99 is the max)' : ''}${missed ? `; ${missed} failover(s) without a post` : ''}`);
   console.log(`read-loop lag, frames written − events read, ${lag.samples} scrapes every 50 ms; stream reconnects ${lag.reconnects}:`);

@@ -1,6 +1,6 @@
 /**
  * P5 as shipped — compiled (`npm run build`, dist/src/main.js) and run with the Docker image's node flags and
- * malloc settings (bin/node-runtime.js: `--max-semi-space-size=1`, MALLOC_ARENA_MAX=2, fixed 128 KiB mmap/trim
+ * malloc settings (bin/node-runtime.js: `--max-semi-space-size=1 --heap-growing-percent=25`, MALLOC_ARENA_MAX=2, fixed 128 KiB mmap/trim
  * thresholds; plus `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir` so heap snapshots can be
  * taken, which costs nothing until the signal comes). Two parts, in one run:
  *  1. idle RSS of `ci-bot all` holding 100 pooled SSH connections (a `/ci prepull` to 100 loopback sshd hosts opens
@@ -43,7 +43,7 @@ const root = new URL('../../', import.meta.url).pathname;
 // Bounded: whatever happens, the run ends (the finally below stops every process it started).
 const hardStop = setTimeout(() => {
   console.log('hard deadline reached: stopping');
-  process.exit(3);
+  void stopAll().finally(() => process.exit(3));
 }, (SOAK_MIN + 20) * 60_000);
 hardStop.unref();
 
@@ -76,6 +76,18 @@ console.log(`Redis ${redisVersion}; heap snapshots in ${snapDir}`);
 let bot: Awaited<ReturnType<typeof startBot>> | undefined;
 let twin: Awaited<ReturnType<typeof startBot>> | undefined;
 let events: NodeJS.Timeout | undefined;
+async function stopAll(): Promise<void> {
+  if (events) clearInterval(events);
+  await bot?.stop();
+  await twin?.stop();
+  await th.stop();
+  await slack.stop();
+  await s.stop();
+  await redis.stop();
+  rmSync(snapDir, { recursive: true, force: true });
+}
+// Stopped from outside (Ctrl-C, a timeout): every process it started is still stopped by pid.
+for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => void stopAll().finally(() => process.exit(130)));
 try {
   // 1. The floor, then ci-bot with 100 pooled connections, each idling IDLE_MS before the reading.
   const floorEnv = { SLACK_BOT_TOKEN: botToken, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url };
@@ -228,13 +240,6 @@ try {
   console.log('heap snapshots, start → end (groups that grew most):');
   for (const line of heapDiff(summarizeHeapSnapshot(startSnap), summarizeHeapSnapshot(endSnap))) console.log(line);
 } finally {
-  if (events) clearInterval(events);
-  await bot?.stop();
-  await twin?.stop();
-  await th.stop();
-  await slack.stop();
-  await s.stop();
-  await redis.stop();
-  rmSync(snapDir, { recursive: true, force: true });
+  await stopAll();
 }
 process.exit(0);

@@ -9,6 +9,7 @@
  * Run: node test/bench/status-scale.ts [agents tasks] (default: both sizes).
  */
 import { randomBytes } from 'node:crypto';
+import { NODE_FLAGS } from '../../bin/node-runtime.js';
 import { readFileSync } from 'node:fs';
 import { startRedis } from '../../src/playground/redis-server.ts';
 import { startBot } from '../support/bot-process.ts';
@@ -39,10 +40,14 @@ async function measure<T>(pid: number, work: () => Promise<T>): Promise<{ result
 }
 
 /** The bot's event-loop lag since the previous scrape (prom-client resets its histogram on each), in ms. */
-async function lagMs(port: number): Promise<{ p99: number; max: number }> {
+async function lagMs(port: number): Promise<{ p99: number; max: number; heap: string }> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const read = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN) * 1000;
-  return { p99: read('nodejs_eventloop_lag_p99_seconds'), max: read('nodejs_eventloop_lag_max_seconds') };
+  const read = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN);
+  const mb = (name: string) => (read(name) / 2 ** 20).toFixed(0);
+  return {
+    p99: read('nodejs_eventloop_lag_p99_seconds') * 1000, max: read('nodejs_eventloop_lag_max_seconds') * 1000,
+    heap: `V8 heap after: used ${mb('nodejs_heap_size_used_bytes')} of ${mb('nodejs_heap_size_total_bytes')} MB, external ${mb('nodejs_external_memory_bytes')} MB`,
+  };
 }
 
 async function runSize(AGENTS: number, TASKS: number): Promise<void> {
@@ -53,11 +58,18 @@ async function runSize(AGENTS: number, TASKS: number): Promise<void> {
   const gen = await (await fetch(`${sim.urls.control}/_control/generate`, { method: 'POST', body: JSON.stringify({ agents: AGENTS, tasks: TASKS }) })).json();
   // BOT_NODE_ARGS overrides the production V8 flags (bin/ci-bot.js), to compare heap settings.
   const nodeArgs = process.env.BOT_NODE_ARGS === undefined ? undefined : process.env.BOT_NODE_ARGS.split(' ').filter(Boolean);
-  console.log(`bot node args: ${(nodeArgs ?? ['--max-semi-space-size=1 (production default)']).join(' ') || '(none)'}`);
+  console.log(`bot node args: ${(nodeArgs ?? [...NODE_FLAGS, '(production default)']).join(' ') || '(none)'}`);
+  // BOT_MALLOC=glibc runs the bot with glibc's malloc defaults instead of the production settings (bin/node-runtime.js);
+  // BOT_MALLOC=K=V,K=V with exactly those (to compare them one by one).
+  const mallocEnv = !process.env.BOT_MALLOC;
+  const mallocVars = Object.fromEntries((process.env.BOT_MALLOC ?? '').split(',').filter((kv) => kv.includes('=')).map((kv) => kv.split('=') as [string, string]));
+  console.log(`bot malloc settings: ${mallocEnv ? 'production (bin/node-runtime.js)' : Object.keys(mallocVars).length ? JSON.stringify(mallocVars) : "glibc's defaults"}`);
   const bot = await startBot({
     ...(nodeArgs ? { nodeArgs } : {}),
+    mallocEnv,
     config: { redis: { prefix: 'bench' }, roles: { admins: ['U0ALICE001'] }, cluster: { jenkins: { user: 'admin' } }, logLevel: 'warn' },
     env: {
+      ...mallocVars,
       SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: secret, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, LOG_LEVEL: 'info',
       MESOS_URL: sim.urls.mesos, MARATHON_URL: sim.urls.marathon, JENKINS_URL: sim.urls.jenkins, JENKINS_API_TOKEN: 'sim-token',
     },
@@ -78,13 +90,13 @@ async function runSize(AGENTS: number, TASKS: number): Promise<void> {
       const statusLag = await lagMs(bot.port);
       // Totals come from /metrics/snapshot; the capacity line needs every agent from /master/slaves.
       const ok = /Agents: \*[\d,]+ active\*/.test(renderMessageText(status.result)) && /\*Capacity\*: /.test(renderMessageText(status.result));
-      rows.push(`/ci status      run ${i + 1}: ${status.ms.toFixed(0).padStart(5)} ms wall, +${(status.peakMb - idleMb).toFixed(1)} MB RSS (peak ${status.peakMb.toFixed(1)} MB), lag p99 ${statusLag.p99.toFixed(0)} ms max ${statusLag.max.toFixed(0)} ms${ok ? '' : ' [answer incomplete!]'}`);
+      rows.push(`/ci status      run ${i + 1}: ${status.ms.toFixed(0).padStart(5)} ms wall, +${(status.peakMb - idleMb).toFixed(1)} MB RSS (peak ${status.peakMb.toFixed(1)} MB), lag p99 ${statusLag.p99.toFixed(0)} ms max ${statusLag.max.toFixed(0)} ms; ${statusLag.heap}${ok ? '' : ' [answer incomplete!]'}`);
       const digest = await measure(pid, async () => {
         await slack.command('U0ALICE001', 'digest now');
         return slack.waitForMessage((m) => m.kind === 'channel' && !seen.has(m) && /CI cluster digest/.test(renderMessageText(m)), 30_000);
       });
       const digestLag = await lagMs(bot.port);
-      rows.push(`/ci digest now  run ${i + 1}: ${digest.ms.toFixed(0).padStart(5)} ms wall, +${(digest.peakMb - idleMb).toFixed(1)} MB RSS (peak ${digest.peakMb.toFixed(1)} MB), lag p99 ${digestLag.p99.toFixed(0)} ms max ${digestLag.max.toFixed(0)} ms`);
+      rows.push(`/ci digest now  run ${i + 1}: ${digest.ms.toFixed(0).padStart(5)} ms wall, +${(digest.peakMb - idleMb).toFixed(1)} MB RSS (peak ${digest.peakMb.toFixed(1)} MB), lag p99 ${digestLag.p99.toFixed(0)} ms max ${digestLag.max.toFixed(0)} ms; ${digestLag.heap}`);
     }
     const requests = (await (await fetch(`${sim.urls.control}/_control/requests`)).json()) as Record<string, number>;
     console.log(`P4 status/digest at scale — Node ${process.version}, simulator ${JSON.stringify(gen)} (+ seed agents)`);

@@ -7,6 +7,8 @@ import { renderStatus } from '../../../src/chat/render/status.ts';
 import { renderAgents } from '../../../src/chat/render/agents.ts';
 import { renderJenkins } from '../../../src/chat/render/jenkins.ts';
 import { count } from '../../../src/chat/render/status-format.ts';
+import { isTimeZone } from '../../../src/chat/validators.ts';
+import { clock } from '../../../src/features/failover/render.ts';
 import type { RenderedMessage } from '../../../src/core/types.ts';
 import { validateBlocks } from '../../../src/playground/slack-emulator/block-limits.ts';
 import { assertGolden } from '../../support/golden.ts';
@@ -81,17 +83,23 @@ describe('status rendering', () => {
     assertGolden('status/huge-jenkins', jenkins);
   });
 
-  test('numbers are grouped without Intl (its first use maps ~6 MB of ICU data into the bot: TARGETS.md P5)', async (t) => {
+  test('numbers are grouped, and UTC is taken as a time zone, without Intl (its first use maps ~6 MB of ICU data into the bot: TARGETS.md P5)', async (t) => {
     const s = await snap({ agents: generatedAgents(10_000), queue: 250 });
     const used: string[] = [];
     t.mock.method(Number.prototype, 'toLocaleString', function (this: number) { used.push('Number#toLocaleString'); return String(this); });
     t.mock.method(Intl, 'NumberFormat', function () { used.push('Intl.NumberFormat'); throw new Error('Intl used'); });
+    t.mock.method(Intl, 'DateTimeFormat', function () { used.push('Intl.DateTimeFormat'); throw new Error('Intl used'); });
     const text = textOf(renderStatus(s, { agentSize: size })) + textOf(renderAgents(s)) + textOf(renderJenkins(s));
+    assert.equal(isTimeZone('UTC'), true);
+    assert.equal(clock(Date.UTC(2026, 0, 1, 0, 3, 7)), '00:03:07');
     t.mock.restoreAll();
     assert.deepEqual(used, []);
     assert.match(text, /9,900 more/);
     assert.equal(count(1_234_567.5), '1,234,567.5');
     for (const n of [0, 7, 999, 1000, -1234, 12_345_678_901, 0.1234, 2.5]) assert.equal(count(n), n.toLocaleString('en-US'), String(n));
+    assert.equal(clock(Date.UTC(2026, 0, 1, 23, 59, 1)), clock(Date.UTC(2026, 0, 1, 23, 59, 1), 'Etc/UTC'), 'the same as Intl says');
+    assert.equal(isTimeZone('Europe/Berlin'), true);
+    assert.equal(isTimeZone('Mars/Olympus'), false);
   });
 
   test('one agent, and a host name with markup is escaped', async () => {
