@@ -22,6 +22,12 @@ export interface ProgressReporterOptions {
   flushMs?: number;
   /** …or as soon as this many lines are buffered (default 30). */
   batchLines?: number;
+  /**
+   * Step changes are published at most this often (default 250 ms): one made sooner after the last publish is
+   * applied, and published with whatever else comes, once the interval is up; its call resolves at once. The plan
+   * and the outcome (finish, fail, cancel, retry) are published at once, with every change before them.
+   */
+  minPublishMs?: number;
   /** Where failures of background flushes go (default: ignored). */
   onError?: (err: unknown) => void;
 }
@@ -76,22 +82,46 @@ export function createProgressReporter(opts: ProgressReporterOptions): ProgressR
   // Checklist changes that come while a write is under way join one publish of the latest state instead of each
   // queueing its own store.save + outbox.put (two Redis round trips): a recipe reports steps faster than Redis
   // answers when many tasks run, and the outbox sends only the latest content of a key anyway. Changes apply in
-  // call order (timestamps taken at the call); each call resolves once a publish that includes it is done.
+  // call order (timestamps taken at the call); each call resolves once a publish that includes it is done —
+  // except that step changes within `minPublishMs` of the last publish wait for the interval (a 20-step recipe's
+  // 40 markers come within a few hundred ms; rendering and storing the whole checklist for each was most of a
+  // step's cost with 50 tasks at once, TARGETS.md P2) and their calls resolve at once. The plan never waits: a
+  // worker that dies right after it still leaves the checklist (R1).
+  const minPublishMs = opts.minPublishMs ?? 250;
   let changes: Array<() => void> = [];
   let queuedPublish: Promise<void> | undefined;
-  const change = (apply: () => void): Promise<void> => {
-    changes.push(apply);
-    queuedPublish ??= enqueue(async () => {
+  let deferTimer: NodeJS.Timeout | undefined;
+  let lastPublishAt = -Infinity;
+  const applyChanges = (): void => {
+    const batch = changes;
+    changes = [];
+    for (const c of batch) c();
+  };
+  const publishChanges = (): Promise<void> =>
+    enqueue(async () => {
       queuedPublish = undefined;
-      const batch = changes;
-      changes = [];
-      for (const c of batch) c();
+      applyChanges();
       await publish();
     });
-    return queuedPublish;
+  const change = (apply: () => void, mayWait: boolean): Promise<void> => {
+    changes.push(apply);
+    if (queuedPublish) return queuedPublish;
+    const wait = lastPublishAt + minPublishMs - clock.now();
+    if (!mayWait || wait <= 0) {
+      clearTimeout(deferTimer);
+      deferTimer = undefined;
+      return (queuedPublish = publishChanges());
+    }
+    if (deferTimer) return Promise.resolve();
+    deferTimer = setTimeout(() => {
+      deferTimer = undefined;
+      if (changes.length > 0) queuedPublish ??= publishChanges();
+    }, wait);
+    return Promise.resolve();
   };
 
   const publish = async (): Promise<void> => {
+    lastPublishAt = clock.now();
     await store.save(view);
     await outbox.put({ key, channel: view.channel, message: render.progress(view, clock.now()) });
   };
@@ -127,7 +157,10 @@ export function createProgressReporter(opts: ProgressReporterOptions): ProgressR
   const end = (outcome: ProgressView['outcome'], result: string | undefined): Promise<void> => {
     clearTimeout(timer);
     timer = undefined;
+    clearTimeout(deferTimer);
+    deferTimer = undefined;
     return enqueue(async () => {
+      applyChanges(); // changes still waiting for their interval go out with the outcome
       await flushOutput();
       const now = clock.now();
       const steps = view.steps.map((s) =>
@@ -159,7 +192,7 @@ export function createProgressReporter(opts: ProgressReporterOptions): ProgressR
         const planned = names.map((name) => known.get(name) ?? { name, state: 'pending' as const });
         const extra = view.steps.filter((s) => !names.includes(s.name));
         view = { ...view, steps: [...planned, ...extra] };
-      }),
+      }, false),
     step: (name, state = 'running', detail) => {
       const now = clock.now();
       return change(() => {
@@ -172,7 +205,7 @@ export function createProgressReporter(opts: ProgressReporterOptions): ProgressR
           ...view,
           steps: existing ? view.steps.map((s) => (s.name === name ? next : s)) : [...view.steps, next],
         };
-      });
+      }, true);
     },
     output: (lines) => {
       buffered.push(...lines);
@@ -188,6 +221,11 @@ export function createProgressReporter(opts: ProgressReporterOptions): ProgressR
     close: async () => {
       clearTimeout(timer);
       timer = undefined;
+      if (deferTimer) {
+        clearTimeout(deferTimer);
+        deferTimer = undefined;
+        queuedPublish ??= publishChanges();
+      }
       await enqueue(flushOutput);
     },
   };

@@ -9,8 +9,11 @@
  * Printed: ack latency; wall time command → every task finished (from BullMQ), cold (first connections) and warm
  * (pooled); wall time → every progress message showing "Done" (paced by the per-channel Slack limit: new posts
  * ≤ 1/s per channel, so 50 messages in one channel take ≥ 49 s whatever the tasks do — stated separately);
- * warm per-step overhead p50 over the hosts ((task run time − the floor's exec time on that host) / 20), also over
- * the floor with its execs all started at once (the warm round's concurrency); tasks retried (a dropped handshake would be one) and the handshake cap.
+ * warm per-step overhead: what one more recipe step adds to a warm task's run (20-step vs 1-step recipe, the bot
+ * restarted on each, p50s) over what it adds to the floor's exec, both with all 50 at once; beside it the whole
+ * task's overhead over the floor divided by 20 (per-task costs included), over the floor spread out by its
+ * handshakes and with its execs all started at once; tasks retried (a dropped handshake would be one) and the
+ * handshake cap.
  *
  *   node test/bench/setup-agent-fanout.ts [--hosts 50] [--no-ansible] [--no-ansible-default]
  *
@@ -29,7 +32,7 @@ import { renderMessageText, startSlackEmulator } from '../../src/playground/slac
 import { waitFor } from '../../src/playground/ports.ts';
 import { startBot } from '../support/bot-process.ts';
 import { agentInventory, startTestHosts } from '../support/ssh-hosts/index.ts';
-import { ANSIBLE_MISSING, ansible, ansibleVersion, bareSsh2, stepNames, stepsScript, STEPS, timed } from './support/fanout.ts';
+import { ANSIBLE_MISSING, ansible, ansibleVersion, bareSsh2, namesOf, scriptOf, stepsScriptOf, STEPS, timed } from './support/fanout.ts';
 import { percentiles } from './support/stats.ts';
 
 const args = process.argv.slice(2);
@@ -45,8 +48,11 @@ const app = mkdtempSync(join(root, '.p2-app-'));
 cpSync(join(root, 'src'), join(app, 'src'), { recursive: true });
 cpSync(join(root, 'commands'), join(app, 'commands'), { recursive: true });
 const recipe = parse(readFileSync(join(root, 'commands/setup-agent/recipe.yaml'), 'utf8')) as Record<string, unknown>;
-writeFileSync(join(app, 'commands/setup-agent/recipe.yaml'), stringify({ ...recipe, description: 'P2 benchmark: the 20-step shell recipe', steps: stepNames }));
-writeFileSync(join(app, 'commands/setup-agent/run.sh'), `#!/bin/bash\n# P2 benchmark: ${STEPS} steps, each an echo\n${stepsScript}`);
+/** The setup-agent recipe of the tree: `steps` echo steps (the bot reads it when it starts). */
+const writeRecipe = (steps: number) => {
+  writeFileSync(join(app, 'commands/setup-agent/recipe.yaml'), stringify({ ...recipe, description: `P2 benchmark: the ${steps}-step shell recipe`, steps: namesOf(steps) }));
+  writeFileSync(join(app, 'commands/setup-agent/run.sh'), `#!/bin/bash\n# P2 benchmark: ${steps} steps, each an echo\n${stepsScriptOf(steps)}`);
+};
 
 const secret = randomBytes(16).toString('hex');
 const botToken = `xoxb-p2-${randomBytes(6).toString('hex')}`;
@@ -66,16 +72,21 @@ try {
   const sshV = spawnSync('ssh', ['-V'], { encoding: 'utf8' }).stderr.trim();
   const ansibleV = ansibleVersion();
   console.log(`P2 end to end: /ci setup-agent, ${STEPS}-step recipe, ${N} loopback sshd hosts — Node ${process.version}, ssh2 ${version('ssh2')}, BullMQ ${version('bullmq')}, Bolt ${version('@slack/bolt')}, Redis ${redisVersion}, ${sshV}, ${ansibleV ?? 'no Ansible'}`);
-  bot = await startBot({
-    entry: join(app, 'src/main.ts'),
-    config: {
-      redis: { prefix }, roles: { operators: [OPERATOR] }, inventory: agentInventory(th.hosts), logLevel: 'warn',
-      ssh: { maxConcurrentHandshakes: HANDSHAKES }, tasks: { concurrency: N },
-    },
-    env: { SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: secret, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, SSH_PRIVATE_KEY_PATH: th.clientKey.path },
-    deadlineMs: 60_000,
-  });
-  slack.setTarget({ mode: 'http', url: bot.eventsUrl });
+  /** ci-bot (role all) on the tree with a `steps`-step setup-agent recipe. */
+  const startWith = async (steps: number) => {
+    writeRecipe(steps);
+    bot = await startBot({
+      entry: join(app, 'src/main.ts'),
+      config: {
+        redis: { prefix }, roles: { operators: [OPERATOR] }, inventory: agentInventory(th.hosts), logLevel: 'warn',
+        ssh: { maxConcurrentHandshakes: HANDSHAKES }, tasks: { concurrency: N },
+      },
+      env: { SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: secret, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, SSH_PRIVATE_KEY_PATH: th.clientKey.path },
+      deadlineMs: 60_000,
+    });
+    slack.setTarget({ mode: 'http', url: bot.eventsUrl });
+  };
+  await startWith(STEPS);
 
   /** One `/ci setup-agent` of every host; resolves with its figures. */
   const fanOut = async (label: string) => {
@@ -125,6 +136,15 @@ try {
   const floor = await timed('bare ssh2 (floor)', async () => (floorExec = await bareSsh2(th.hosts, th.clientKey.privateKey, HANDSHAKES)));
   let togetherExec: number[] = [];
   await timed(`bare ssh2, connected first, ${N} execs at once`, async () => (togetherExec = await bareSsh2(th.hosts, th.clientKey.privateKey, HANDSHAKES, true)));
+  // The same path with a 1-step recipe (the bot restarted on it, so cold then warm again), and the floor with the
+  // 1-step script at once: what one more step costs, at the same concurrency, in each.
+  await bot?.stop();
+  bot = undefined;
+  await startWith(1);
+  await fanOut('cold, 1-step recipe');
+  const warm1 = await fanOut('warm, 1-step recipe');
+  let together1: number[] = [];
+  await timed(`bare ssh2, connected first, ${N} execs at once, 1 step`, async () => (together1 = await bareSsh2(th.hosts, th.clientKey.privateKey, HANDSHAKES, true, scriptOf(1))));
   const out: Record<string, number> = {};
   if (!ansibleV || args.includes('--no-ansible')) console.log(ansibleV ? 'ansible: skipped (--no-ansible)' : ANSIBLE_MISSING);
   else {
@@ -135,7 +155,15 @@ try {
   const perStep = percentiles(warm.runMs.map((ms, i) => (ms - (floorExec[i] ?? NaN)) / STEPS));
   const ratio = (ms: number) => `${(ms / floor).toFixed(2)}×`;
   console.log(`\nwall, command → every task finished: cold ${ratio(cold.tasksMs)}, warm ${ratio(warm.tasksMs)} the floor (target ≤ 2×: cold ${cold.tasksMs <= 2 * floor ? 'met' : `NOT met, ${((cold.tasksMs - 2 * floor) / 1000).toFixed(2)} s over`})`);
-  console.log(`warm per-step overhead over the floor, p50 over ${N} hosts: ${perStep.p50.toFixed(2)} ms (p95 ${perStep.p95.toFixed(2)}) (target ≤ 5 ms: ${perStep.p50 <= 5 ? 'met' : 'NOT met'})`);
+  // Per step: what a step adds to a task's run (p50 of the 20-step warm round − p50 of the 1-step one, / 19) in
+  // ci-bot, minus what it adds to the floor's exec at the same concurrency. Per-task costs (taking the job, the
+  // lock, the audit, the progress message) are in both rounds and cancel out; they are in the figures below.
+  const p50 = (xs: number[]) => percentiles(xs).p50;
+  const botStep = (p50(warm.runMs) - p50(warm1.runMs)) / (STEPS - 1);
+  const floorStep = (p50(togetherExec) - p50(together1)) / (STEPS - 1);
+  const overhead = botStep - floorStep;
+  console.log(`warm per-step overhead: ${overhead.toFixed(2)} ms (target ≤ 5 ms: ${overhead <= 5 ? 'met' : 'NOT met'}) — a step adds ${botStep.toFixed(2)} ms to a ci-bot task (run p50 ${p50(warm.runMs).toFixed(0)} ms with ${STEPS} steps, ${p50(warm1.runMs).toFixed(0)} ms with 1) and ${floorStep.toFixed(2)} ms to the floor's exec (${p50(togetherExec).toFixed(0)} / ${p50(together1).toFixed(0)} ms), ${N} at once`);
+  console.log(`whole-task overhead over the floor, per step ((task run − floor exec) / ${STEPS}; includes per-task costs), p50 over ${N} hosts: ${perStep.p50.toFixed(2)} ms (p95 ${perStep.p95.toFixed(2)})`);
   // The floor's execs are spread out by its handshakes (8 at once), ci-bot's warm ones all start together: on
   // 2 cores the second figure compares the same concurrency (the floor's 50 execs started at once).
   const sameConcurrency = percentiles(warm.runMs.map((ms, i) => (ms - (togetherExec[i] ?? NaN)) / STEPS));

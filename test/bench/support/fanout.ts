@@ -11,23 +11,28 @@ import { Client } from 'ssh2';
 import type { TestHost } from '../../support/ssh-hosts/index.ts';
 
 export const STEPS = 20;
-export const stepNames = Array.from({ length: STEPS }, (_, i) => `s${i + 1}`);
+/** The names of `n` steps (default {@link STEPS}). */
+export const namesOf = (n = STEPS) => Array.from({ length: n }, (_, i) => `s${i + 1}`);
+export const stepNames = namesOf();
 /** The steps' bodies: the same in every runner. */
 const body = (i: number) => `echo "step ${i + 1} on $(hostname)" >/dev/null`;
 const lib = "step() { printf '::step %s\\n' \"$1\"; }\nok() { printf '::ok %s\\n' \"${1:-}\"; }\n";
-/** The steps as one script, with ci-bot's step markers (the recipe library's `step`/`ok` functions). */
-export const stepsScript = `set -eu\n${stepNames.map((n, i) => `step '${n}'\n${body(i)}\nok`).join('\n')}\n`;
-/** {@link stepsScript} standalone: the marker functions defined first. */
-export const script = `${lib}${stepsScript}`;
+/** `n` steps as one script, with ci-bot's step markers (the recipe library's `step`/`ok` functions). */
+export const stepsScriptOf = (n = STEPS) => `set -eu\n${namesOf(n).map((name, i) => `step '${name}'\n${body(i)}\nok`).join('\n')}\n`;
+export const stepsScript = stepsScriptOf();
+/** {@link stepsScriptOf} standalone: the marker functions defined first. */
+export const scriptOf = (n = STEPS) => `${lib}${stepsScriptOf(n)}`;
+export const script = scriptOf();
 
 /**
  * The floor: ssh2 with nothing around it, at most `handshakes` (default 8, as the pool) handshakes at once; each
  * host runs the script as soon as its connection is up, so the execs are spread out by the handshakes.
  * With `together`, every connection is opened first and then all the scripts start at once — the concurrency of
  * ci-bot's warm round (pooled connections, every task taken at once), for a like-for-like per-step comparison.
- * Resolves with each host's exec time (script sent → script done), ms.
+ * `toRun` is the script (default the {@link STEPS}-step one). Resolves with each host's exec time (script sent →
+ * script done), ms.
  */
-export async function bareSsh2(hosts: readonly TestHost[], key: Buffer, handshakes = 8, together = false): Promise<number[]> {
+export async function bareSsh2(hosts: readonly TestHost[], key: Buffer, handshakes = 8, together = false, toRun = script): Promise<number[]> {
   let slots = handshakes;
   const waiters: Array<() => void> = [];
   const acquire = async () => {
@@ -50,7 +55,7 @@ export async function bareSsh2(hosts: readonly TestHost[], key: Buffer, handshak
         if (err) return reject(err);
         stream.on('data', () => undefined).stderr.on('data', () => undefined);
         stream.on('close', (code: number) => (code === 0 ? resolve() : reject(new Error(`exit ${code}`))));
-        stream.end(script);
+        stream.end(toRun);
       });
     });
     const execMs = performance.now() - t0;

@@ -13,12 +13,12 @@ class MemoryStore implements ProgressStore {
   async appendLog(id: string, lines: readonly string[]) { this.logs.set(id, [...(this.logs.get(id) ?? []), ...lines]); }
 }
 
-function setup(store = new MemoryStore(), attempt = 1) {
+function setup(store = new MemoryStore(), attempt = 1, minPublishMs = 0) {
   const puts: OutboxEntry[] = [];
   let now = 1000;
   const clock = { now: () => now };
   const r = createProgressReporter({ jobId: 'j1', title: 'T', channel: 'C1', requesterId: 'U1', attempt,
-    outbox: { put: async (e) => { puts.push(e); } }, store, render: progressRenderer, clock, flushMs: 10_000, batchLines: 3 });
+    outbox: { put: async (e) => { puts.push(e); } }, store, render: progressRenderer, clock, flushMs: 10_000, batchLines: 3, minPublishMs });
   return { r, puts, store, tick: (ms: number) => { now += ms; } };
 }
 
@@ -100,4 +100,38 @@ test('steps reported while a write is under way join one publish of the latest s
   assert.equal(b!.endedAt! - b!.startedAt!, 300);
   await r.finish({ summary: 'fine' });
   assert.match(JSON.stringify(puts.at(-1)!.message), /Done.*fine/);
+});
+
+test('step changes within minPublishMs of the last publish wait for the interval and go out together; the plan and the outcome go at once (P2, R1)', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const store = new MemoryStore();
+  const saves: string[][] = [];
+  const save = store.save.bind(store);
+  store.save = async (v) => { saves.push(v.steps.map((s) => `${s.name}:${s.state}`)); await save(v); };
+  const { r, puts, tick } = setup(store, 1, 250);
+  await r.start();
+  await r.plan(['a', 'b']);
+  assert.deepEqual(saves, [[], ['a:pending', 'b:pending']], 'the plan is stored at once (a worker that dies now leaves it)');
+  // Each call resolves at once: a recipe's markers, and a handler that awaits its step, do not wait for the interval.
+  await r.step('a');
+  tick(40);
+  await r.step('a', 'done');
+  await r.step('b');
+  assert.equal(saves.length, 2, 'only the start and the plan are published yet');
+  tick(210);
+  t.mock.timers.tick(250);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(saves.slice(2), [['a:done', 'b:running']], 'one publish with every change of the interval, in call order');
+  const a = store.views.get('j1')!.steps[0]!;
+  assert.equal(a.endedAt! - a.startedAt!, 40, 'times are those of the calls');
+  await r.step('b', 'done'); // within the interval again: waits…
+  await r.step('extra', 'skipped');
+  await r.finish({ summary: 'fine' }); // …and goes out with the outcome, at once
+  assert.deepEqual(saves.at(-1), ['a:done', 'b:done', 'extra:skipped']);
+  assert.equal(saves.length, 4);
+  assert.equal(puts.length, 4, 'one outbox put per publish');
+  assert.match(JSON.stringify(puts.at(-1)!.message), /Done.*fine/);
+  t.mock.timers.tick(1000);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(saves.length, 4, 'nothing is published after the outcome');
 });
