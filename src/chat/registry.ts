@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { UserFacingError } from '../core/errors.ts';
 import type { Role } from '../core/types.ts';
 import { tokenText, tokenize, type Token } from './tokenize.ts';
-import { clip, escapeMrkdwn } from '../core/text.ts';
+import { clip, escapeMrkdwn, compareText } from '../core/text.ts';
 
 export interface Positional {
   name: string;
@@ -83,7 +83,7 @@ export class CommandRegistry {
     return this.specs
       .map((s) => ({ name: s.name, score: s.name.startsWith(t) ? 0 : distance(t, s.name.split(' ')[0] as string) }))
       .filter((c) => c.score <= Math.max(2, Math.floor(t.length / 2)))
-      .sort((a, b) => a.score - b.score || a.name.localeCompare(b.name))
+      .sort((a, b) => a.score - b.score || compareText(a.name, b.name))
       .slice(0, limit)
       .map((c) => c.name);
   }

@@ -4,6 +4,7 @@
  * Pure functions. A build "finished" at `timestamp + duration` (Jenkins' clock, epoch ms).
  */
 import type { BuildView, RecentBuilds } from './snapshot-types.ts';
+import { compareText } from '../core/text.ts';
 
 /**
  * Builds per job the status/digest root read asks for (`{0,N}`): bounds the answer on big installations
@@ -52,10 +53,10 @@ export function buildsInPeriod(recent: RecentBuilds, fromMs: number, toMs: numbe
   const failed = inPeriod
     .filter((b) => NAMED.has(b.result))
     .map((b) => ({ job: b.job, number: b.number, result: b.result, finishedMs: finishedMs(b) }))
-    .sort((a, b) => b.finishedMs - a.finishedMs || a.job.localeCompare(b.job));
+    .sort((a, b) => b.finishedMs - a.finishedMs || compareText(a.job, b.job));
   const out: BuildsInPeriod = {
     fromMs, toMs, total: inPeriod.length, byResult, failed,
-    perJob: [...jobs.values()].sort((a, b) => b.total - a.total || a.job.localeCompare(b.job)),
+    perJob: [...jobs.values()].sort((a, b) => b.total - a.total || compareText(a.job, b.job)),
     running: recent.running,
     // Builds older than the oldest one listed were not read; they may have finished in the period.
     cutJobs: recent.cut.filter((c) => c.oldestStartMs > fromMs).map((c) => c.job).sort(),

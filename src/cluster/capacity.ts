@@ -3,6 +3,7 @@
  * size fit (whole agents per host: 0.1 cpu free on each of ten hosts fits nothing), and how unevenly load is spread.
  */
 import type { AgentView } from './snapshot-types.ts';
+import { compareText } from '../core/text.ts';
 
 /** Size of one Jenkins build agent (config `jenkins.agentCpus`, `jenkins.agentMemMb`). */
 export interface AgentSize {
@@ -89,7 +90,7 @@ export function capacityOf(agents: readonly AgentView[], size: AgentSize): Capac
 export function byAttention(agents: readonly AgentView[]): AgentView[] {
   const util = new Map(agents.map((a) => [a, loadOf(a).utilisation]));
   return [...agents].sort((a, b) =>
-    Number(a.active) - Number(b.active) || (util.get(b) ?? 0) - (util.get(a) ?? 0) || a.hostname.localeCompare(b.hostname));
+    Number(a.active) - Number(b.active) || (util.get(b) ?? 0) - (util.get(a) ?? 0) || compareText(a.hostname, b.hostname));
 }
 
 function round(v: number, digits: number): number {

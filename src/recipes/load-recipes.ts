@@ -9,6 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import { PermanentError } from '../core/errors.ts';
 import { PARAM_RULES } from './param-types.ts';
 import { recipeFileSchema, type RecipeFile } from './recipe-schema.ts';
+import { compareText } from '../core/text.ts';
 
 /** A validated recipe with the script to stream to the host (shared library first, then run.sh). */
 export interface Recipe extends RecipeFile {
@@ -28,7 +29,7 @@ export function loadRecipes(commandsDir: string | URL): Map<string, Recipe> {
   const lib = existsSync(libPath) ? readFileSync(libPath, 'utf8') : '';
   const recipes = new Map<string, Recipe>();
   const folders = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory());
-  for (const folder of folders.sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const folder of folders.sort((a, b) => compareText(a.name, b.name))) {
     const recipe = loadRecipe(join(dir, folder.name), folder.name, lib);
     recipes.set(recipe.name, recipe);
   }

@@ -4,7 +4,7 @@
  * Also the replies of `/ci digest add|list|remove`.
  */
 import type { Block, RenderedMessage } from '../../core/types.ts';
-import { escapeMrkdwn } from '../../core/text.ts';
+import { escapeMrkdwn, compareText } from '../../core/text.ts';
 import { RECENT_BUILDS_PER_JOB, type BuildsInPeriod } from '../../cluster/build-history.ts';
 import type { DigestChanges } from '../../cluster/digest-model.ts';
 import type { ClusterSnapshot } from '../../cluster/snapshot-types.ts';
@@ -71,7 +71,7 @@ export function buildsText(b: BuildsInPeriod, first: boolean): string {
   const atLeast = b.cutJobs.length > 0 ? 'at least ' : '';
   if (b.total === 0 && !atLeast) return `*Jenkins builds* ${period}: none finished${running}`;
   const results = Object.entries(b.byResult)
-    .sort(([x, m], [y, n]) => n - m || x.localeCompare(y))
+    .sort(([x, m], [y, n]) => n - m || compareText(x, y))
     .map(([r, n]) => `${count(n)} ${RESULT_WORDS[r] ?? escapeMrkdwn(r.toLowerCase())}`);
   const lines = [`*Jenkins builds* ${period}: *${atLeast}${plural(b.total, 'build')}*${results.length ? ` (${results.join(', ')})` : ''}${running}`];
   if (b.failed.length > 0) {

@@ -4,7 +4,15 @@
  */
 import { createHash } from 'node:crypto';
 import { CronExpressionParser } from 'cron-parser';
+import { createRequire } from 'node:module';
+import type * as Luxon from 'luxon';
 import { UserFacingError } from '../../core/errors.ts';
+
+// cron-parser (ours and BullMQ's job schedulers) works in luxon, which asks Intl for the system locale whenever
+// none is set: that first Intl call maps about 6 MB of ICU data into the bot, for schedules in UTC that never format
+// a date (TARGETS.md P5). Time zones other than UTC still need Intl, and use it. cron-parser is CommonJS, so the
+// setting goes to luxon's CommonJS build (an `import` would get its ES build, a separate copy of the settings).
+(createRequire(import.meta.url)('luxon') as typeof Luxon).Settings.defaultLocale = 'en-US';
 
 /** Digests may not fire more often than this (one minute): a typo like `* * * * *` every second is refused. */
 export const MIN_INTERVAL_MS = 60_000;
