@@ -13,13 +13,12 @@ import type { TestHost } from '../../support/ssh-hosts/index.ts';
 export const STEPS = 20;
 /** The names of `n` steps (default {@link STEPS}). */
 export const namesOf = (n = STEPS) => Array.from({ length: n }, (_, i) => `s${i + 1}`);
-export const stepNames = namesOf();
+const stepNames = namesOf();
 /** The steps' bodies: the same in every runner. */
 const body = (i: number) => `echo "step ${i + 1} on $(hostname)" >/dev/null`;
 const lib = "step() { printf '::step %s\\n' \"$1\"; }\nok() { printf '::ok %s\\n' \"${1:-}\"; }\n";
 /** `n` steps as one script, with ci-bot's step markers (the recipe library's `step`/`ok` functions). */
 export const stepsScriptOf = (n = STEPS) => `set -eu\n${namesOf(n).map((name, i) => `step '${name}'\n${body(i)}\nok`).join('\n')}\n`;
-export const stepsScript = stepsScriptOf();
 /** {@link stepsScriptOf} standalone: the marker functions defined first. */
 export const scriptOf = (n = STEPS) => `${lib}${stepsScriptOf(n)}`;
 export const script = scriptOf();
