@@ -13,6 +13,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
 COPY src ./src
 COPY commands ./commands
+COPY config ./config
 RUN npm run build
 
 FROM node:24-slim

@@ -3,7 +3,7 @@
  * `/ci history`. Entries read back are validated (Redis content is untrusted); malformed ones are skipped.
  */
 import type { Redis } from 'ioredis';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AuditEntry, AuditLog, AuditRecord, Clock } from '../core/ports.ts';
 import { systemClock } from '../core/ports.ts';
 

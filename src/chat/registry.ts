@@ -4,7 +4,7 @@
  * confirmation — is derived from the declarations.
  */
 import { distance } from 'fastest-levenshtein';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { UserFacingError } from '../core/errors.ts';
 import type { Role } from '../core/types.ts';
 import { tokenText, tokenize, type Token } from './tokenize.ts';

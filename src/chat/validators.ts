@@ -2,7 +2,7 @@
  * Strict argument validators. Anything typed in chat is checked against an allow-list pattern (ASCII only,
  * so unicode look-alikes, quotes, `;`, `$( )`, backticks, newlines and NUL are all refused) before it is used.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 // Every length check aborts on failure (`abort: true`) so no pattern ever runs on an over-long input.
 export const hostArg = z

@@ -8,7 +8,7 @@
 import { interruptibleSleep } from '../core/sleep.ts';
 import { childSignal } from '../core/abort.ts';
 import { Agent, request, type Dispatcher } from 'undici';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { UpstreamError, type UpstreamFailure, type UpstreamService } from '../core/errors.ts';
 import { parseJson, parseValue, readJsonBody, type StreamedArray } from './json-body.ts';
 

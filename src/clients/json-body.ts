@@ -8,7 +8,7 @@
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { JSONParser } from '@streamparser/json';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { UpstreamError, type UpstreamService } from '../core/errors.ts';
 
 /** An array inside the body to stream item by item: `path` is the keys from the root (`['slaves']`, `['app', 'tasks']`). */

@@ -5,7 +5,7 @@
  * this section renders the seed's cloud. The seed manual's plugin-1.x fields are accepted so a config written from
  * it is not refused, but they are never rendered: `/ci jenkins cloud` explains each one set.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const decimal = z.number().positive();
 /** configuration-as-code expands `${…}` in every value (from the environment), so config text may not hold one. */

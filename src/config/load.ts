@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { configSchema, secretsSchema, type Config, type Secrets } from './schema.ts';
 import { demoConfig } from './demo.ts';
 

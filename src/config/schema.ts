@@ -2,7 +2,7 @@
  * The one config schema. YAML file and environment are merged first (see load.ts), then validated here.
  * Objects are strict: an unknown key is an error, so a typo never silently falls back to a default.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { jenkinsCloudSchema } from './jenkins-cloud.ts';
 
 const url = z.url({ protocol: /^(https?|redis|rediss)$/, message: 'must be a URL (http, https or redis)' });

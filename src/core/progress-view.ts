@@ -2,7 +2,7 @@
  * The state of a task's progress message: what the message shows, and what is stored with the job so a job
  * resumed on another worker continues the same message (R1). Read back from Redis with {@link progressViewSchema}.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RenderedMessage } from './types.ts';
 
 const stepSchema = z.object({

@@ -2,7 +2,7 @@
  * Task kinds are declared once: queue, zod schema (checked when enqueued and again when a worker takes the job,
  * because Redis content is untrusted), retry policy and the deterministic job id.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { TaskHandler } from './ports.ts';
 
 /** Who asked, where: carried in every job so progress goes to the right channel and cancel can check ownership. */

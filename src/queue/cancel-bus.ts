@@ -4,7 +4,7 @@
  * BullMQ's `cancelJob`, which aborts the processor's AbortSignal.
  */
 import type { Redis } from 'ioredis';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Key and channel names. */
 export function cancelKeys(prefix: string) {

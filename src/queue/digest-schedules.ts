@@ -4,7 +4,7 @@
  * and cluster utilisation samples for "peak utilisation in the period". Content read back is zod-checked.
  */
 import type { Redis } from 'ioredis';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DigestRecord, DigestStore, UtilSample } from '../core/digest-store.ts';
 import { safeJson } from '../core/safe-json.ts';
 

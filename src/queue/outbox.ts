@@ -4,7 +4,7 @@
  * so a restart drops nothing (R16). Delivery is done by `startOutboxDrainer` (outbox-drainer.ts).
  */
 import type { Redis } from 'ioredis';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Outbox, OutboxEntry } from '../core/ports.ts';
 import { outboxKeys, outboxScripts } from './outbox-keys.ts';
 

@@ -17,7 +17,7 @@ import { acquireExclusive, exclusiveKeys, releaseExclusive, renewExclusive } fro
 import { classifyFailure, type FailureLogger } from './failure.ts';
 import { withDeadlineOr } from '../core/deadline.ts';
 import { safeJson } from '../core/safe-json.ts';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ProgressRenderer } from '../core/progress-view.ts';
 
 export interface TaskWorkerOptions<T extends { requester: { userId: string; channelId: string } }> {

@@ -1,5 +1,5 @@
 /** The zod schema of `commands/<name>/recipe.yaml`. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { PARAM_NAME, PARAM_TYPES } from './param-types.ts';
 
 const paramSchema = z.strictObject({

@@ -3,7 +3,7 @@
  * newest 1,000 and to 30 days. Records are validated when read: Redis content is untrusted.
  */
 import type { Redis } from 'ioredis';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AlertLog, AlertRecord } from '../core/ports.ts';
 import { safeJson } from '../core/safe-json.ts';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ConfirmationStore, PendingConfirmation } from '../core/ports.ts';
 
 const pendingSchema = z.object({

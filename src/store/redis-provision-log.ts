@@ -1,6 +1,6 @@
 /** The last provisioning result per host, in one Redis hash (shared by every replica). */
 import type { Redis } from 'ioredis';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ProvisionLog, ProvisionRecord } from '../core/ports.ts';
 import { safeJson } from '../core/safe-json.ts';
 

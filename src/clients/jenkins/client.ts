@@ -3,7 +3,7 @@
  * reused, and fetched again once when Jenkins answers 403 (crumbs expire with the session). A 404 from the crumb
  * issuer means CSRF protection is off, and no crumb is sent.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { interruptibleSleep } from '../../core/sleep.ts';
 import { UpstreamError } from '../../core/errors.ts';
 import { HttpClient, parseJson, type HttpRequest, type HttpResponse, type HttpOptions, type StreamedArray } from '../http.ts';

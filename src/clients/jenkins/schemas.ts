@@ -2,7 +2,7 @@
  * zod schemas of the Jenkins JSON API answers ci-bot reads. Jenkins 2.x adds `_class` everywhere; 1.x-era
  * answers lack it. With `?tree=` most fields may be missing, so everything but identity fields is optional.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { RECENT_BUILDS_PER_JOB } from '../../cluster/build-history.ts';
 
 /**

@@ -3,7 +3,7 @@
  * and resolved again when it stops answering. Non-leaders would proxy REST anyway, but `/v2/events` must reach
  * the leader (non-leaders answer 302), so the event stream always goes there.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { UpstreamError } from '../../core/errors.ts';
 import { parseJson } from '../json-body.ts';
 import { HttpClient, describe, type HttpRequest, type HttpOptions, type StreamedArray } from '../http.ts';

@@ -3,7 +3,7 @@
  * rather than thrown (JENKINS-ON-MARATHON.md §1, fixtures `errors/409_*.json`, `400_invalid_json.json`,
  * `422_object_not_valid.json`), and the queue's offer statistics (`embed=lastUnusedOffers`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const WriteErrorSchema = z.looseObject({
   message: z.string(),

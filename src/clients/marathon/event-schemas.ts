@@ -2,7 +2,7 @@
  * Marathon `/v2/events` payloads (exact field names from Marathon's Events.scala / Formats.scala). Every event has
  * `eventType` and `timestamp`; the type is read from the JSON, never from the SSE `event:` line (0.x sent none).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { HealthCheckSchema } from './schemas.ts';
 
 const base = { timestamp: z.string() };

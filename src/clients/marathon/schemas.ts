@@ -2,7 +2,7 @@
  * zod schemas of the Marathon REST v2 answers ci-bot reads. Loose objects: unknown fields pass through, and
  * fields that differ across Marathon 0.x–1.10 are optional. Event schemas live in `event-schemas.ts`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const HealthCheckResultSchema = z.looseObject({
   alive: z.boolean(),

@@ -1,5 +1,5 @@
 /** Marathon answers (already zod-checked) → the cluster domain's types. Pure. */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { AppWriteResult, MarathonDeploymentView, MarathonWaiting } from '../../cluster/cluster-reader.ts';
 import type { QueueOffersResponseSchema, WriteErrorSchema } from './deploy-schemas.ts';
 import type { Deployment, MarathonInfo } from './schemas.ts';

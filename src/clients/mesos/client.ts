@@ -4,7 +4,7 @@
  * master that lost leadership makes the client resolve the leader again and retry once.
  */
 import { interruptibleSleep } from '../../core/sleep.ts';
-import { z } from 'zod';
+import * as z from 'zod';
 import { UpstreamError } from '../../core/errors.ts';
 import { HttpClient, describe, type HttpRequest, type HttpOptions, type StreamedArray } from '../http.ts';
 import type { MesosAgents } from '../../cluster/cluster-reader.ts';

@@ -2,7 +2,7 @@
  * zod schemas of the Mesos master/agent answers ci-bot reads. Only the fields ci-bot uses are typed; every
  * object is loose so unknown fields pass through untouched (Mesos adds fields in every release).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** `resources` / `used_resources` maps: scalars are numbers, `ports` is a range string "[31000-32000]". */
 export const ResourcesSchema = z.looseObject({

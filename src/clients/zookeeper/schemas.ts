@@ -2,7 +2,7 @@
  * Parsers for ZooKeeper four-letter-word answers (`ruok`, `mntr`, `srvr`/`stat`), ending in zod schemas of the
  * fields ci-bot reads. Unknown `mntr` keys (newer servers add hundreds) are kept as they are.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const num = z.coerce.number();
 

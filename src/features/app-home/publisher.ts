@@ -5,7 +5,7 @@
  * gets at most one publish per `reopenGapMs`. Who has opened the Home tab is kept in the shared state store, so
  * the watcher (another process) refreshes exactly those users.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { createHash } from 'node:crypto';
 import { RetryLaterError } from '../../core/errors.ts';
 import { interruptibleSleep } from '../../core/sleep.ts';

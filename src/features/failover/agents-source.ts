@@ -3,7 +3,7 @@
  * slave2 lost — 1 of 2 agents left, 2 cpus / 3.7 GB" and "agent slave2 back" as one message per outage, updated
  * in place. When the lost agent hosted Jenkins, the Jenkins incident carries it instead (one message, not two).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ClusterClients } from '../../cluster/cluster-reader.ts';
 import type { AlertRecord, Log, StateStore } from '../../core/ports.ts';
 import { interruptibleSleep } from '../../core/sleep.ts';

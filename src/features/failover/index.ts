@@ -4,7 +4,7 @@
  * from slave1) · JENKINS_HOME …") and the agents watcher raises "agent slave2 lost / back"; both run under the
  * watcher lease (one active replica). In `serve`, `/ci alerts [--since 24h]` lists what was raised.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { durationArg } from '../../chat/validators.ts';
 import { listMessage } from '../../chat/render/lists.ts';
 import { roughDuration } from '../../core/duration.ts';

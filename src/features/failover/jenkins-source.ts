@@ -4,7 +4,7 @@
  * incident against the one after), reminders for incidents that stay open. Runs in `watch`, under the lease.
  */
 import { hostname } from 'node:os';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ClusterClients } from '../../cluster/cluster-reader.ts';
 import type { Log, StateStore } from '../../core/ports.ts';
 import { interruptibleSleep } from '../../core/sleep.ts';

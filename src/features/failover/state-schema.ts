@@ -1,5 +1,5 @@
 /** The tracker's state as read back from Redis (untrusted): anything else is ignored and a resync rebuilds it. */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const taskView = z.object({
   taskId: z.string(), instanceId: z.string(), incarnation: z.number(), state: z.string(), atMs: z.number(),

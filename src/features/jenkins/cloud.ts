@@ -4,7 +4,7 @@
  * `--apply` checks the document (`/configuration-as-code/check`), applies it (`/configuration-as-code/apply`,
  * with the bot's API token) and verifies by exporting again: the answer says what Jenkins reads back.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { UserFacingError, UpstreamError } from '../../core/errors.ts';
 import type { RenderedMessage } from '../../core/types.ts';
 import type { ClusterClients } from '../../cluster/cluster-reader.ts';

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod';
 import { PermanentError } from '../../core/errors.ts';
 import { imageArg } from '../../chat/validators.ts';
 import type { Config } from '../../config/schema.ts';

@@ -9,7 +9,7 @@
  * (the second waits behind the first); a Marathon deployment of the app makes the drill refuse before anything is killed.
  */
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { UserFacingError } from '../../core/errors.ts';
 import { defineTaskKind, requesterSchema } from '../../core/task-kind.ts';
 import type { Requester } from '../../core/types.ts';

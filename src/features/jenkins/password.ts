@@ -10,7 +10,7 @@
  * (`secret: true`). It is never logged, never put in an error, an audit entry (that records who read it, and
  * where from) or anything kept in Redis.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { UserFacingError, UpstreamError } from '../../core/errors.ts';
 import type { AuditLog } from '../../core/ports.ts';
 import type { RenderedMessage } from '../../core/types.ts';

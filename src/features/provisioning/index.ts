@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { closest, distance } from 'fastest-levenshtein';
-import { z } from 'zod';
+import * as z from 'zod';
 import { UserFacingError, PermanentError } from '../../core/errors.ts';
 import type { Requester } from '../../core/types.ts';
 import type { Config, InventoryHost } from '../../config/schema.ts';

@@ -1,6 +1,6 @@
 /** `/ci selftest`: a short multi-step task that proves the queue, the workers and progress messages end to end. */
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineFeature, handle, queued, taskOf, type FeatureDeps } from '../define-feature.ts';
 import { createSelftestHandler } from './handler.ts';
 import { selftestKind } from './kind.ts';

@@ -1,5 +1,5 @@
 /** Task kinds owned by the engine itself; feature kinds are registered by the lead next to these. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SelftestTask } from './handler.ts';
 import { defineTaskKind, requesterSchema } from '../../core/task-kind.ts';
 

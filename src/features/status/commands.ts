@@ -4,7 +4,7 @@
  * through ports.
  */
 import { UserFacingError } from '../../core/errors.ts';
-import { z } from 'zod';
+import * as z from 'zod';
 import { channelArg, cronArg, jobIdArg, timeZoneArg } from '../../chat/validators.ts';
 import { answer } from '../define-feature.ts';
 import { renderAgents } from '../../chat/render/agents.ts';

@@ -4,7 +4,7 @@
  * cluster through the process's one set of clients.
  */
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { channelArg } from '../../chat/validators.ts';
 import { defineTaskKind, requesterSchema } from '../../core/task-kind.ts';
 import { takeSnapshot } from '../../cluster/snapshot.ts';

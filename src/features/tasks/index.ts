@@ -2,7 +2,7 @@
  * The tasks feature: `/ci help` (generated from every running feature's specs), `/ci jobs [job]`, `/ci cancel <job>`
  * and `/ci history [n]`. Reads the queue and the audit trail through ports; answered directly in the ack.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { renderHelp } from '../../chat/help.ts';
 import { CommandRegistry } from '../../chat/registry.ts';
 import { renderHistory, renderJobLog, renderJobs } from '../../chat/render/lists.ts';

@@ -3,7 +3,7 @@
  * hosts, and benchmarks. Every route maps onto a {@link Simulation} method.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Simulation } from './simulation.ts';
 import { json, readJson } from './http-util.ts';
 import { agentLogLines, registerAgent, startService } from './registration.ts';

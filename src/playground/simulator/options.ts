@@ -4,7 +4,7 @@
  * Jenkins app on Marathon running on slave1. `simOptionsFromCli` reads `npm run sim`'s flags and SIM_* variables.
  */
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export interface SeedAgent {
   hostname: string;

@@ -3,7 +3,7 @@
  * only when its ZooKeeper URL is the simulator's, exactly as a real agent with a wrong `/etc/mesos/zk` never
  * appears; the refusal is written to the agent's log.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Simulation } from './simulation.ts';
 import { agentLog, isoNow } from './state.ts';
 

@@ -3,7 +3,7 @@
  * `replace_original`, `delete_original`, `thread_ts`; ephemeral stays ephemeral.
  */
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { contentOf, type ApiContext } from './chat-methods.ts';
 import type { RecordedMessage } from './types.ts';
 
