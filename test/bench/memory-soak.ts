@@ -1,10 +1,12 @@
 /**
- * P5 as shipped — compiled (`npm run build`, dist/src/main.js) and run with the Docker image's node flags and
- * malloc settings (bin/node-runtime.js: `--max-semi-space-size=1 --heap-growing-percent=25`, MALLOC_ARENA_MAX=2, fixed 128 KiB mmap/trim
- * thresholds; plus `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir` so heap snapshots can be
- * taken, which costs nothing until the signal comes). Two parts, in one run:
+ * P5 as shipped — compiled (`npm run build`: the dist/src/main.js bundle) and run with the Docker image's node flags
+ * and allocator (bin/node-runtime.js: NODE_FLAGS; jemalloc preloaded where installed, as in the image, else glibc
+ * with MALLOC_ARENA_MAX=2 and fixed 128 KiB mmap/trim thresholds; plus `--heapsnapshot-signal=SIGUSR2
+ * --diagnostic-dir` so heap snapshots can be taken, which costs nothing until the signal comes). Two parts, in one run:
  *  1. idle RSS of `ci-bot all` holding 100 pooled SSH connections (a `/ci prepull` to 100 loopback sshd hosts opens
  *     them; the pool keeps them), beside a bare Bolt + BullMQ Queue + Worker process (target ≤ 1.2× of it, ≤ 160 MB);
+ *     each idle figure is the median of IDLE_READINGS readings 5 s apart, taken after IDLE_MS of idling (one reading
+ *     swings by several MiB with where the allocator's freed blocks happen to sit);
  *  2. SOAK_MINUTES (default 60) of a digest every minute (`/ci digest add "* * * * *"`) plus synthetic Marathon
  *     events (EVENTS_PER_SEC, default 20, status updates of 200 apps on the simulator's bus): RSS and V8 heap used
  *     sampled every 15 s; growth = the least-squares slope over the hour as a % of the start (target ≤ 2 %), and the
@@ -28,12 +30,13 @@ import { startBot } from '../support/bot-process.ts';
 import { agentInventory, startTestHosts } from '../support/ssh-hosts/index.ts';
 import { startBareBoltBullmq } from './support/bare-bolt-bullmq.ts';
 import { heapDiff, summarizeHeapSnapshot } from './support/heap-summary.ts';
-import { MALLOC_ENV, NODE_FLAGS } from '../../bin/node-runtime.js';
+import { JEMALLOC, MALLOC_ENV, NODE_FLAGS, jemallocInstalled } from '../../bin/node-runtime.js';
 
 const SOAK_MIN = Number(process.env.SOAK_MINUTES ?? 60);
 const EVENTS_PER_SEC = Number(process.env.EVENTS_PER_SEC ?? 20);
 const HOSTS = Number(process.env.SOAK_HOSTS ?? 100);
 const IDLE_MS = 20_000;
+const IDLE_READINGS = 7;
 const SAMPLE_MS = 15_000;
 const WARMUP_MS = 120_000;
 const SHIP_FLAGS = NODE_FLAGS;
@@ -50,11 +53,22 @@ hardStop.unref();
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+/** The median of IDLE_READINGS RSS readings of `pid`, 5 s apart, after IDLE_MS; the readings themselves in `seen`. */
+async function idleRss(pid: number): Promise<{ mb: number; seen: string }> {
+  await sleep(IDLE_MS);
+  const xs: number[] = [];
+  for (let i = 0; i < IDLE_READINGS; i++) {
+    if (i > 0) await sleep(5_000);
+    xs.push(rssMb(pid));
+  }
+  return { mb: median(xs), seen: xs.map((x) => x.toFixed(1)).join(' ') };
+}
 const stamp = () => new Date().toISOString().slice(11, 19);
 
 const pkg = (name: string) => (JSON.parse(readFileSync(`${root}node_modules/${name}/package.json`, 'utf8')) as { version: string }).version;
 const sshV = spawnSync('ssh', ['-V'], { encoding: 'utf8' }).stderr.trim();
 console.log(`P5 as shipped — Node ${process.version}, Bolt ${pkg('@slack/bolt')}, BullMQ ${pkg('bullmq')}, ioredis ${pkg('ioredis')}, ssh2 ${pkg('ssh2')}, ${sshV}`);
+console.log(`allocator: ${jemallocInstalled ? `${JEMALLOC} preloaded (as in the Docker image)` : `glibc with ${Object.entries(MALLOC_ENV).map(([k, v]) => `${k}=${v}`).join(' ')} (${JEMALLOC} not installed: apt-get install libjemalloc2 to measure the image's)`}; node flags ${NODE_FLAGS.join(' ')}`);
 console.log(`soak ${SOAK_MIN} min, ${EVENTS_PER_SEC} Marathon events/s, digest every minute, ${HOSTS} pooled SSH connections; started ${new Date().toISOString()}`);
 
 const built = spawnSync(process.execPath, ['scripts/build.ts'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -95,9 +109,9 @@ try {
   // The floor as a bare process runs (Node's and glibc's defaults), and with the image's flags and malloc settings.
   for (const [label, flags, env] of [['default flags', [], {}], ['the image\'s flags', SHIP_FLAGS, MALLOC_ENV]] as Array<[string, string[], Record<string, string>]>) {
     const floor = await startBareBoltBullmq({ ...floorEnv, ...env }, flags);
-    await sleep(IDLE_MS);
-    floors[label] = rssMb(floor.pid);
-    console.log(`${`bare Bolt + BullMQ Queue + Worker, ${label}`.padEnd(58)} ${floors[label]!.toFixed(1)} MiB`);
+    const { mb, seen } = await idleRss(floor.pid);
+    floors[label] = mb;
+    console.log(`${`bare Bolt + BullMQ Queue + Worker, ${label}`.padEnd(58)} ${mb.toFixed(1)} MiB (median of ${seen})`);
     await floor.stop();
   }
   /** One ci-bot (role all, compiled) under `prefix`, with `extraFlags`; its /metrics reader; 100 pooled connections. */
@@ -144,13 +158,12 @@ try {
   bot = measured.bot;
   const pid = measured.bot.proc.pid;
   const metric = measured.metric;
-  await sleep(IDLE_MS);
-  console.log(`${'ci-bot all, dist/, no SSH connection yet'.padEnd(58)} ${rssMb(pid).toFixed(1)} MiB`);
+  const fresh = await idleRss(pid);
+  console.log(`${'ci-bot all, dist/, no SSH connection yet'.padEnd(58)} ${fresh.mb.toFixed(1)} MiB (median of ${fresh.seen})`);
   await connect('measured', measured);
-  await sleep(IDLE_MS);
-  const idle = rssMb(pid);
+  const { mb: idle, seen } = await idleRss(pid);
   const conns = await metric('cibot_ssh_connections');
-  console.log(`${`ci-bot all, dist/, the image's flags, ${conns} pooled SSH connections`.padEnd(58)} ${idle.toFixed(1)} MiB`);
+  console.log(`${`ci-bot all, dist/, the image's flags, ${conns} pooled SSH connections`.padEnd(58)} ${idle.toFixed(1)} MiB (median of ${seen})`);
   for (const [label, mb] of Object.entries(floors)) {
     console.log(`  vs floor (${label}): ${(idle / mb).toFixed(2)}× (target ≤ 1.2×: ${idle / mb <= 1.2 ? 'met' : `NOT met, ${(idle - 1.2 * mb).toFixed(1)} MiB over`})`);
   }

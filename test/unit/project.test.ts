@@ -56,11 +56,13 @@ test('the production build (what the Docker image runs) holds no playground and 
 });
 
 test('the Docker image runs Node with the flags and malloc settings of bin/node-runtime.js (what the benchmarks measure as shipped)', async () => {
-  const { NODE_FLAGS, MALLOC_ENV } = await import('../../bin/node-runtime.js');
+  const { NODE_FLAGS, IMAGE_MALLOC_ENV } = await import('../../bin/node-runtime.js');
   const docker = read('Dockerfile');
   const entry = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(docker)?.[1] ?? '[]') as string[];
   assert.deepEqual(entry, ['node', ...NODE_FLAGS, 'dist/src/main.js']);
   const envLine = /^ENV (.*)$/m.exec(docker.split(/^FROM /m).at(-1) ?? '')?.[1] ?? '';
   const env = Object.fromEntries(envLine.split(/\s+/).map((kv) => kv.split('=') as [string, string]));
-  for (const [k, v] of Object.entries(MALLOC_ENV)) assert.equal(env[k], v, `the image sets ${k}=${v}`);
+  for (const [k, v] of Object.entries(IMAGE_MALLOC_ENV)) assert.equal(env[k], v, `the image sets ${k}=${v}`);
+  // The preloaded allocator is installed in the image, not only named.
+  assert.match(docker.split(/^FROM /m).at(-1) ?? '', /apt-get install[^\n]*\blibjemalloc2\b/);
 });
