@@ -22,8 +22,9 @@ export const NODE_FLAGS = ['--max-semi-space-size=1', '--heap-growing-percent=25
  * The allocator. Measured with test/bench/memory-soak.ts (TARGETS.md P5):
  * - jemalloc (Debian's libjemalloc2; the Docker image installs it) is preloaded where it is installed. A burst of
  *   work (100 SSH handshakes, a large cluster read) mallocs and frees many blocks on Node's and V8's threads; glibc
- *   keeps what is freed below a block still in use, so the same idle bot measured 112-124 MiB from run to run;
- *   jemalloc returns freed pages within seconds (108-117 MiB, idle `ci-bot all` with 100 pooled SSH connections).
+ *   keeps what is freed below a block still in use, and returns it only when the top of its heap is free. Idle
+ *   `ci-bot all` with 100 pooled SSH connections, 7 runs each: glibc 112-123 MiB, jemalloc 108-118 MiB. The
+ *   spread is where freed blocks happen to sit; jemalloc narrows it and lowers it, it does not remove it.
  * - Where it is not installed, glibc with two arenas and a fixed 128 KiB mmap / trim threshold: with glibc's
  *   defaults, each of Node's threads gets a malloc arena, freed blocks stay in them, and the dynamic mmap threshold
  *   moves large blocks onto the never-shrinking heap (idle `ci-bot all` 8-15 MB more). jemalloc ignores these.
