@@ -32,6 +32,7 @@ import { renderMessageText, startSlackEmulator } from '../../src/playground/slac
 import { waitFor } from '../../src/playground/ports.ts';
 import { startBot } from '../support/bot-process.ts';
 import { agentInventory, startTestHosts } from '../support/ssh-hosts/index.ts';
+import { NODE_FLAGS } from '../../bin/node-runtime.js';
 import { ANSIBLE_MISSING, ansible, ansibleVersion, bareSsh2, namesOf, scriptOf, stepsScriptOf, STEPS, timed } from './support/fanout.ts';
 import { percentiles } from './support/stats.ts';
 
@@ -72,11 +73,14 @@ try {
   const sshV = spawnSync('ssh', ['-V'], { encoding: 'utf8' }).stderr.trim();
   const ansibleV = ansibleVersion();
   console.log(`P2 end to end: /ci setup-agent, ${STEPS}-step recipe, ${N} loopback sshd hosts — Node ${process.version}, ssh2 ${version('ssh2')}, BullMQ ${version('bullmq')}, Bolt ${version('@slack/bolt')}, Redis ${redisVersion}, ${sshV}, ${ansibleV ?? 'no Ansible'}`);
+  // BOT_NODE_ARGS="…": the bot's node flags instead of production's (bin/node-runtime.js), to compare them.
+  const nodeArgs = process.env.BOT_NODE_ARGS === undefined ? undefined : process.env.BOT_NODE_ARGS.split(' ').filter(Boolean);
+  console.log(`bot node args: ${(nodeArgs ?? [...NODE_FLAGS, '(production default)']).join(' ') || '(none)'}`);
   /** ci-bot (role all) on the tree with a `steps`-step setup-agent recipe. */
   const startWith = async (steps: number) => {
     writeRecipe(steps);
     bot = await startBot({
-      entry: join(app, 'src/main.ts'),
+      entry: join(app, 'src/main.ts'), ...(nodeArgs ? { nodeArgs } : {}),
       config: {
         redis: { prefix }, roles: { operators: [OPERATOR] }, inventory: agentInventory(th.hosts), logLevel: 'warn',
         ssh: { maxConcurrentHandshakes: HANDSHAKES }, tasks: { concurrency: N },
