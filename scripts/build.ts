@@ -33,7 +33,7 @@ const root = resolve(import.meta.dirname, '..');
 const srcDir = resolve(root, 'src');
 const out = resolve(root, 'dist/src/main.js');
 
-const tsc = spawnSync(resolve(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json', '--noEmit'], { cwd: root, stdio: 'inherit' });
+const tsc = spawnSync(resolve(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 
 /** Each of our modules' `import.meta.url` as it would be unbundled: dist/src/<its path>.js. */
