@@ -30,6 +30,7 @@ import { startBot } from '../support/bot-process.ts';
 import { agentInventory, startTestHosts } from '../support/ssh-hosts/index.ts';
 import { startBareBoltBullmq } from './support/bare-bolt-bullmq.ts';
 import { heapDiff, summarizeHeapSnapshot } from './support/heap-summary.ts';
+import { median } from './support/stats.ts';
 import { JEMALLOC, MALLOC_ENV, NODE_FLAGS, jemallocInstalled } from '../../bin/node-runtime.js';
 
 const SOAK_MIN = Number(process.env.SOAK_MINUTES ?? 60);
@@ -52,7 +53,6 @@ hardStop.unref();
 
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 /** The median of IDLE_READINGS RSS readings of `pid`, 5 s apart, after IDLE_MS; the readings themselves in `seen`. */
 async function idleRss(pid: number): Promise<{ mb: number; seen: string }> {
   await sleep(IDLE_MS);

@@ -7,15 +7,21 @@
  * installed, Debian's `ansible-playbook` default (forks 5) and tuned (forks 50, pipelining, ControlPersist).
  *
  * Printed: ack latency; wall time command → every task finished (from BullMQ), cold (first connections) and warm
- * (pooled); wall time → every progress message showing "Done" (paced by the per-channel Slack limit: new posts
- * ≤ 1/s per channel, so 50 messages in one channel take ≥ 49 s whatever the tasks do — stated separately);
- * warm per-step overhead: what one more recipe step adds to a warm task's run (20-step vs 1-step recipe, the bot
- * restarted on each, p50s) over what it adds to the floor's exec, both with all 50 at once; beside it the whole
- * task's overhead over the floor divided by 20 (per-task costs included), over the floor spread out by its
- * handshakes and with its execs all started at once; tasks retried (a dropped handshake would be one) and the
- * handshake cap.
+ * (pooled); wall time → every progress message showing "Done" and → the outbox empty (paced by the per-channel
+ * Slack limit: new posts ≤ 1/s per channel, so 50 messages in one channel take ≥ 49 s whatever the tasks do, and
+ * each task's thread reply 50 s more — stated separately). Each recipe length (20 steps, then 1, the bot restarted
+ * on it under a fresh Redis prefix) runs one cold round and `--rounds` warm ones, each warm one followed by the
+ * floor with the same script, its 50 execs started at once (ci-bot's warm concurrency). The cold round and the
+ * first warm one wait for every message and for the outbox to empty; the other warm rounds start once the tasks
+ * are done, their messages paced out behind them.
+ * - warm per-step overhead (the target): what one more step adds to a ci-bot task's run over what it adds to the
+ *   floor's exec: per round, ci-bot's run p50 minus the floor's exec p50; medians over the rounds, 20-step minus
+ *   1-step, / 19. On 2 cores one round's p50 moves by ±100-300 ms (±5-15 ms per step), so every round is printed.
+ * - beside it, CPU per task and step, of ci-bot's process and of the floor's (scheduling does not move it), and
+ *   the whole task's overhead over the floor divided by 20 (per-task costs included); tasks retried (a dropped
+ *   handshake would be one) and the handshake cap.
  *
- *   node test/bench/setup-agent-fanout.ts [--hosts 50] [--no-ansible] [--no-ansible-default]
+ *   node test/bench/setup-agent-fanout.ts [--hosts 50] [--rounds 10] [--no-ansible] [--no-ansible-default]
  *
  * Bounded: every wait has a deadline, every ansible run 15 minutes; all processes are stopped by pid at the end.
  */
@@ -34,10 +40,11 @@ import { startBot } from '../support/bot-process.ts';
 import { agentInventory, startTestHosts } from '../support/ssh-hosts/index.ts';
 import { NODE_FLAGS } from '../../bin/node-runtime.js';
 import { ANSIBLE_MISSING, ansible, ansibleVersion, bareSsh2, namesOf, scriptOf, stepsScriptOf, STEPS, timed } from './support/fanout.ts';
-import { percentiles } from './support/stats.ts';
+import { median, percentiles } from './support/stats.ts';
 
 const args = process.argv.slice(2);
 const N = Number(args[args.indexOf('--hosts') + 1] ?? 50) || 50;
+const ROUNDS = Math.max(1, Number(args[args.indexOf('--rounds') + 1] ?? 10) || 10);
 const HANDSHAKES = 8; // ssh.maxConcurrentHandshakes, the shipped default (target: ≤ 16)
 const OPERATOR = 'U0BOB00001';
 const root = new URL('../../', import.meta.url).pathname;
@@ -57,15 +64,30 @@ const writeRecipe = (steps: number) => {
 
 const secret = randomBytes(16).toString('hex');
 const botToken = `xoxb-p2-${randomBytes(6).toString('hex')}`;
-const prefix = `p2${randomBytes(3).toString('hex')}`;
+const base = `p2${randomBytes(3).toString('hex')}`;
 const names = Array.from({ length: N }, (_, i) => `h${i + 1}`);
 const redis = await startRedis({ aof: true });
 const slack = await startSlackEmulator({ signingSecret: secret, botToken, appToken: 'xapp-unused' });
 const th = await startTestHosts({ names, simulatorControlUrl: 'http://127.0.0.1:9', startConcurrency: 6 });
 const db = new Redis(redis.url);
-const provision = new Queue('provision', { connection: db, prefix });
+/**
+ * Each recipe length runs under its own Redis prefix: the outbox a bot leaves behind (the quick rounds' messages,
+ * still being paced out) is not in the next bot's way.
+ */
+const laneOf = (steps: number) => {
+  const prefix = `${base}s${steps}`;
+  /** The outbox's set of keys pending delivery (src/queue/outbox-keys.ts). */
+  return { prefix, provision: new Queue('provision', { connection: db, prefix }), outboxQueued: `${prefix}:outbox:queued` };
+};
+let lane = laneOf(STEPS);
+const queues = [lane.provision];
 const dir = mkdtempSync(join(tmpdir(), 'ci-bot-p2-'));
 let bot: Awaited<ReturnType<typeof startBot>> | undefined;
+/** The bot process's CPU time so far (user + system, /proc/<pid>/stat; 10 ms ticks), ms. */
+const botCpuMs = () => {
+  const fields = readFileSync(`/proc/${bot!.proc.pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+};
 // Stopped from outside (timeout, Ctrl-C): every process it started is still stopped by pid.
 for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => void cleanup().finally(() => process.exit(130)));
 try {
@@ -79,6 +101,8 @@ try {
   /** ci-bot (role all) on the tree with a `steps`-step setup-agent recipe. */
   const startWith = async (steps: number) => {
     writeRecipe(steps);
+    if (!lane.prefix.endsWith(`s${steps}`)) queues.push((lane = laneOf(steps)).provision);
+    const { prefix } = lane;
     bot = await startBot({
       entry: join(app, 'src/main.ts'), ...(nodeArgs ? { nodeArgs } : {}),
       config: {
@@ -92,10 +116,16 @@ try {
   };
   await startWith(STEPS);
 
-  /** One `/ci setup-agent` of every host; resolves with its figures. */
-  const fanOut = async (label: string) => {
+  /**
+   * One `/ci setup-agent` of every host; resolves with its figures. With `messages`, once every task finished, it
+   * waits for every progress message to show "Done" and then for the outbox to be empty; without, it resolves when
+   * the tasks finished (their messages are then paced out behind it, about one post a second).
+   */
+  const fanOut = async (label: string, messages = true) => {
+    const { provision, outboxQueued } = lane;
     const seen = new Set(slack.allMessages());
     const t0 = performance.now();
+    const cpu0 = botCpuMs();
     // The front door enqueues a fan-out as one batch under one 250 ms deadline (all hosts or, when Redis is in
     // trouble, an error). Older versions stopped at the first task not taken in time and answered "… was not
     // queued" for the rest: those hosts are sent again (counted), at most 5 times.
@@ -123,32 +153,59 @@ try {
       return states.every((s) => s === 'completed' || s === 'failed') ? all : undefined;
     }, { deadlineMs: 600_000, intervalMs: 20, what: `${label}: ${N} tasks finished` });
     const tasksMs = performance.now() - t0;
+    const cpuMs = botCpuMs() - cpu0;
+    const pendingAtFinish = await db.scard(outboxQueued);
     const failed = jobs.filter((j) => j?.failedReason).length;
     const retried = jobs.filter((j) => (j?.attemptsMade ?? 0) > 1).length;
     const runMs = jobs.map((j) => (j?.finishedOn ?? NaN) - (j?.processedOn ?? NaN));
+    const figures = { tasksMs, runMs, failed, retried, cpuMs };
+    if (!messages) {
+      console.log(`${`ci-bot ${label}`.padEnd(44)} ${(tasksMs / 1000).toFixed(2).padStart(8)} s to every task finished (ack ${ackMs.toFixed(0)} ms; ${resent} sent again; ${failed} failed, ${retried} retried)`);
+      return { ...figures, progressMs: NaN, drainedMs: NaN };
+    }
     await waitFor(() => slack.allMessages().filter((m) => !seen.has(m) && /Done/.test(renderMessageText(m)) && /setup-agent/.test(renderMessageText(m))).length >= N - failed || undefined,
       { deadlineMs: 600_000, intervalMs: 50, what: `${label}: ${N} progress messages done` });
     const progressMs = performance.now() - t0;
+    // The thread replies (each task's step log) are posted after the progress messages, at the same pace: the next
+    // round starts once the outbox is empty, so it does not share the machine with this one's deliveries.
+    if (pendingAtFinish === 0) throw new Error(`${label}: the outbox had nothing pending when the tasks finished (wrong key ${outboxQueued}?)`);
+    await waitFor(async () => (await db.scard(outboxQueued)) === 0 || undefined, { deadlineMs: 600_000, intervalMs: 100, what: `${label}: the outbox empty` });
+    const drainedMs = performance.now() - t0;
     const done = slack.allMessages().find((m) => !seen.has(m) && /Done/.test(renderMessageText(m)) && /setup-agent/.test(renderMessageText(m)));
     if (label.startsWith('cold')) console.log(`one progress message, as posted: ${renderMessageText(done!).replace(/\s+/g, ' ').slice(0, 400)}`);
-    console.log(`${`ci-bot ${label}`.padEnd(44)} ${(tasksMs / 1000).toFixed(2).padStart(8)} s to every task finished (ack ${ackMs.toFixed(0)} ms; ${resent} hosts sent again after "not queued"; ${failed} failed, ${retried} retried); ${(progressMs / 1000).toFixed(2)} s to every progress message "Done"`);
-    return { tasksMs, progressMs, runMs, failed, retried };
+    console.log(`${`ci-bot ${label}`.padEnd(44)} ${(tasksMs / 1000).toFixed(2).padStart(8)} s to every task finished (ack ${ackMs.toFixed(0)} ms; ${resent} hosts sent again after "not queued"; ${failed} failed, ${retried} retried); ${(progressMs / 1000).toFixed(2)} s to every progress message "Done", ${(drainedMs / 1000).toFixed(2)} s to every thread reply too`);
+    return { ...figures, progressMs, drainedMs };
   };
-  const cold = await fanOut('cold (first connections)');
-  const warm = await fanOut('warm (pooled connections)');
+  // Each recipe length: the bot started on it, one cold round and one warm round that wait for every message, then
+  // ROUNDS − 1 more warm rounds that do not (their messages are paced out behind them), each warm round followed
+  // by the floor at the same concurrency (its 50 execs started at once) with the same script. One round's p50
+  // moves by ±100-300 ms with the scheduling of 50 tasks and 50 sshds on 2 cores, ±5-15 ms in a per-step figure:
+  // each round is paired in time with its floor, and the per-step figure is taken over the medians of many.
+  type Round = Awaited<ReturnType<typeof fanOut>> & { floorExec: number[]; floorCpuMs: number };
+  const roundsOf = async (steps: number): Promise<{ cold: Awaited<ReturnType<typeof fanOut>>; warm: Round[] }> => {
+    if (bot) {
+      await bot.stop();
+      bot = undefined;
+      await startWith(steps);
+    }
+    const what = steps === STEPS ? '' : `, ${steps}-step recipe`;
+    const cold = await fanOut(`cold (first connections)${what}`);
+    const warm: Round[] = [];
+    for (let r = 1; r <= ROUNDS; r++) {
+      const round = await fanOut(`warm ${r}/${ROUNDS} (pooled connections)${what}`, r === 1);
+      let floorExec: number[] = [];
+      const cpu0 = process.cpuUsage();
+      await timed(`  bare ssh2, connected first, ${N} at once${what}`, async () => (floorExec = await bareSsh2(th.hosts, th.clientKey.privateKey, HANDSHAKES, true, scriptOf(steps))));
+      const { user, system } = process.cpuUsage(cpu0);
+      warm.push({ ...round, floorExec, floorCpuMs: (user + system) / 1000 });
+    }
+    return { cold, warm };
+  };
+  const full = await roundsOf(STEPS);
+  const { cold } = full;
   let floorExec: number[] = [];
   const floor = await timed('bare ssh2 (floor)', async () => (floorExec = await bareSsh2(th.hosts, th.clientKey.privateKey, HANDSHAKES)));
-  let togetherExec: number[] = [];
-  await timed(`bare ssh2, connected first, ${N} execs at once`, async () => (togetherExec = await bareSsh2(th.hosts, th.clientKey.privateKey, HANDSHAKES, true)));
-  // The same path with a 1-step recipe (the bot restarted on it, so cold then warm again), and the floor with the
-  // 1-step script at once: what one more step costs, at the same concurrency, in each.
-  await bot?.stop();
-  bot = undefined;
-  await startWith(1);
-  await fanOut('cold, 1-step recipe');
-  const warm1 = await fanOut('warm, 1-step recipe');
-  let together1: number[] = [];
-  await timed(`bare ssh2, connected first, ${N} execs at once, 1 step`, async () => (together1 = await bareSsh2(th.hosts, th.clientKey.privateKey, HANDSHAKES, true, scriptOf(1))));
+  const one = await roundsOf(1);
   const out: Record<string, number> = {};
   if (!ansibleV || args.includes('--no-ansible')) console.log(ansibleV ? 'ansible: skipped (--no-ansible)' : ANSIBLE_MISSING);
   else {
@@ -156,24 +213,32 @@ try {
     if (!args.includes('--no-ansible-default')) out.dflt = await timed('ansible default (forks 5)', () => ansible(dir, th.hosts, th.clientKey.path, false));
   }
 
-  const perStep = percentiles(warm.runMs.map((ms, i) => (ms - (floorExec[i] ?? NaN)) / STEPS));
   const ratio = (ms: number) => `${(ms / floor).toFixed(2)}×`;
-  console.log(`\nwall, command → every task finished: cold ${ratio(cold.tasksMs)}, warm ${ratio(warm.tasksMs)} the floor (target ≤ 2×: cold ${cold.tasksMs <= 2 * floor ? 'met' : `NOT met, ${((cold.tasksMs - 2 * floor) / 1000).toFixed(2)} s over`})`);
-  // Per step: what a step adds to a task's run (p50 of the 20-step warm round − p50 of the 1-step one, / 19) in
-  // ci-bot, minus what it adds to the floor's exec at the same concurrency. Per-task costs (taking the job, the
-  // lock, the audit, the progress message) are in both rounds and cancel out; they are in the figures below.
+  const warmWall = median(full.warm.map((w) => w.tasksMs));
+  console.log(`\nwall, command → every task finished: cold ${ratio(cold.tasksMs)}, warm ${ratio(warmWall)} (median of ${ROUNDS}) the floor (target ≤ 2×: cold ${cold.tasksMs <= 2 * floor ? 'met' : `NOT met, ${((cold.tasksMs - 2 * floor) / 1000).toFixed(2)} s over`})`);
   const p50 = (xs: number[]) => percentiles(xs).p50;
-  const botStep = (p50(warm.runMs) - p50(warm1.runMs)) / (STEPS - 1);
-  const floorStep = (p50(togetherExec) - p50(together1)) / (STEPS - 1);
-  const overhead = botStep - floorStep;
-  console.log(`warm per-step overhead: ${overhead.toFixed(2)} ms (target ≤ 5 ms: ${overhead <= 5 ? 'met' : 'NOT met'}) — a step adds ${botStep.toFixed(2)} ms to a ci-bot task (run p50 ${p50(warm.runMs).toFixed(0)} ms with ${STEPS} steps, ${p50(warm1.runMs).toFixed(0)} ms with 1) and ${floorStep.toFixed(2)} ms to the floor's exec (${p50(togetherExec).toFixed(0)} / ${p50(together1).toFixed(0)} ms), ${N} at once`);
-  console.log(`whole-task overhead over the floor, per step ((task run − floor exec) / ${STEPS}; includes per-task costs), p50 over ${N} hosts: ${perStep.p50.toFixed(2)} ms (p95 ${perStep.p95.toFixed(2)})`);
-  // The floor's execs are spread out by its handshakes (8 at once), ci-bot's warm ones all start together: on
-  // 2 cores the second figure compares the same concurrency (the floor's 50 execs started at once).
-  const sameConcurrency = percentiles(warm.runMs.map((ms, i) => (ms - (togetherExec[i] ?? NaN)) / STEPS));
-  console.log(`  the same, over the floor with its ${N} execs at once (ci-bot's warm concurrency): p50 ${sameConcurrency.p50.toFixed(2)} ms (p95 ${sameConcurrency.p95.toFixed(2)}); the floor's exec p50 ${percentiles(floorExec).p50.toFixed(0)} ms spread out, ${percentiles(togetherExec).p50.toFixed(0)} ms at once`);
-  console.log(`handshakes: at most ${HANDSHAKES} at once (ssh.maxConcurrentHandshakes; target ≤ 16); tasks retried: ${cold.retried + warm.retried} (a dropped handshake would be one; target 0)`);
-  console.log(`Slack's per-channel limit (≈ 1 new message/s, chat.update 50+/min): ${N} progress messages in one channel take ≥ ${N - 1} s; measured ${(cold.progressMs / 1000).toFixed(1)} s cold, ${(warm.progressMs / 1000).toFixed(1)} s warm`);
+  const list = (xs: number[], digits = 0) => xs.map((x) => x.toFixed(digits)).join(', ');
+  // Per step: in each warm round, ci-bot's run p50 minus the floor's exec p50 just after it (the same script, all
+  // 50 at once); the median of those over the rounds, 20-step minus 1-step, / 19. Per-task costs (taking the job,
+  // the lock, the audit, the progress message) are in both lengths and cancel out; they are in the figure below.
+  const over = (rs: Round[]) => rs.map((w) => p50(w.runMs) - p50(w.floorExec));
+  const overFull = over(full.warm);
+  const overOne = over(one.warm);
+  const overhead = (median(overFull) - median(overOne)) / (STEPS - 1);
+  const byRound = full.warm.map((w, i) => (overFull[i]! - (overOne[i] ?? NaN)) / (STEPS - 1));
+  console.log(`warm per-step overhead: ${overhead.toFixed(2)} ms (target ≤ 5 ms: ${overhead <= 5 ? 'met' : 'NOT met'}) — what one more step adds to a ci-bot task over what it adds to the floor's exec, ${N} at once, medians of ${ROUNDS} rounds: ci-bot's run p50 over the floor's exec p50 ${median(overFull).toFixed(0)} ms with ${STEPS} steps, ${median(overOne).toFixed(0)} ms with 1`);
+  console.log(`  per round, ms: ${STEPS} steps ${list(overFull)}; 1 step ${list(overOne)}; round i against round i ${list(byRound, 1)} (spread ${Math.min(...byRound).toFixed(1)} … ${Math.max(...byRound).toFixed(1)})`);
+  console.log(`  run p50 per round, ms: ci-bot ${list(full.warm.map((w) => p50(w.runMs)))} / ${list(one.warm.map((w) => p50(w.runMs)))}; the floor's exec ${list(full.warm.map((w) => p50(w.floorExec)))} / ${list(one.warm.map((w) => p50(w.floorExec)))} (${STEPS} steps / 1)`);
+  // CPU, which scheduling does not move: ci-bot's process (from the command to every task finished) and the floor's
+  // (its whole run, connecting included), 20 steps minus 1, per task and step.
+  const cpuStep = (full20: number[], one1: number[]) => (median(full20) - median(one1)) / (N * (STEPS - 1));
+  console.log(`CPU per task and step: ci-bot ${cpuStep(full.warm.map((w) => w.cpuMs), one.warm.map((w) => w.cpuMs)).toFixed(3)} ms, the floor ${cpuStep(full.warm.map((w) => w.floorCpuMs), one.warm.map((w) => w.floorCpuMs)).toFixed(3)} ms (ci-bot per round: ${list(full.warm.map((w) => w.cpuMs))} ms with ${STEPS} steps, ${list(one.warm.map((w) => w.cpuMs))} ms with 1)`);
+  const perStep = median(full.warm.map((w) => percentiles(w.runMs.map((ms, i) => (ms - (w.floorExec[i] ?? NaN)) / STEPS)).p50));
+  console.log(`whole-task overhead over the floor, per step ((task run − floor exec) / ${STEPS}, per-task costs included; p50 over ${N} hosts, median of ${ROUNDS} rounds): ${perStep.toFixed(2)} ms; the floor's exec p50 ${p50(floorExec).toFixed(0)} ms spread out by its handshakes, ${median(full.warm.map((w) => p50(w.floorExec))).toFixed(0)} ms all at once`);
+  const all = [cold, ...full.warm, one.cold, ...one.warm];
+  const retried = all.reduce((n, r) => n + r.retried, 0);
+  console.log(`handshakes: at most ${HANDSHAKES} at once (ssh.maxConcurrentHandshakes; target ≤ 16); tasks retried: ${retried} of ${all.length * N} (a dropped handshake would be one; target 0)`);
+  console.log(`Slack's per-channel limit (≈ 1 new message/s, chat.update 50+/min): ${N} progress messages in one channel take ≥ ${N - 1} s; measured ${(cold.progressMs / 1000).toFixed(1)} s cold, ${(full.warm[0]!.progressMs / 1000).toFixed(1)} s warm (the first warm round); each task's thread reply (its step log) comes after, at the same pace: ${(cold.drainedMs / 1000).toFixed(1)} s to the last`);
   if (out.tuned) console.log(`ci-bot cold / ansible tuned: ${(cold.tasksMs / out.tuned).toFixed(3)}${out.dflt ? `; / ansible default: ${(cold.tasksMs / out.dflt).toFixed(3)}` : ''}`);
 } finally {
   await cleanup();
@@ -182,7 +247,7 @@ process.exit(0);
 
 async function cleanup(): Promise<void> {
   await bot?.stop();
-  await provision.close();
+  for (const q of queues) await q.close();
   db.disconnect();
   await slack.stop();
   await th.stop();

@@ -5,6 +5,13 @@ export function percentiles(samples: readonly number[]): { n: number; p50: numbe
   return { n: s.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), max: s.at(-1) ?? NaN };
 }
 
+/** The median of `samples` (the mean of the middle two when their count is even); NaN when there are none. */
+export function median(samples: readonly number[]): number {
+  const s = [...samples].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length === 0 ? NaN : s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
 export function fmt(p: ReturnType<typeof percentiles>, unit = 'ms'): string {
   const f = (v: number) => v.toFixed(1);
   return `n=${p.n} p50 ${f(p.p50)} / p95 ${f(p.p95)} / p99 ${f(p.p99)} / max ${f(p.max)} ${unit}`;
