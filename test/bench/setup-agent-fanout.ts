@@ -27,7 +27,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
@@ -50,9 +50,10 @@ const OPERATOR = 'U0BOB00001';
 const root = new URL('../../', import.meta.url).pathname;
 const version = (name: string) => (JSON.parse(readFileSync(`${root}node_modules/${name}/package.json`, 'utf8')) as { version: string }).version;
 
-// The tree ci-bot runs from: src/ as it is, commands/ with the 20-step setup-agent. Inside the worktree so its
-// imports resolve to this node_modules; removed at the end.
-const app = mkdtempSync(join(root, '.p2-app-'));
+// The tree ci-bot runs from: src/ as it is, commands/ with the 20-step setup-agent. Inside the worktree (under
+// .tmp/, which git and the linters ignore) so its imports resolve to this node_modules; removed at the end.
+mkdirSync(join(root, '.tmp'), { recursive: true });
+const app = mkdtempSync(join(root, '.tmp/p2-app-'));
 cpSync(join(root, 'src'), join(app, 'src'), { recursive: true });
 cpSync(join(root, 'commands'), join(app, 'commands'), { recursive: true });
 const recipe = parse(readFileSync(join(root, 'commands/setup-agent/recipe.yaml'), 'utf8')) as Record<string, unknown>;
@@ -147,12 +148,16 @@ try {
       }
       if (jobIds.size < N && !/not queued/.test(text)) throw new Error(`${label}: not queued: ${text.slice(0, 300)}`);
     }
-    const jobs = await waitFor(async () => {
-      const all = await Promise.all(names.map((h) => provision.getJob(jobIds.get(h)!)));
-      const states = await Promise.all(all.map((j) => j?.getState()));
-      return states.every((s) => s === 'completed' || s === 'failed') ? all : undefined;
+    // Finished: in BullMQ's completed or failed set. Two commands every 20 ms — polling each job (100 commands and
+    // 50 job hashes parsed every 20 ms) loaded the 2 cores during ci-bot's rounds and not during the floor's.
+    const ids = names.map((h) => jobIds.get(h)!);
+    await waitFor(async () => {
+      const [ok, failed] = await Promise.all([db.zmscore(`${lane.prefix}:provision:completed`, ...ids), db.zmscore(`${lane.prefix}:provision:failed`, ...ids)]);
+      return ids.every((_, i) => ok[i] !== null || failed[i] !== null) || undefined;
     }, { deadlineMs: 600_000, intervalMs: 20, what: `${label}: ${N} tasks finished` });
     const tasksMs = performance.now() - t0;
+    const jobs = await Promise.all(ids.map((id) => provision.getJob(id)));
+    if (!jobs.every((j) => j?.finishedOn)) throw new Error(`${label}: a finished task without finishedOn`);
     const cpuMs = botCpuMs() - cpu0;
     const pendingAtFinish = await db.scard(outboxQueued);
     const failed = jobs.filter((j) => j?.failedReason).length;
