@@ -228,12 +228,9 @@ try {
   // finishedOn against the floor's exec). Per-task costs (taking the job, the lock, the checklist, the audit, the
   // step log) are in both lengths and cancel. (The steps' span, first marker to last, cannot stand in for it here:
   // with 50 bashes on 2 cores, sshd often forwards a task's whole output in one go, in ci-bot and the floor alike.)
-  const perStepOf = (bot: (w: Round) => number[], fl: (w: Round) => number[]) => {
-    const d20 = full.warm.map((w) => p50(bot(w)) - p50(fl(w)));
-    const d1 = one.warm.map((w) => p50(bot(w)) - p50(fl(w)));
-    return { ms: (median(d20) - median(d1)) / (STEPS - 1), d20, d1, byRound: d20.map((d, i) => (d - (d1[i] ?? NaN)) / (STEPS - 1)) };
-  };
-  const run = perStepOf((w) => w.runMs, (w) => w.floorExec);
+  const overFloor = (rounds: Round[]) => rounds.map((w) => p50(w.runMs) - p50(w.floorExec));
+  const [d20, d1] = [overFloor(full.warm), overFloor(one.warm)];
+  const run = { ms: (median(d20) - median(d1)) / (STEPS - 1), d20, d1, byRound: d20.map((d, i) => (d - (d1[i] ?? NaN)) / (STEPS - 1)) };
   const verdict = (ms: number) => `target ≤ 5 ms: ${ms <= 5 ? 'met' : 'NOT met'}`;
   console.log(`warm per-step overhead: ${run.ms.toFixed(2)} ms (${verdict(run.ms)}) — ${N} tasks at once, medians of ${ROUNDS} rounds: ci-bot's run p50 over the floor's exec p50 ${median(run.d20).toFixed(0)} ms with ${STEPS} steps, ${median(run.d1).toFixed(0)} ms with 1; round i against round i ${list(run.byRound, 1)}`);
   console.log(`  run p50 per round, ms: ci-bot ${list(full.warm.map((w) => p50(w.runMs)))} / ${list(one.warm.map((w) => p50(w.runMs)))}; the floor's exec ${list(full.warm.map((w) => p50(w.floorExec)))} / ${list(one.warm.map((w) => p50(w.floorExec)))} (${STEPS} steps / 1)`);
