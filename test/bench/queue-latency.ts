@@ -17,6 +17,7 @@ import { createTaskWorker } from '../../src/queue/task-worker.ts';
 import { TaskRegistry, defineTaskKind, requesterSchema } from '../../src/core/task-kind.ts';
 import { createRedisOutbox } from '../../src/queue/outbox.ts';
 import { createRedisAuditLog } from '../../src/audit/redis-audit-log.ts';
+import { median } from './support/stats.ts';
 
 const JOBS = Number.parseInt(process.env.BENCH_JOBS ?? '1500', 10);
 const RUNS = Number.parseInt(process.env.BENCH_RUNS ?? '3', 10);
@@ -97,7 +98,6 @@ try {
     mines.push(pct(mine, 99));
     console.log(`  run ${run}: bare BullMQ worker ${fmt(floor)}; ci-bot worker ${fmt(mine)}; p99 ratio ${(pct(mine, 99) / pct(floor, 99)).toFixed(2)}×`);
   }
-  const median = (xs: number[]) => pct(xs, 50);
   const ratio = median(mines) / median(floors);
   console.log(`  median p99: bare ${median(floors).toFixed(2)} ms, ci-bot ${median(mines).toFixed(2)} ms = ${ratio.toFixed(2)}× (target ≤ 2×: ${ratio <= 2 ? 'met' : `NOT met, ${(median(mines) - 2 * median(floors)).toFixed(2)} ms over`})`);
 } finally {

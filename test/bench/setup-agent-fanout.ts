@@ -17,7 +17,7 @@
  * - warm per-step overhead (the target): what one more step adds to a ci-bot task's run over what it adds to the
  *   floor's exec: per round, ci-bot's run p50 minus the floor's exec p50; medians over the rounds, 20-step minus
  *   1-step, / 19. On 2 cores one round's p50 moves by ±100-300 ms (±5-15 ms per step), so every round is printed.
- * - beside it, CPU per task and step, of ci-bot's process and of the floor's (scheduling does not move it), and
+ * - beside it, ci-bot's process CPU per task and step (scheduling does not move it), and
  *   the whole task's overhead over the floor divided by 20 (per-task costs included); tasks retried (a dropped
  *   handshake would be one) and the handshake cap.
  *
@@ -80,8 +80,8 @@ const laneOf = (steps: number) => {
   /** The outbox's set of keys pending delivery (src/queue/outbox-keys.ts). */
   return { prefix, provision: new Queue('provision', { connection: db, prefix }), outboxQueued: `${prefix}:outbox:queued` };
 };
-let lane = laneOf(STEPS);
-const queues = [lane.provision];
+let lane: ReturnType<typeof laneOf>;
+const queues: Queue[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'ci-bot-p2-'));
 let bot: Awaited<ReturnType<typeof startBot>> | undefined;
 /** The bot process's CPU time so far (user + system, /proc/<pid>/stat; 10 ms ticks), ms. */
@@ -102,7 +102,8 @@ try {
   /** ci-bot (role all) on the tree with a `steps`-step setup-agent recipe. */
   const startWith = async (steps: number) => {
     writeRecipe(steps);
-    if (!lane.prefix.endsWith(`s${steps}`)) queues.push((lane = laneOf(steps)).provision);
+    lane = laneOf(steps);
+    queues.push(lane.provision);
     const { prefix } = lane;
     bot = await startBot({
       entry: join(app, 'src/main.ts'), ...(nodeArgs ? { nodeArgs } : {}),
@@ -115,7 +116,6 @@ try {
     });
     slack.setTarget({ mode: 'http', url: bot.eventsUrl });
   };
-  await startWith(STEPS);
 
   /**
    * One `/ci setup-agent` of every host; resolves with its figures. With `messages`, once every task finished, it
@@ -159,7 +159,6 @@ try {
     const jobs = await Promise.all(ids.map((id) => provision.getJob(id)));
     if (!jobs.every((j) => j?.finishedOn)) throw new Error(`${label}: a finished task without finishedOn`);
     const cpuMs = botCpuMs() - cpu0;
-    const pendingAtFinish = await db.scard(outboxQueued);
     const failed = jobs.filter((j) => j?.failedReason).length;
     const retried = jobs.filter((j) => (j?.attemptsMade ?? 0) > 1).length;
     const runMs = jobs.map((j) => (j?.finishedOn ?? NaN) - (j?.processedOn ?? NaN));
@@ -168,6 +167,7 @@ try {
       console.log(`${`ci-bot ${label}`.padEnd(44)} ${(tasksMs / 1000).toFixed(2).padStart(8)} s to every task finished (ack ${ackMs.toFixed(0)} ms; ${resent} sent again; ${failed} failed, ${retried} retried)`);
       return { ...figures, progressMs: NaN, drainedMs: NaN };
     }
+    const pendingAtFinish = await db.scard(outboxQueued);
     await waitFor(() => slack.allMessages().filter((m) => !seen.has(m) && /Done/.test(renderMessageText(m)) && /setup-agent/.test(renderMessageText(m))).length >= N - failed || undefined,
       { deadlineMs: 600_000, intervalMs: 50, what: `${label}: ${N} progress messages done` });
     const progressMs = performance.now() - t0;
@@ -186,23 +186,19 @@ try {
   // by the floor at the same concurrency (its 50 execs started at once) with the same script. One round's p50
   // moves by ±100-300 ms with the scheduling of 50 tasks and 50 sshds on 2 cores, ±5-15 ms in a per-step figure:
   // each round is paired in time with its floor, and the per-step figure is taken over the medians of many.
-  type Round = Awaited<ReturnType<typeof fanOut>> & { floorExec: number[]; floorCpuMs: number };
+  type Round = Awaited<ReturnType<typeof fanOut>> & { floorExec: number[] };
   const roundsOf = async (steps: number): Promise<{ cold: Awaited<ReturnType<typeof fanOut>>; warm: Round[] }> => {
-    if (bot) {
-      await bot.stop();
-      bot = undefined;
-      await startWith(steps);
-    }
+    await bot?.stop();
+    bot = undefined;
+    await startWith(steps);
     const what = steps === STEPS ? '' : `, ${steps}-step recipe`;
     const cold = await fanOut(`cold (first connections)${what}`);
     const warm: Round[] = [];
     for (let r = 1; r <= ROUNDS; r++) {
       const round = await fanOut(`warm ${r}/${ROUNDS} (pooled connections)${what}`, r === 1);
       let floorExec: number[] = [];
-      const cpu0 = process.cpuUsage();
       await timed(`  bare ssh2, connected first, ${N} at once${what}`, async () => (floorExec = await bareSsh2(th.hosts, th.clientKey.privateKey, HANDSHAKES, true, scriptOf(steps))));
-      const { user, system } = process.cpuUsage(cpu0);
-      warm.push({ ...round, floorExec, floorCpuMs: (user + system) / 1000 });
+      warm.push({ ...round, floorExec });
     }
     return { cold, warm };
   };
@@ -230,14 +226,15 @@ try {
   // with 50 bashes on 2 cores, sshd often forwards a task's whole output in one go, in ci-bot and the floor alike.)
   const overFloor = (rounds: Round[]) => rounds.map((w) => p50(w.runMs) - p50(w.floorExec));
   const [d20, d1] = [overFloor(full.warm), overFloor(one.warm)];
-  const run = { ms: (median(d20) - median(d1)) / (STEPS - 1), d20, d1, byRound: d20.map((d, i) => (d - (d1[i] ?? NaN)) / (STEPS - 1)) };
-  const verdict = (ms: number) => `target ≤ 5 ms: ${ms <= 5 ? 'met' : 'NOT met'}`;
-  console.log(`warm per-step overhead: ${run.ms.toFixed(2)} ms (${verdict(run.ms)}) — ${N} tasks at once, medians of ${ROUNDS} rounds: ci-bot's run p50 over the floor's exec p50 ${median(run.d20).toFixed(0)} ms with ${STEPS} steps, ${median(run.d1).toFixed(0)} ms with 1; round i against round i ${list(run.byRound, 1)}`);
+  const overhead = (median(d20) - median(d1)) / (STEPS - 1);
+  const byRound = d20.map((d, i) => (d - (d1[i] ?? NaN)) / (STEPS - 1));
+  console.log(`warm per-step overhead: ${overhead.toFixed(2)} ms (target ≤ 5 ms: ${overhead <= 5 ? 'met' : 'NOT met'}) — ${N} tasks at once, medians of ${ROUNDS} rounds: ci-bot's run p50 over the floor's exec p50 ${median(d20).toFixed(0)} ms with ${STEPS} steps, ${median(d1).toFixed(0)} ms with 1; round i against round i ${list(byRound, 1)}`);
   console.log(`  run p50 per round, ms: ci-bot ${list(full.warm.map((w) => p50(w.runMs)))} / ${list(one.warm.map((w) => p50(w.runMs)))}; the floor's exec ${list(full.warm.map((w) => p50(w.floorExec)))} / ${list(one.warm.map((w) => p50(w.floorExec)))} (${STEPS} steps / 1)`);
-  // CPU, which scheduling does not move: ci-bot's process (from the command to every task finished) and the floor's
-  // (its whole run, connecting included), 20 steps minus 1, per task and step.
-  const cpuStep = (full20: number[], one1: number[]) => (median(full20) - median(one1)) / (N * (STEPS - 1));
-  console.log(`CPU per task and step: ci-bot ${cpuStep(full.warm.map((w) => w.cpuMs), one.warm.map((w) => w.cpuMs)).toFixed(3)} ms, the floor ${cpuStep(full.warm.map((w) => w.floorCpuMs), one.warm.map((w) => w.floorCpuMs)).toFixed(3)} ms (ci-bot per round: ${list(full.warm.map((w) => w.cpuMs))} ms with ${STEPS} steps, ${list(one.warm.map((w) => w.cpuMs))} ms with 1)`);
+  // CPU, which scheduling does not move: ci-bot's process from the command to every task finished, 20 steps minus
+  // 1, per task and step. (The floor's process CPU is not beside it: its rounds include 50 handshakes, whose cost
+  // swamps the steps'.)
+  const cpuStep = (median(full.warm.map((w) => w.cpuMs)) - median(one.warm.map((w) => w.cpuMs))) / (N * (STEPS - 1));
+  console.log(`ci-bot's CPU per task and step: ${cpuStep.toFixed(3)} ms (per round: ${list(full.warm.map((w) => w.cpuMs))} ms with ${STEPS} steps, ${list(one.warm.map((w) => w.cpuMs))} ms with 1)`);
   const perStep = median(full.warm.map((w) => percentiles(w.runMs.map((ms, i) => (ms - (w.floorExec[i] ?? NaN)) / STEPS)).p50));
   console.log(`whole-task overhead over the floor, per step ((task run − floor exec) / ${STEPS}, per-task costs included; p50 over ${N} hosts, median of ${ROUNDS} rounds): ${perStep.toFixed(2)} ms; the floor's exec p50 ${p50(floorExec).toFixed(0)} ms spread out by its handshakes, ${median(full.warm.map((w) => p50(w.floorExec))).toFixed(0)} ms all at once`);
   const all = [cold, ...full.warm, one.cold, ...one.warm];
