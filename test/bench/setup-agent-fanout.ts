@@ -9,19 +9,21 @@
  * Printed: ack latency; wall time command → every task finished (from BullMQ), cold (first connections) and warm
  * (pooled); wall time → every progress message showing "Done" and → the outbox empty (paced by the per-channel
  * Slack limit: new posts ≤ 1/s per channel, so 50 messages in one channel take ≥ 49 s whatever the tasks do, and
- * each task's thread reply 50 s more — stated separately). Each recipe length (20 steps, then 1, the bot restarted
- * on it under a fresh Redis prefix) runs one cold round and `--rounds` warm ones, each warm one followed by the
- * floor with the same script, its 50 execs started at once (ci-bot's warm concurrency). The cold round and the
- * first warm one wait for every message and for the outbox to empty; the other warm rounds start once the tasks
+ * each task's thread reply 50 s more — stated separately). One ci-bot per recipe length (20 steps and 1), both
+ * running throughout, each under its own Redis prefix; each length runs one cold round and `--rounds` warm ones,
+ * the two lengths taking turns (20 first in odd rounds, 1 first in even ones), each warm round followed by the
+ * floor with the same script, its 50 execs started at once (ci-bot's warm concurrency). The cold rounds and the
+ * first warm ones wait for every message and for the outbox to empty; the other warm rounds start once the tasks
  * are done, their messages paced out behind them.
  * - warm per-step overhead (the target): what one more step adds to a ci-bot task's run over what it adds to the
- *   floor's exec: per round, ci-bot's run p50 minus the floor's exec p50; medians over the rounds, 20-step minus
- *   1-step, / 19. On 2 cores one round's p50 moves by ±100-300 ms (±5-15 ms per step), so every round is printed.
+ *   floor's exec: per round, [ci-bot's run p50 − the floor's exec p50] with 20 steps minus the same with 1, / 19;
+ *   the median over the rounds. On 2 cores one round's p50 moves by ±100-300 ms (±5-15 ms per step), so every
+ *   round is printed.
  * - beside it, ci-bot's process CPU per task and step (scheduling does not move it), and
  *   the whole task's overhead over the floor divided by 20 (per-task costs included); tasks retried (a dropped
  *   handshake would be one) and the handshake cap.
  *
- *   node test/bench/setup-agent-fanout.ts [--hosts 50] [--rounds 10] [--no-ansible] [--no-ansible-default]
+ *   node test/bench/setup-agent-fanout.ts [--hosts 50] [--rounds 15] [--no-ansible] [--no-ansible-default]
  *
  * Bounded: every wait has a deadline, every ansible run 15 minutes; all processes are stopped by pid at the end.
  */
@@ -44,23 +46,27 @@ import { median, percentiles } from './support/stats.ts';
 
 const args = process.argv.slice(2);
 const N = Number(args[args.indexOf('--hosts') + 1] ?? 50) || 50;
-const ROUNDS = Math.max(1, Number(args[args.indexOf('--rounds') + 1] ?? 10) || 10);
+const ROUNDS = Math.max(1, Number(args[args.indexOf('--rounds') + 1] ?? 15) || 15);
 const HANDSHAKES = 8; // ssh.maxConcurrentHandshakes, the shipped default (target: ≤ 16)
 const OPERATOR = 'U0BOB00001';
 const root = new URL('../../', import.meta.url).pathname;
 const version = (name: string) => (JSON.parse(readFileSync(`${root}node_modules/${name}/package.json`, 'utf8')) as { version: string }).version;
 
-// The tree ci-bot runs from: src/ as it is, commands/ with the 20-step setup-agent. Inside the worktree (under
-// .tmp/, which git and the linters ignore) so its imports resolve to this node_modules; removed at the end.
+// The trees ci-bot runs from, one per recipe length: src/ as it is, commands/ with a `steps`-step setup-agent. Inside
+// the worktree (under .tmp/, which git and the linters ignore) so their imports resolve to this node_modules;
+// removed at the end.
 mkdirSync(join(root, '.tmp'), { recursive: true });
-const app = mkdtempSync(join(root, '.tmp/p2-app-'));
-cpSync(join(root, 'src'), join(app, 'src'), { recursive: true });
-cpSync(join(root, 'commands'), join(app, 'commands'), { recursive: true });
 const recipe = parse(readFileSync(join(root, 'commands/setup-agent/recipe.yaml'), 'utf8')) as Record<string, unknown>;
-/** The setup-agent recipe of the tree: `steps` echo steps (the bot reads it when it starts). */
-const writeRecipe = (steps: number) => {
+const apps: string[] = [];
+/** A copy of the tree whose setup-agent recipe is `steps` echo steps (the bot reads it when it starts). */
+const treeOf = (steps: number) => {
+  const app = mkdtempSync(join(root, `.tmp/p2-app-s${steps}-`));
+  apps.push(app);
+  cpSync(join(root, 'src'), join(app, 'src'), { recursive: true });
+  cpSync(join(root, 'commands'), join(app, 'commands'), { recursive: true });
   writeFileSync(join(app, 'commands/setup-agent/recipe.yaml'), stringify({ ...recipe, description: `P2 benchmark: the ${steps}-step shell recipe`, steps: namesOf(steps) }));
   writeFileSync(join(app, 'commands/setup-agent/run.sh'), `#!/bin/bash\n# P2 benchmark: ${steps} steps, each an echo\n${stepsScriptOf(steps)}`);
+  return app;
 };
 
 const secret = randomBytes(16).toString('hex');
@@ -71,22 +77,18 @@ const redis = await startRedis({ aof: true });
 const slack = await startSlackEmulator({ signingSecret: secret, botToken, appToken: 'xapp-unused' });
 const th = await startTestHosts({ names, simulatorControlUrl: 'http://127.0.0.1:9', startConcurrency: 6 });
 const db = new Redis(redis.url);
+type Bot = Awaited<ReturnType<typeof startBot>>;
 /**
- * Each recipe length runs under its own Redis prefix: the outbox a bot leaves behind (the quick rounds' messages,
- * still being paced out) is not in the next bot's way.
+ * One ci-bot per recipe length, both running for the whole benchmark, each under its own Redis prefix: the
+ * outbox one leaves behind (the quick rounds' messages, still being paced out) is not in the other's way, and the
+ * machine carries both in every round, whichever length runs.
  */
-const laneOf = (steps: number) => {
-  const prefix = `${base}s${steps}`;
-  /** The outbox's set of keys pending delivery (src/queue/outbox-keys.ts). */
-  return { prefix, provision: new Queue('provision', { connection: db, prefix }), outboxQueued: `${prefix}:outbox:queued` };
-};
-let lane: ReturnType<typeof laneOf>;
-const queues: Queue[] = [];
+interface Lane { steps: number; bot: Bot; prefix: string; provision: Queue; outboxQueued: string }
+const lanes: Lane[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'ci-bot-p2-'));
-let bot: Awaited<ReturnType<typeof startBot>> | undefined;
-/** The bot process's CPU time so far (user + system, /proc/<pid>/stat; 10 ms ticks), ms. */
-const botCpuMs = () => {
-  const fields = readFileSync(`/proc/${bot!.proc.pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+/** A bot process's CPU time so far (user + system, /proc/<pid>/stat; 10 ms ticks), ms. */
+const cpuMsOf = (bot: Bot) => {
+  const fields = readFileSync(`/proc/${bot.proc.pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
 };
 // Stopped from outside (timeout, Ctrl-C): every process it started is still stopped by pid.
@@ -99,14 +101,12 @@ try {
   // BOT_NODE_ARGS="…": the bot's node flags instead of production's (bin/node-runtime.js), to compare them.
   const nodeArgs = process.env.BOT_NODE_ARGS === undefined ? undefined : process.env.BOT_NODE_ARGS.split(' ').filter(Boolean);
   console.log(`bot node args: ${(nodeArgs ?? [...NODE_FLAGS, '(production default)']).join(' ') || '(none)'}`);
-  /** ci-bot (role all) on the tree with a `steps`-step setup-agent recipe. */
-  const startWith = async (steps: number) => {
-    writeRecipe(steps);
-    lane = laneOf(steps);
-    queues.push(lane.provision);
-    const { prefix } = lane;
-    bot = await startBot({
-      entry: join(app, 'src/main.ts'), ...(nodeArgs ? { nodeArgs } : {}),
+  /** ci-bot (role all) on a tree with a `steps`-step setup-agent recipe, under its own prefix. */
+  const startLane = async (steps: number): Promise<Lane> => {
+    const prefix = `${base}s${steps}`;
+    const provision = new Queue('provision', { connection: db, prefix });
+    const bot = await startBot({
+      entry: join(treeOf(steps), 'src/main.ts'), ...(nodeArgs ? { nodeArgs } : {}),
       config: {
         redis: { prefix }, roles: { operators: [OPERATOR] }, inventory: agentInventory(th.hosts), logLevel: 'warn',
         ssh: { maxConcurrentHandshakes: HANDSHAKES }, tasks: { concurrency: N },
@@ -114,7 +114,10 @@ try {
       env: { SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: secret, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, SSH_PRIVATE_KEY_PATH: th.clientKey.path },
       deadlineMs: 60_000,
     });
-    slack.setTarget({ mode: 'http', url: bot.eventsUrl });
+    /** The outbox's set of keys pending delivery (src/queue/outbox-keys.ts). */
+    const lane = { steps, bot, prefix, provision, outboxQueued: `${prefix}:outbox:queued` };
+    lanes.push(lane);
+    return lane;
   };
 
   /**
@@ -122,11 +125,12 @@ try {
    * waits for every progress message to show "Done" and then for the outbox to be empty; without, it resolves when
    * the tasks finished (their messages are then paced out behind it, about one post a second).
    */
-  const fanOut = async (label: string, messages = true) => {
-    const { provision, outboxQueued } = lane;
+  const fanOut = async (lane: Lane, label: string, messages = true) => {
+    const { provision, outboxQueued, bot } = lane;
+    slack.setTarget({ mode: 'http', url: bot.eventsUrl });
     const seen = new Set(slack.allMessages());
     const t0 = performance.now();
-    const cpu0 = botCpuMs();
+    const cpu0 = cpuMsOf(bot);
     // The front door enqueues a fan-out as one batch under one 250 ms deadline (all hosts or, when Redis is in
     // trouble, an error). Older versions stopped at the first task not taken in time and answered "… was not
     // queued" for the rest: those hosts are sent again (counted), at most 5 times.
@@ -158,7 +162,7 @@ try {
     const tasksMs = performance.now() - t0;
     const jobs = await Promise.all(ids.map((id) => provision.getJob(id)));
     if (!jobs.every((j) => j?.finishedOn)) throw new Error(`${label}: a finished task without finishedOn`);
-    const cpuMs = botCpuMs() - cpu0;
+    const cpuMs = cpuMsOf(bot) - cpu0;
     const failed = jobs.filter((j) => j?.failedReason).length;
     const retried = jobs.filter((j) => (j?.attemptsMade ?? 0) > 1).length;
     const runMs = jobs.map((j) => (j?.finishedOn ?? NaN) - (j?.processedOn ?? NaN));
@@ -181,32 +185,31 @@ try {
     console.log(`${`ci-bot ${label}`.padEnd(44)} ${(tasksMs / 1000).toFixed(2).padStart(8)} s to every task finished (ack ${ackMs.toFixed(0)} ms; ${resent} hosts sent again after "not queued"; ${failed} failed, ${retried} retried); ${(progressMs / 1000).toFixed(2)} s to every progress message "Done", ${(drainedMs / 1000).toFixed(2)} s to every thread reply too`);
     return { ...figures, progressMs, drainedMs };
   };
-  // Each recipe length: the bot started on it, one cold round and one warm round that wait for every message, then
-  // ROUNDS − 1 more warm rounds that do not (their messages are paced out behind them), each warm round followed
-  // by the floor at the same concurrency (its 50 execs started at once) with the same script. One round's p50
-  // moves by ±100-300 ms with the scheduling of 50 tasks and 50 sshds on 2 cores, ±5-15 ms in a per-step figure:
-  // each round is paired in time with its floor, and the per-step figure is taken over the medians of many.
+  // Both bots run from the start. Each length: one cold round, then warm rounds, the first of which waits for every
+  // message; the two lengths take turns (20 steps first in odd rounds, 1 step first in even ones, so a drift of the
+  // machine over the run falls on both alike), each round followed by the floor at the same concurrency (its 50
+  // execs started at once) with the same script. One round's p50 moves by ±100-300 ms with the scheduling of 50
+  // tasks and 50 sshds on 2 cores (±5-15 ms in a per-step figure), so the per-step figure is taken per round —
+  // its 20-step round against its 1-step round, each against its own floor — and the median over the rounds.
   type Round = Awaited<ReturnType<typeof fanOut>> & { floorExec: number[] };
-  const roundsOf = async (steps: number): Promise<{ cold: Awaited<ReturnType<typeof fanOut>>; warm: Round[] }> => {
-    await bot?.stop();
-    bot = undefined;
-    await startWith(steps);
-    const what = steps === STEPS ? '' : `, ${steps}-step recipe`;
-    const cold = await fanOut(`cold (first connections)${what}`);
-    const warm: Round[] = [];
-    for (let r = 1; r <= ROUNDS; r++) {
-      const round = await fanOut(`warm ${r}/${ROUNDS} (pooled connections)${what}`, r === 1);
-      let floorExec: number[] = [];
-      await timed(`  bare ssh2, connected first, ${N} at once${what}`, async () => (floorExec = await bareSsh2(th.hosts, th.clientKey.privateKey, HANDSHAKES, true, scriptOf(steps))));
-      warm.push({ ...round, floorExec });
-    }
-    return { cold, warm };
-  };
-  const full = await roundsOf(STEPS);
-  const { cold } = full;
+  const long = await startLane(STEPS);
+  const short = await startLane(1);
+  const what = (l: Lane) => (l.steps === STEPS ? '' : `, ${l.steps}-step recipe`);
+  const cold = await fanOut(long, 'cold (first connections)');
+  const coldShort = await fanOut(short, `cold (first connections)${what(short)}`);
   let floorExec: number[] = [];
   const floor = await timed('bare ssh2 (floor)', async () => (floorExec = await bareSsh2(th.hosts, th.clientKey.privateKey, HANDSHAKES)));
-  const one = await roundsOf(1);
+  const warm = new Map<Lane, Round[]>([[long, []], [short, []]]);
+  for (let r = 1; r <= ROUNDS; r++) {
+    for (const lane of r % 2 === 1 ? [long, short] : [short, long]) {
+      const round = await fanOut(lane, `warm ${r}/${ROUNDS} (pooled connections)${what(lane)}`, r === 1);
+      let exec: number[] = [];
+      await timed(`  bare ssh2, connected first, ${N} at once${what(lane)}`, async () => (exec = await bareSsh2(th.hosts, th.clientKey.privateKey, HANDSHAKES, true, scriptOf(lane.steps))));
+      warm.get(lane)!.push({ ...round, floorExec: exec });
+    }
+  }
+  const full = { cold, warm: warm.get(long)! };
+  const one = { cold: coldShort, warm: warm.get(short)! };
   const out: Record<string, number> = {};
   if (!ansibleV || args.includes('--no-ansible')) console.log(ansibleV ? 'ansible: skipped (--no-ansible)' : ANSIBLE_MISSING);
   else {
@@ -220,15 +223,16 @@ try {
   const p50 = (xs: number[]) => percentiles(xs).p50;
   const list = (xs: number[], digits = 0) => xs.map((x) => x.toFixed(digits)).join(', ');
   // The per-step overhead: 20-step minus 1-step over 19 steps, ci-bot's minus the floor's at the same concurrency,
-  // each round against the floor just after it, medians over the rounds, of the whole run (BullMQ's processedOn →
-  // finishedOn against the floor's exec). Per-task costs (taking the job, the lock, the checklist, the audit, the
-  // step log) are in both lengths and cancel. (The steps' span, first marker to last, cannot stand in for it here:
-  // with 50 bashes on 2 cores, sshd often forwards a task's whole output in one go, in ci-bot and the floor alike.)
+  // each round's two lengths against each other, each against the floor just after it, the median over the rounds,
+  // of the whole run (BullMQ's processedOn → finishedOn against the floor's exec). Per-task costs (taking the job,
+  // the lock, the checklist, the audit, the step log) are in both lengths and cancel. (The steps' span, first marker
+  // to last, cannot stand in for it here: with 50 bashes on 2 cores, sshd often forwards a task's whole output in
+  // one go, in ci-bot and the floor alike.)
   const overFloor = (rounds: Round[]) => rounds.map((w) => p50(w.runMs) - p50(w.floorExec));
   const [d20, d1] = [overFloor(full.warm), overFloor(one.warm)];
-  const overhead = (median(d20) - median(d1)) / (STEPS - 1);
-  const byRound = d20.map((d, i) => (d - (d1[i] ?? NaN)) / (STEPS - 1));
-  console.log(`warm per-step overhead: ${overhead.toFixed(2)} ms (target ≤ 5 ms: ${overhead <= 5 ? 'met' : 'NOT met'}) — ${N} tasks at once, medians of ${ROUNDS} rounds: ci-bot's run p50 over the floor's exec p50 ${median(d20).toFixed(0)} ms with ${STEPS} steps, ${median(d1).toFixed(0)} ms with 1; round i against round i ${list(byRound, 1)}`);
+  const byRound = d20.map((d, i) => (d - d1[i]!) / (STEPS - 1));
+  const overhead = median(byRound);
+  console.log(`warm per-step overhead: ${overhead.toFixed(2)} ms (target ≤ 5 ms: ${overhead <= 5 ? 'met' : 'NOT met'}) — ${N} tasks at once, median of ${ROUNDS} rounds; per round: ${list(byRound, 1)}; medians of ci-bot's run p50 over the floor's exec p50: ${median(d20).toFixed(0)} ms with ${STEPS} steps, ${median(d1).toFixed(0)} ms with 1 (their difference / ${STEPS - 1}: ${((median(d20) - median(d1)) / (STEPS - 1)).toFixed(2)} ms)`);
   console.log(`  run p50 per round, ms: ci-bot ${list(full.warm.map((w) => p50(w.runMs)))} / ${list(one.warm.map((w) => p50(w.runMs)))}; the floor's exec ${list(full.warm.map((w) => p50(w.floorExec)))} / ${list(one.warm.map((w) => p50(w.floorExec)))} (${STEPS} steps / 1)`);
   // CPU, which scheduling does not move: ci-bot's process from the command to every task finished, 20 steps minus
   // 1, per task and step. (The floor's process CPU is not beside it: its rounds include 50 handshakes, whose cost
@@ -248,12 +252,14 @@ try {
 process.exit(0);
 
 async function cleanup(): Promise<void> {
-  await bot?.stop();
-  for (const q of queues) await q.close();
+  for (const lane of lanes) {
+    await lane.bot.stop();
+    await lane.provision.close();
+  }
   db.disconnect();
   await slack.stop();
   await th.stop();
   await redis.stop();
-  rmSync(app, { recursive: true, force: true });
+  for (const app of apps) rmSync(app, { recursive: true, force: true });
   rmSync(dir, { recursive: true, force: true });
 }
