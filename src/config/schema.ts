@@ -183,6 +183,11 @@ const tasks = z.strictObject({
   shutdownGraceMs: ms(10_000),
   /** Outbox channel lease: a crashed drainer's channel is taken over after it. */
   outboxLockMs: ms(30_000),
+  /**
+   * A progress message's step changes are published at most this often (the plan and the outcome at once): Slack
+   * allows `chat.update` about once a second.
+   */
+  progressIntervalMs: ms(1000),
   /** Duration of each step of `/ci selftest`. */
   selftestStepMs: ms(1000),
 });

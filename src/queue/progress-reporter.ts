@@ -23,9 +23,10 @@ export interface ProgressReporterOptions {
   /** …or as soon as this many lines are buffered (default 30). */
   batchLines?: number;
   /**
-   * Step changes are published at most this often (default 250 ms): one made sooner after the last publish is
-   * applied, and published with whatever else comes, once the interval is up; its call resolves at once. The plan
-   * and the outcome (finish, fail, cancel, retry) are published at once, with every change before them.
+   * Step changes are published at most this often (default 1000 ms, the pace Slack allows `chat.update`: about
+   * once a second): one made sooner after the last publish is applied, and published with whatever else comes, once
+   * the interval is up; its call resolves at once. The plan and the outcome (finish, fail, cancel, retry) are
+   * published at once, with every change before them.
    */
   minPublishMs?: number;
   /** Where failures of background flushes go (default: ignored). */
@@ -86,8 +87,11 @@ export function createProgressReporter(opts: ProgressReporterOptions): ProgressR
   // except that step changes within `minPublishMs` of the last publish wait for the interval (a 20-step recipe's
   // 40 markers come within a few hundred ms; rendering and storing the whole checklist for each was most of a
   // step's cost with 50 tasks at once, TARGETS.md P2) and their calls resolve at once. The plan never waits: a
-  // worker that dies right after it still leaves the checklist (R1).
-  const minPublishMs = opts.minPublishMs ?? 250;
+  // worker that dies right after it still leaves the checklist (R1). The default is Slack's own pace for updates:
+  // a publish every 250 ms was coalesced by the outbox anyway (one chat.update per channel call, ≥ 250 ms apart,
+  // shared by every task in the channel), and its store write and render were the 20-step bot's largest cost in a
+  // profile of the P2 benchmark (the SET's socket write, with 50 tasks, 50 sshds and Redis on 2 cores).
+  const minPublishMs = opts.minPublishMs ?? 1000;
   let changes: Array<() => void> = [];
   let queuedPublish: Promise<void> | undefined;
   let deferTimer: NodeJS.Timeout | undefined;

@@ -50,6 +50,8 @@ export interface TaskWorkerOptions<T extends { requester: { userId: string; chan
   exclusiveRetryMs?: number;
   /** Thread output batching (default 2000 ms). */
   progressFlushMs?: number;
+  /** Step changes on a progress message are published at most this often (default 1000 ms; see ProgressReporterOptions). */
+  progressPublishMs?: number;
   clock?: Clock;
   log?: FailureLogger;
 }
@@ -88,6 +90,7 @@ export function createTaskWorker<T extends { requester: { userId: string; channe
     createProgressReporter({
       jobId, title: kind.title(data), channel: data.requester.channelId, requesterId: data.requester.userId, attempt,
       outbox: kind.progressMessage === false ? silentOutbox : opts.outbox, store, render: opts.render, clock, flushMs: opts.progressFlushMs,
+      minPublishMs: opts.progressPublishMs,
       onError: (err) => opts.log?.warn({ err, jobId }, 'progress update failed'),
     });
 

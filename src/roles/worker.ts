@@ -46,7 +46,7 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions): Promise<Wor
       kind, handler, alsoHandles: rest, connection: rt.workerConnection(), prefix: rt.prefix,
       outbox, audit, render: progressRenderer, concurrency: t.concurrency,
       lockDurationMs: t.lockDurationMs, stalledIntervalMs: t.stalledIntervalMs, maxStalledCount: t.maxStalledCount,
-      log: rt.logger.child({ src: 'worker', queue: kind.queue }),
+      progressPublishMs: t.progressIntervalMs, log: rt.logger.child({ src: 'worker', queue: kind.queue }),
     });
   });
   await Promise.all(workers.map((w) => w.ready()));

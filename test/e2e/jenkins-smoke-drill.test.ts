@@ -24,6 +24,9 @@ before(async () => {
       roles: { default: 'viewer', admins: [ALICE], operators: [BOB] },
       cluster: { jenkins: { user: 'admin', timeoutMs: 3000 } },
       // The simulator runs 100× faster: its 180 s idle timeout is 1.8 s of wall time, the bot's deadline 3 s + 3 s.
+      // …and its progress messages' step changes go out 4× as often as Slack's pace (1 s), or a phase that lasts
+      // 60 s in a real cluster (0.6 s here) could pass between two publishes and the live counts not be seen.
+      tasks: { progressIntervalMs: 250 },
       jenkins: { idleTerminationMinutes: 0.05, smoke: { pollMs: 100, recycleGraceMs: 3000, buildsTimeoutMs: 60_000 }, drill: { pollMs: 100, recoveryTimeoutMs: 20_000 } },
     },
     simulator: { timeScale: 100 },
