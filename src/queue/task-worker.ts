@@ -18,7 +18,8 @@ import { classifyFailure, type FailureLogger } from './failure.ts';
 import { withDeadlineOr } from '../core/deadline.ts';
 import { safeJson } from '../core/safe-json.ts';
 import * as z from 'zod';
-import type { ProgressRenderer } from '../core/progress-view.ts';
+import type { ProgressRenderer, ProgressStore } from '../core/progress-view.ts';
+import { retryTransientReplies } from './transient-replies.ts';
 
 export interface TaskWorkerOptions<T extends { requester: { userId: string; channelId: string } }> {
   kind: TaskKind<T>;
@@ -80,7 +81,21 @@ export function createTaskWorker<T extends { requester: { userId: string; channe
     if (kind.queue !== opts.kind.queue) throw new Error(`task kind "${kind.name}" is on queue "${kind.queue}", not "${opts.kind.queue}"`);
   }
   const clock = opts.clock ?? systemClock;
-  const store = createJobStore({ redis, prefix });
+  // A task's own writes — progress state, log, message, audit and outcome — ride out the replies a Redis gives
+  // for a while during a failover (transient-replies.ts): refused, they failed the task, and its final message was
+  // lost with them (H1 under load: the promoted primary refused writes until its replicas caught up).
+  const jobStore = createJobStore({ redis, prefix });
+  const store: ProgressStore = {
+    load: (jobId) => jobStore.load(jobId),
+    save: (view) => retryTransientReplies(() => jobStore.save(view)),
+    appendLog: (jobId, lines) => retryTransientReplies(() => jobStore.appendLog(jobId, lines)),
+  };
+  const outbox: Outbox = { put: (entry) => retryTransientReplies(() => opts.outbox.put(entry)) };
+  const audit: AuditLog = {
+    ...opts.audit,
+    append: (entry) => retryTransientReplies(() => opts.audit.append(entry)),
+    appendOnce: (entry, once) => retryTransientReplies(() => opts.audit.appendOnce(entry, once)),
+  };
   const doneKey = (jobId: string) => `${prefix}:jobx:${jobId}:done`;
   const excl = exclusiveKeys(prefix);
   const lockMs = opts.lockDurationMs ?? 30_000;
@@ -89,7 +104,7 @@ export function createTaskWorker<T extends { requester: { userId: string; channe
   const reporterFor = <D extends { requester: { userId: string; channelId: string } }>(kind: TaskKind<D>, data: D, jobId: string, attempt: number) =>
     createProgressReporter({
       jobId, title: kind.title(data), channel: data.requester.channelId, requesterId: data.requester.userId, attempt,
-      outbox: kind.progressMessage === false ? silentOutbox : opts.outbox, store, render: opts.render, clock, flushMs: opts.progressFlushMs,
+      outbox: kind.progressMessage === false ? silentOutbox : outbox, store, render: opts.render, clock, flushMs: opts.progressFlushMs,
       minPublishMs: opts.progressPublishMs,
       onError: (err) => opts.log?.warn({ err, jobId }, 'progress update failed'),
     });
@@ -133,7 +148,7 @@ export function createTaskWorker<T extends { requester: { userId: string; channe
       // writes, and a failed progress write is reported through onError, never failing the task.
       const checked = Promise.all([
         redis.get(cancelKeys(prefix).flag(jobId)),
-        opts.audit.append({ kind: 'task_started', user: data.requester.userId, command: kind.name, channel: data.requester.channelId, jobId }),
+        audit.append({ kind: 'task_started', user: data.requester.userId, command: kind.name, channel: data.requester.channelId, jobId }),
       ]);
       reporter.start().catch(() => undefined);
       const [cancelledBy] = await checked;
@@ -142,14 +157,14 @@ export function createTaskWorker<T extends { requester: { userId: string; channe
       const result: TaskResult = await handler(data, { jobId, attempt, signal: abort.signal, progress: reporter, log: reporter.log });
       await reporter.finish(result);
       const outcome: RecordedOutcome = { outcome: 'succeeded', result };
-      await opts.audit.appendOnce(
+      await audit.appendOnce(
         { kind: 'task_finished', user: data.requester.userId, command: kind.name, jobId, outcome: 'succeeded', detail: `${clock.now() - startedAt} ms` },
         { key: doneKey(jobId), value: JSON.stringify(outcome), ttlSec: DONE_TTL_SEC },
       );
       return result;
     } catch (err) {
       const failure = classifyFailure(err, { signal: abort.signal, shuttingDown: state.shuttingDown, attempt, attempts: kind.attempts, log: opts.log, jobId });
-      await reportFailure(failure, reporter, opts.audit, { user: data.requester.userId, command: kind.name, jobId }, doneKey(jobId));
+      await reportFailure(failure, reporter, audit, { user: data.requester.userId, command: kind.name, jobId }, doneKey(jobId));
       if (failure.outcome === 'released') {
         await job.moveToDelayed(clock.now(), token);
         throw new DelayedError();
@@ -195,7 +210,7 @@ export function createTaskWorker<T extends { requester: { userId: string; channe
     const reporter = reporterFor(entry.kind, parsed.data, jobId, job.attemptsMade + 1);
     try {
       await reporter.load();
-      await reportFailure(failure, reporter, opts.audit, { user: parsed.data.requester.userId, command: entry.kind.name, jobId }, doneKey(jobId));
+      await reportFailure(failure, reporter, audit, { user: parsed.data.requester.userId, command: entry.kind.name, jobId }, doneKey(jobId));
     } finally {
       await reporter.close().catch(() => undefined);
     }

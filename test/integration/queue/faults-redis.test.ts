@@ -15,6 +15,7 @@ import { assertNoEviction, createProducerConnection, createWorkerConnection, Evi
 import { createSelftestHandler } from '../../../src/features/selftest/handler.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { UserFacingError } from '../../../src/core/errors.ts';
+import type { TaskHandler } from '../../../src/core/ports.ts';
 import { engine, requester } from './engine-harness.ts';
 import { dumpRedis } from '../../support/redis-dump.ts';
 
@@ -113,6 +114,56 @@ describe('redis faults', () => {
       assert.equal(delayed.filter((j) => j.id?.startsWith(`repeat:${id}:`)).length, 1, `one next job for ${id}`);
     }
     await Promise.all([q.close(), report.close(), schedulers.close(), worker.close({ graceMs: 1000 })]);
+  });
+
+  test('H1: writes refused with NOREPLICAS for a while (a promoted primary whose replicas have not caught up) → the task rides it out: its progress and outcome are written once Redis takes writes, it ends Done, once', async (t) => {
+    // A server of its own: min-replicas-to-write 1 without a replica refuses every write, as a freshly promoted
+    // primary with `min-replicas-to-write` does until its replicas acknowledge (seen in H1 under load: tasks failed
+    // with the refusal, their final messages lost, and said "Running" for ever).
+    const own = await startRedis({});
+    const e = await engine(own, new TaskRegistry().register(selftestKind));
+    const admin = createWorkerConnection({ url: own.url });
+    let refusedMs = 0;
+    const handler: TaskHandler<{ requester: typeof requester }> = async (_task, { progress }) => {
+      await progress.plan(['before', 'during']);
+      await progress.step('before', 'done');
+      await admin.config('SET', 'min-replicas-to-write', '1');
+      const from = Date.now();
+      setTimeout(() => void admin.config('SET', 'min-replicas-to-write', '0').then(() => (refusedMs = Date.now() - from)), 1500);
+      // The plan is published at once (never deferred): while writes are refused, this waits for them.
+      await progress.plan(['before', 'during']);
+      await progress.step('during', 'done');
+      return { summary: 'rode out NOREPLICAS' };
+    };
+    const worker = createTaskWorker({ kind: selftestKind, handler, connection: e.workerRedis, prefix: e.prefix, outbox: e.outbox, audit: e.audit, render: e.render });
+    const q = new Queue('selftest', { connection: e.workerRedis, prefix: e.prefix });
+    // In this order, with the server last: worker connections wait for a server that is gone.
+    t.after(async () => {
+      await admin.config('SET', 'min-replicas-to-write', '0').catch(() => undefined);
+      await worker.close({ graceMs: 1000 });
+      await q.close();
+      await e.close();
+      admin.disconnect();
+      await own.stop();
+    });
+    await worker.ready();
+    await assert.rejects(e.workerRedis.set(`${e.prefix}:probe`, '1').then(async () => {
+      await admin.config('SET', 'min-replicas-to-write', '1');
+      try {
+        await e.workerRedis.set(`${e.prefix}:probe`, '2');
+      } finally {
+        await admin.config('SET', 'min-replicas-to-write', '0');
+      }
+    }), /NOREPLICAS/, 'the fault is real: a write is refused');
+    const { jobId } = await e.client.enqueue('selftest', { requester, requestId: 'h1-noreplicas' });
+    await waitFor(async () => ['completed', 'failed'].includes(await (await q.getJob(jobId))?.getState() ?? '') || undefined, { what: 'the task ended', deadlineMs: 15_000 });
+    const job = await q.getJob(jobId);
+    assert.ok(refusedMs >= 1500, 'writes were refused while the task ran');
+    assert.equal(await job?.getState(), 'completed', `completed, not failed: ${job?.failedReason}`);
+    await waitFor(() => e.notifier.calls.some((c) => /rode out NOREPLICAS/.test(JSON.stringify(c.message))) || undefined, { what: 'the final message', deadlineMs: 10_000 });
+    assert.equal(e.notifier.posts().filter((c) => !c.threadTs).length, 1, 'one progress message');
+    const finished = (await e.audit.recent(50)).filter((x) => x.kind === 'task_finished' && x.jobId === jobId);
+    assert.deepEqual(finished.map((x) => x.outcome), ['succeeded'], 'the outcome recorded once');
   });
 
   test('R19: two requests for the same host within 100 ms → one runs, the other is queued behind it', async (t) => {
