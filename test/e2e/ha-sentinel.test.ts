@@ -172,7 +172,17 @@ test('H1: Redis primary SIGKILLed under Sentinel mid-tasks, deliveries and a dig
     // Every surviving task ends, with exactly one progress message (no duplicate side effect).
     const survivors = acked.filter((_, i) => exists[i]).map((a) => a.jobId);
     await waitFor(() => survivors.every((id) => finalOf(id)), { deadlineMs: 90_000, intervalMs: 200, what: 'a final message for every surviving task' })
-      .catch((err: Error) => assert.fail(`${err.message}: missing ${survivors.filter((id) => !finalOf(id)).join(', ')}\n${warnings()}`));
+      .catch(async (err: Error) => {
+        // For each task without a final message: its recorded outcome, its BullMQ state and the bot's lines about it.
+        const missing = survivors.filter((id) => !finalOf(id));
+        const about = await Promise.all(missing.map(async (id) => {
+          const [done, reason, attempts] = await Promise.all([newDb.get(`${prefix}:jobx:${id}:done`), newDb.hget(`${prefix}:selftest:${id}`, 'failedReason'), newDb.hget(`${prefix}:selftest:${id}`, 'atm')]);
+          const lines = bot.proc.output().split('\n').filter((l) => l.includes(id)).slice(-4).join('\n    ');
+          const shown = slack.messages().filter((m) => text(m).includes(id)).map((m) => text(m).replace(/\s+/g, ' ').slice(0, 200));
+          return `${id}: done ${done}; failedReason ${reason}; attempts ${attempts}; messages ${JSON.stringify(shown)}\n    ${lines}`;
+        }));
+        assert.fail(`${err.message}: missing ${missing.join(', ')}\n${about.join('\n')}\n${warnings()}`);
+      });
     for (const id of survivors) {
       assert.equal(slack.messages().filter((m) => m.kind === 'channel' && !m.thread_ts && text(m).includes(id)).length, 1, `one progress message for ${id}`);
     }
