@@ -124,12 +124,13 @@ describe('redis faults', () => {
     const e = await engine(own, new TaskRegistry().register(selftestKind));
     const admin = createWorkerConnection({ url: own.url });
     let refusedMs = 0;
+    let liftedAt = Infinity;
     const handler: TaskHandler<{ requester: typeof requester }> = async (_task, { progress }) => {
       await progress.plan(['before', 'during']);
       await progress.step('before', 'done');
       await admin.config('SET', 'min-replicas-to-write', '1');
       const from = Date.now();
-      setTimeout(() => void admin.config('SET', 'min-replicas-to-write', '0').then(() => (refusedMs = Date.now() - from)), 1500);
+      setTimeout(() => void admin.config('SET', 'min-replicas-to-write', '0').then(() => (liftedAt = Date.now(), refusedMs = liftedAt - from)), 1500);
       // The plan is published at once (never deferred): while writes are refused, this waits for them.
       await progress.plan(['before', 'during']);
       await progress.step('during', 'done');
@@ -147,18 +148,14 @@ describe('redis faults', () => {
       await own.stop();
     });
     await worker.ready();
-    await assert.rejects(e.workerRedis.set(`${e.prefix}:probe`, '1').then(async () => {
-      await admin.config('SET', 'min-replicas-to-write', '1');
-      try {
-        await e.workerRedis.set(`${e.prefix}:probe`, '2');
-      } finally {
-        await admin.config('SET', 'min-replicas-to-write', '0');
-      }
-    }), /NOREPLICAS/, 'the fault is real: a write is refused');
+    await admin.config('SET', 'min-replicas-to-write', '1');
+    await assert.rejects(e.workerRedis.set(`${e.prefix}:probe`, '1'), /NOREPLICAS/, 'the fault is real: a write is refused');
+    await admin.config('SET', 'min-replicas-to-write', '0');
     const { jobId } = await e.client.enqueue('selftest', { requester, requestId: 'h1-noreplicas' });
     await waitFor(async () => ['completed', 'failed'].includes(await (await q.getJob(jobId))?.getState() ?? '') || undefined, { what: 'the task ended', deadlineMs: 15_000 });
     const job = await q.getJob(jobId);
     assert.ok(refusedMs >= 1500, 'writes were refused while the task ran');
+    assert.ok((job?.finishedOn ?? 0) >= liftedAt, 'the task ended only after Redis took writes again: it waited for them');
     assert.equal(await job?.getState(), 'completed', `completed, not failed: ${job?.failedReason}`);
     await waitFor(() => e.notifier.calls.some((c) => /rode out NOREPLICAS/.test(JSON.stringify(c.message))) || undefined, { what: 'the final message', deadlineMs: 10_000 });
     assert.equal(e.notifier.posts().filter((c) => !c.threadTs).length, 1, 'one progress message');
